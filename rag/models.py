@@ -1,0 +1,211 @@
+"""Domain objects shared by every part of Gencode.
+
+They are frozen dataclasses: values passed between packages, never raw dicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+ChunkKind = Literal["function", "async_function", "method", "async_method", "class", "module"]
+
+#: ``Chunk.scope`` value for code that any conversation of its workspace may see
+#: (shared in a public channel, or indexed from the CLI without a narrower scope).
+WORKSPACE_WIDE = "*"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a file came from: a path on disk or a file shared in Slack."""
+
+    path: str
+    """Display path: relative to the indexed directory, or the Slack file name."""
+    workspace: str = "local"
+    scope: str = WORKSPACE_WIDE
+    """``*`` for workspace-wide, otherwise the one conversation id that may see it."""
+    file_id: str = ""
+    permalink: str = ""
+    indexed_by: str = ""
+
+    @property
+    def key(self) -> str:
+        """What identifies "the same file" across re-uploads: its path within its scope."""
+        return f"{self.workspace}\x1f{self.scope}\x1f{self.path}"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One callable unit of code (or a module preamble) with everything retrieval needs."""
+
+    id: str
+    workspace: str
+    scope: str
+    source_path: str
+    source_key: str
+    qualname: str
+    kind: ChunkKind
+    signature: str
+    start_line: int
+    end_line: int
+    code: str
+    code_hash: str
+    docstring: str = ""
+    summary: str = ""
+    summary_by: str = ""
+    """Who wrote the summary: a model id, or ``extractive`` when no model was used."""
+    file_id: str = ""
+    permalink: str = ""
+    language: str = "python"
+    indexed_at: float = 0.0
+    indexed_by: str = ""
+    embedding: npt.NDArray[np.float32] | None = field(default=None, repr=False, compare=False)
+    """Present when a store hands back a chunk for reuse; search results leave it out."""
+
+    @property
+    def name(self) -> str:
+        return self.qualname.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which chunks a question may see: one workspace, workspace-wide code plus its own conversations.
+
+    Code shared in a private channel or a DM carries that conversation id as its scope and is
+    visible only to questions asked there. Stores apply this filter inside each query.
+    """
+
+    workspace: str = "local"
+    conversations: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, workspace: str, *conversations: str) -> Scope:
+        return cls(workspace=workspace, conversations=frozenset(c for c in conversations if c))
+
+    def allows(self, chunk_workspace: str, chunk_scope: str) -> bool:
+        return chunk_workspace == self.workspace and (
+            chunk_scope == WORKSPACE_WIDE or chunk_scope in self.conversations
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk, its fused score, and the rank each retriever gave it (1-based)."""
+
+    chunk: Chunk
+    score: float
+    ranks: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    language: str
+    code: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a question gets back: prose with code blocks, and the hits it cites."""
+
+    text: str
+    code_blocks: tuple[CodeBlock, ...]
+    references: tuple[Hit, ...]
+    """The hits the model saw, in prompt order: ``[n]`` in the text is ``references[n-1]``."""
+    cited: frozenset[int] = frozenset()
+    """1-based reference numbers the text cites."""
+
+    def cited_first(self) -> list[tuple[int, Hit]]:
+        """``(number, hit)`` pairs: cited references first, then the rest, numbers kept."""
+        numbered = list(enumerate(self.references, 1))
+        return [p for p in numbered if p[0] in self.cited] + [
+            p for p in numbered if p[0] not in self.cited
+        ]
+
+    model: str = "extractive"
+    generated: bool = False
+    """False for extractive answers: the text quotes indexed code, no model wrote it."""
+    usage: Usage = Usage()
+    notes: tuple[str, ...] = ()
+    """Things the asker should know: context trimmed, stream cut, tiny local model…"""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of a thread, for follow-ups."""
+
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What indexing one file did."""
+
+    path: str
+    new: tuple[Chunk, ...] = ()
+    changed: tuple[Chunk, ...] = ()
+    unchanged: tuple[Chunk, ...] = ()
+    removed: tuple[str, ...] = ()
+    """Qualified names deleted because the file no longer defines them."""
+    error: str = ""
+    """Why the file was refused; nothing indexed for it changed."""
+    summary_errors: tuple[str, ...] = ()
+    """Chunks whose model summary failed for good; they keep an extractive one for now."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+    @property
+    def chunks(self) -> tuple[Chunk, ...]:
+        return tuple(sorted(self.new + self.changed + self.unchanged, key=lambda c: c.start_line))
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """Totals over many files, as the CLI and Slack print them."""
+
+    files: tuple[FileReport, ...]
+
+    @property
+    def new(self) -> int:
+        return sum(len(f.new) + len(f.changed) for f in self.files)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(len(f.unchanged) for f in self.files)
+
+    @property
+    def removed(self) -> int:
+        return sum(len(f.removed) for f in self.files)
+
+    @property
+    def errors(self) -> tuple[FileReport, ...]:
+        return tuple(f for f in self.files if not f.ok)
+
+    def line(self) -> str:
+        ok = sum(1 for f in self.files if f.ok)
+        return (
+            f"indexed {ok} files: {self.new} new, {self.unchanged} unchanged, "
+            f"{self.removed} removed functions; {len(self.errors)} errors"
+        )
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    chunks: int
+    files: int
+    embed_model: str
+    embed_dim: int
+    size_bytes: int
+    backend: str

@@ -1,0 +1,79 @@
+"""The one interface every store implements (SQLite embedded, OpenSearch in production).
+
+Stores search; they do not fuse. Lexical and vector results come back as separate ranked
+lists and :mod:`rag.retrieve` fuses them, so both stores rank identically. Every search
+takes a :class:`~rag.models.Scope` and must apply it *inside* the query: filtering
+afterwards would let another conversation's code crowd out the asker's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..embed import Vector
+from ..models import Chunk, Scope, StoreStats
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A 👍/👎 on an answer, kept with what was asked and what was cited."""
+
+    workspace: str
+    conversation: str
+    user: str
+    vote: int
+    question: str
+    answer: str
+    reference_ids: tuple[str, ...]
+
+
+class ChunkStore(Protocol):
+    backend: str
+
+    def ensure_embedder(self, model_id: str, dim: int) -> None:
+        """Record the embedding model on first use; refuse a different one afterwards."""
+        ...
+
+    def replace_source(self, source_key: str, chunks: Sequence[Chunk]) -> list[Chunk]:
+        """Make ``chunks`` the whole indexed content of one file, atomically.
+
+        Chunks of that file not in ``chunks`` are deleted and returned. Readers see the
+        old version or the new one, never a mix. Every chunk must carry its embedding.
+        """
+        ...
+
+    def chunks_of_source(self, source_key: str) -> list[Chunk]:
+        """What is indexed for one file now (embeddings included)."""
+        ...
+
+    def upsert(self, chunks: Sequence[Chunk]) -> None: ...
+
+    def delete(self, ids: Sequence[str]) -> None: ...
+
+    def get(self, ids: Sequence[str]) -> list[Chunk]: ...
+
+    def get_by_hash(self, workspace: str, code_hashes: Sequence[str]) -> dict[str, Chunk]:
+        """One indexed chunk (with summary and embedding) per known code hash, for reuse."""
+        ...
+
+    def lexical(self, query: str, *, k: int, scope: Scope) -> list[ScoredChunk]:
+        """BM25 top-k over name, summary, docstring and code, best first."""
+        ...
+
+    def vector(self, embedding: Vector, *, k: int, scope: Scope) -> list[ScoredChunk]:
+        """Cosine top-k, best first."""
+        ...
+
+    def record_feedback(self, feedback: Feedback) -> None: ...
+
+    def stats(self) -> StoreStats: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The embedded default, end to end, with no account: index real Python code (the Slack SDK's
+# Web API client, installed as a dependency), then answer one English and one Korean question.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh .
+export GENCODE_HOME=${GENCODE_HOME:-$PWD/.demo-home}
+CODE=$(.venv/bin/python -c 'import os, slack_sdk.web; print(os.path.dirname(slack_sdk.web.__file__))')
+set -x
+.venv/bin/gencode index "$CODE"
+.venv/bin/gencode search "upload a file to a channel" -k 5
+.venv/bin/gencode ask "How do I post a message to a channel and retry when rate limited?"
+.venv/bin/gencode ask "채널에 파일을 업로드하는 코드를 만들어 줘"
+.venv/bin/gencode stats

@@ -1,0 +1,142 @@
+"""The gencode command line, as a person (or a script) would use it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+
+CODE = '''
+def parse_query_string(qs: str) -> dict:
+    """Parse a URL query string into a dict."""
+    return dict(p.split("=", 1) for p in qs.split("&") if p)
+
+
+class RetryingUploader:
+    async def upload(self, bucket: str, key: str, data: bytes) -> None:
+        """Upload bytes to an S3 bucket, retrying on throttling."""
+        await self.client.put_object(Bucket=bucket, Key=key, Body=data)
+'''
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    (root / "lib").mkdir(parents=True)
+    (root / "lib" / "web.py").write_text(CODE)
+    return root
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_index_prints_the_closing_line_and_progress_on_stderr(project: Path) -> None:
+    code, out, err = run("index", str(project))
+    assert code == 0
+    assert out.strip() == "indexed 1 files: 3 new, 0 unchanged, 0 removed functions; 0 errors"
+    assert "indexing" in err
+    code, out, _ = run("index", str(project))
+    assert out.strip() == "indexed 1 files: 0 new, 3 unchanged, 0 removed functions; 0 errors"
+
+
+def test_index_lists_bad_files_and_goes_on(project: Path) -> None:
+    (project / "lib" / "bad.py").write_text("def f(:\n")
+    (project / "blob.py").write_bytes(b"\x00\x01\x02")
+    code, out, err = run("index", str(project), str(project / "nope.py"))
+    assert code == 0
+    assert out.strip() == "indexed 1 files: 3 new, 0 unchanged, 0 removed functions; 3 errors"
+    assert "error: lib/bad.py:1: " in err
+    assert "error: blob.py: this looks like a binary file" in err
+    assert "nope.py: no such file or directory" in err
+
+
+def test_index_of_only_bad_input_fails(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("# hi")
+    code, _, err = run("index", str(notes))
+    assert code == 1
+    assert "notes.md: not a Python file" in err
+
+
+def test_search_json_is_exactly_one_array_of_hits(project: Path) -> None:
+    run("index", str(project))
+    code, out, _ = run("search", "parse a query string", "-k", "3", "--json")
+    assert code == 0
+    hits = json.loads(out)
+    assert len(hits) == 3
+    assert set(hits[0]) == {
+        "path",
+        "qualname",
+        "kind",
+        "start_line",
+        "end_line",
+        "score",
+        "summary",
+    }
+    assert hits[0]["path"] == "lib/web.py"
+    assert hits[0]["qualname"] == "parse_query_string"
+    assert hits[0]["kind"] == "function"
+    assert (hits[0]["start_line"], hits[0]["end_line"]) == (2, 4)
+
+
+def test_search_queries_file_prints_one_array_per_line_in_order(
+    project: Path, tmp_path: Path
+) -> None:
+    run("index", str(project))
+    queries = tmp_path / "q.txt"
+    queries.write_text("upload bytes to s3\n쿼리 문자열 파싱\n", encoding="utf-8")
+    code, out, _ = run("search", "--queries", str(queries), "-k", "2")
+    lines = out.strip().splitlines()
+    assert code == 0 and len(lines) == 2
+    assert json.loads(lines[0])[0]["qualname"] == "RetryingUploader.upload"
+    assert json.loads(lines[1])[0]["qualname"] == "parse_query_string"
+
+
+def test_search_for_nothing_is_a_usage_error(project: Path) -> None:
+    code, _, err = run("search", "   ")
+    assert code == 2
+    assert "what code are you looking for" in err
+
+
+def test_ask_prints_the_answer_and_numbered_references(project: Path) -> None:
+    run("index", str(project))
+    code, out, _ = run("ask", "how", "do", "I", "upload", "to", "s3?")
+    assert code == 0
+    assert "not generated" in out
+    assert "References:" in out
+    assert "[1] lib/web.py · RetryingUploader.upload (L8–10)" in out
+
+
+def test_ask_with_nothing_indexed_says_how_to_index() -> None:
+    code, _, err = run("ask", "make an uploader")
+    assert code == 1
+    assert "No code is indexed here yet" in err and "gencode index PATH" in err
+    assert "Traceback" not in err
+
+
+def test_stats_reports_the_index(project: Path) -> None:
+    run("index", str(project))
+    code, out, _ = run("stats")
+    assert code == 0
+    assert "chunks:    3" in out and "files:     1" in out and "(512 dims)" in out
+
+
+def test_home_option_overrides_the_environment(project: Path, tmp_path: Path) -> None:
+    home = tmp_path / "elsewhere"
+    run("--home", str(home), "index", str(project))
+    assert (home / "index.sqlite3").exists()
+    _, out, _ = run("stats")
+    assert "chunks:    0" in out
+
+
+def test_bad_configuration_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GENCODE_STORE", "mysql")
+    code, _, err = run("stats")
+    assert code == 1
+    assert "GENCODE_STORE must be one of sqlite, opensearch, not 'mysql'" in err

@@ -1,0 +1,205 @@
+"""The engine end to end on the embedded default: incremental indexing, hybrid retrieval, answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag import Engine, InputError, NothingIndexedError, Scope, Source
+from tests.conftest import CountingEmbedder, CountingSummarizer
+
+V1 = b'''
+import boto3
+
+
+def upload_with_retry(bucket: str, key: str, path: str, attempts: int = 3) -> None:
+    """Upload a file to S3, retrying on throttling."""
+    for _ in range(attempts):
+        boto3.client("s3").upload_file(path, bucket, key)
+
+
+def send_slack_message(channel: str, text: str) -> dict:
+    """Post a message to a Slack channel."""
+    return client.chat_postMessage(channel=channel, text=text)
+
+
+class ReportBuilder:
+    def build_csv(self, rows: list) -> str:
+        """Render rows as CSV text."""
+        return "\\n".join(",".join(map(str, r)) for r in rows)
+'''
+
+# v2: one function changed, one removed, one added, and everything shifted down a line.
+V2 = (
+    V1.replace(b"import boto3\n", b"import boto3\nimport csv\n")
+    .replace(b"for _ in range(attempts):", b"for attempt in range(attempts):")
+    .replace(
+        b'def send_slack_message(channel: str, text: str) -> dict:\n    """Post a message to a Slack channel."""\n    return client.chat_postMessage(channel=channel, text=text)\n',
+        b'def delete_old_backups(days: int) -> int:\n    """Delete backups older than some days."""\n    return 0\n',
+    )
+)
+SRC = Source("storage.py", workspace="T1")
+
+
+def qualnames(chunks) -> set[str]:  # type: ignore[no-untyped-def]
+    return {c.qualname for c in chunks}
+
+
+def test_first_index_summarises_and_embeds_every_chunk(
+    engine: Engine, summarizer: CountingSummarizer, embedder: CountingEmbedder
+) -> None:
+    report = engine.index_bytes(V1, SRC)
+    expected = {
+        "<module>",
+        "upload_with_retry",
+        "send_slack_message",
+        "ReportBuilder",
+        "ReportBuilder.build_csv",
+    }
+    assert qualnames(report.new) == expected
+    assert set(summarizer.seen) == expected
+    assert len(embedder.texts) == len(expected)
+
+
+def test_reindexing_an_unchanged_file_does_no_model_work(
+    engine: Engine, summarizer: CountingSummarizer, embedder: CountingEmbedder
+) -> None:
+    engine.index_bytes(V1, SRC)
+    summarizer.seen.clear()
+    embedder.texts.clear()
+    report = engine.index_bytes(V1, SRC)
+    assert summarizer.seen == [] and embedder.texts == []
+    assert (len(report.new), len(report.changed), len(report.removed)) == (0, 0, 0)
+    assert len(report.unchanged) == 5
+    assert engine.stats().chunks == 5  # no duplicates on re-upload
+
+
+def test_a_new_version_resummarises_only_what_changed_and_deletes_what_went(
+    engine: Engine, summarizer: CountingSummarizer
+) -> None:
+    engine.index_bytes(V1, SRC)
+    summarizer.seen.clear()
+    report = engine.index_bytes(V2, SRC)
+    assert sorted(summarizer.seen) == ["<module>", "delete_old_backups", "upload_with_retry"]
+    assert qualnames(report.changed) == {"<module>", "upload_with_retry"}
+    assert qualnames(report.new) == {"delete_old_backups"}
+    assert report.removed == ("send_slack_message",)
+    assert qualnames(report.unchanged) == {"ReportBuilder", "ReportBuilder.build_csv"}
+    # Unchanged functions that moved get their new line numbers without new model work.
+    build_csv = next(c for c in report.chunks if c.qualname == "ReportBuilder.build_csv")
+    assert V2.decode().splitlines()[build_csv.start_line - 1].strip().startswith("def build_csv")
+    hits = engine.retrieve("post a message to slack", Scope.of("T1"), k=10)
+    assert "send_slack_message" not in {h.chunk.qualname for h in hits}
+
+
+def test_same_code_in_another_file_reuses_its_summary(
+    engine: Engine, summarizer: CountingSummarizer
+) -> None:
+    engine.index_bytes(V1, SRC)
+    summarizer.seen.clear()
+    engine.index_bytes(V1, Source("copy_of_storage.py", workspace="T1"))
+    assert summarizer.seen == []
+    assert engine.stats().files == 2
+
+
+def test_a_file_with_a_syntax_error_keeps_its_previous_version(engine: Engine) -> None:
+    engine.index_bytes(V1, SRC)
+    broken = V1 + b"\ndef broken(:\n    pass\n"
+    report = engine.index_bytes(broken, SRC)
+    assert not report.ok
+    line = broken.decode().splitlines().index("def broken(:") + 1
+    assert report.error == f"storage.py:{line}: invalid syntax"
+    assert engine.stats().chunks == 5
+    assert (
+        engine.retrieve("upload to s3", Scope.of("T1"), k=1)[0].chunk.qualname
+        == "upload_with_retry"
+    )
+
+
+@pytest.mark.parametrize(
+    "data", [b"\x00\x01binary", b"\xff\xfe\xfa not utf-8", b"", b"x = 1\n" * 300_000]
+)
+def test_refused_content_changes_nothing(engine: Engine, data: bytes) -> None:
+    engine.index_bytes(V1, SRC)
+    report = engine.index_bytes(data, SRC)
+    assert report.error.startswith("storage.py: ")
+    assert engine.stats().chunks == 5
+
+
+def test_same_named_definitions_get_distinct_ids(engine: Engine) -> None:
+    src = b"class C:\n    @property\n    def x(self):\n        return 1\n\n    @x.setter\n    def x(self, v):\n        self._x = v\n"
+    report = engine.index_bytes(src, SRC)
+    xs = [c for c in report.new if c.qualname == "C.x"]
+    assert len(xs) == 2 and xs[0].id != xs[1].id
+    assert engine.index_bytes(src, SRC).unchanged and engine.stats().chunks == 3
+
+
+def test_korean_question_finds_english_code(engine: Engine) -> None:
+    engine.index_bytes(V1, SRC)
+    hits = engine.retrieve("S3에 파일을 재시도하면서 업로드하는 함수", Scope.of("T1"), k=3)
+    assert hits[0].chunk.qualname == "upload_with_retry"
+    hits = engine.retrieve("슬랙 채널에 메시지 보내기", Scope.of("T1"), k=3)
+    assert hits[0].chunk.qualname == "send_slack_message"
+
+
+def test_hits_carry_fused_score_and_each_retrievers_rank(engine: Engine) -> None:
+    engine.index_bytes(V1, SRC)
+    hit = engine.retrieve("render rows as csv", Scope.of("T1"), k=1)[0]
+    assert hit.chunk.qualname == "ReportBuilder.build_csv"
+    assert set(hit.ranks) == {"lexical", "vector"}
+    assert hit.score == pytest.approx(sum(1 / (60 + r) for r in hit.ranks.values()))
+
+
+def test_single_retriever_modes_for_comparison(engine: Engine) -> None:
+    engine.index_bytes(V1, SRC)
+    assert set(engine.retrieve("csv", Scope.of("T1"), mode="lexical")[0].ranks) == {"lexical"}
+    assert set(engine.retrieve("csv", Scope.of("T1"), mode="vector")[0].ranks) == {"vector"}
+
+
+def test_extractive_answer_quotes_code_and_says_it_was_not_generated(engine: Engine) -> None:
+    engine.index_bytes(V1, SRC)
+    streamed: list[str] = []
+    answer = engine.ask(
+        "how do I upload to s3 with retries?", Scope.of("T1"), on_text=streamed.append
+    )
+    assert not answer.generated
+    assert "not generated" in answer.text
+    assert "".join(streamed) == answer.text
+    assert answer.references[0].chunk.qualname == "upload_with_retry"
+    assert 1 in answer.cited
+    assert any("upload_file(path, bucket, key)" in b.code for b in answer.code_blocks)
+
+
+def test_empty_question_and_empty_index_are_explained(engine: Engine) -> None:
+    with pytest.raises(InputError, match="empty"):
+        engine.ask("   ", Scope.of("T1"))
+    with pytest.raises(NothingIndexedError, match="Share a .py file"):
+        engine.ask("upload a file", Scope.of("T1"))
+
+
+def test_index_paths_walks_directories_like_a_developer_expects(
+    engine: Engine, tmp_path: Path
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "pkg").mkdir(parents=True)
+    (repo / "pkg" / "good.py").write_bytes(V1)
+    (repo / "pkg" / "broken.py").write_text("def f(:\n")
+    (repo / "pkg" / "notes.txt").write_text("not python")
+    for skipped in (".git", "node_modules", "__pycache__", "env", "build"):
+        (repo / skipped).mkdir()
+        (repo / skipped / "skipme.py").write_text("def skipped(): pass\n")
+    (repo / "env" / "pyvenv.cfg").write_text("home = /usr\n")
+    (repo / ".gitignore").write_text("build/\n*_generated.py\n")
+    (repo / "pkg" / "api_generated.py").write_text("def generated(): pass\n")
+    (repo / "pkg" / "sub").mkdir()
+    (repo / "pkg" / "sub" / ".gitignore").write_text("local.py\n")
+    (repo / "pkg" / "sub" / "local.py").write_text("def local_only(): pass\n")
+    (repo / "pkg" / "sub" / "kept.py").write_text("def kept(): pass\n")
+
+    report = engine.index_paths([repo, tmp_path / "missing"], workspace="T1")
+    assert sorted(f.path for f in report.files if f.ok) == ["pkg/good.py", "pkg/sub/kept.py"]
+    errors = {f.path: f.error for f in report.errors}
+    assert errors["pkg/broken.py"].startswith("pkg/broken.py:1: ")
+    assert "no such file or directory" in errors[str(tmp_path / "missing")]
+    assert report.line() == "indexed 2 files: 6 new, 0 unchanged, 0 removed functions; 2 errors"

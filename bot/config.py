@@ -62,6 +62,11 @@ class Settings:
     """Workspace id used by the CLI; Slack requests carry their own team id."""
     opensearch_url: str = ""
     opensearch_index: str = "gencode-chunks"
+    opensearch_auth: str = "none"
+    """``none``, ``basic`` (user:password in the URL) or ``sigv4`` (Amazon OpenSearch Service)."""
+    opensearch_nori: bool = True
+    """Index raw summaries with the nori Korean analyzer too (needs the analysis-nori plugin)."""
+    aws_region: str = ""
     slack_bot_token: str = field(default="", repr=False)
     slack_signing_secret: str = field(default="", repr=False)
     slack_app_token: str = field(default="", repr=False)
@@ -87,6 +92,15 @@ class Settings:
             workspace=env.get("GENCODE_WORKSPACE", "").strip() or "local",
             opensearch_url=env.get("OPENSEARCH_URL", "").strip(),
             opensearch_index=env.get("OPENSEARCH_INDEX", "").strip() or "gencode-chunks",
+            opensearch_auth=_choice(
+                env,
+                "OPENSEARCH_AUTH",
+                ("none", "basic", "sigv4", "aoss"),
+                "sigv4" if ".amazonaws.com" in env.get("OPENSEARCH_URL", "") else "none",
+            ),
+            opensearch_nori=env.get("OPENSEARCH_NORI", "true").strip().lower()
+            not in ("0", "false", "no", "off"),
+            aws_region=(env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "").strip(),
             slack_bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
             slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
@@ -94,4 +108,10 @@ class Settings:
         )
         if settings.store == "opensearch" and not settings.opensearch_url:
             raise ConfigError("GENCODE_STORE=opensearch needs OPENSEARCH_URL (https://host:443).")
+        if settings.store == "opensearch" and settings.opensearch_auth in ("sigv4", "aoss"):
+            if not settings.aws_region:
+                raise ConfigError(
+                    f"OPENSEARCH_AUTH={settings.opensearch_auth} signs requests for one AWS "
+                    "region: set AWS_REGION."
+                )
         return settings

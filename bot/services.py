@@ -6,7 +6,8 @@ Backends are chosen by name from small registries; nothing is built at import ti
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from rag import ConfigError, Engine
 from rag.embed import Embedder, LocalUSEEmbedder
@@ -22,7 +23,47 @@ def _sqlite_store(settings: Settings) -> ChunkStore:
     return SQLiteStore(settings.sqlite_path, busy_timeout=settings.busy_timeout)
 
 
-STORES: dict[str, Callable[[Settings], ChunkStore]] = {"sqlite": _sqlite_store}
+def _opensearch_store(settings: Settings) -> ChunkStore:
+    from opensearchpy import OpenSearch, RequestsHttpConnection
+
+    from rag.stores.opensearch import OpenSearchStore
+
+    url = urlsplit(settings.opensearch_url)
+    kwargs: dict[str, Any] = {"timeout": 30, "max_retries": 2, "retry_on_timeout": True}
+    if settings.opensearch_auth in ("sigv4", "aoss"):
+        import boto3
+        from opensearchpy import AWSV4SignerAuth
+
+        credentials = boto3.Session().get_credentials()
+        if credentials is None:
+            raise ConfigError(
+                "OPENSEARCH_AUTH=sigv4 needs AWS credentials (an IAM role, AWS_PROFILE, or "
+                "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)."
+            )
+        service = "aoss" if settings.opensearch_auth == "aoss" else "es"
+        kwargs.update(
+            http_auth=AWSV4SignerAuth(credentials, settings.aws_region, service),
+            connection_class=RequestsHttpConnection,
+        )
+    elif settings.opensearch_auth == "basic" and url.username:
+        kwargs["http_auth"] = (unquote(url.username), unquote(url.password or ""))
+    host = {
+        "host": url.hostname or "localhost",
+        "port": url.port or (443 if url.scheme == "https" else 9200),
+    }
+    client = OpenSearch(
+        hosts=[host], use_ssl=url.scheme == "https", verify_certs=url.scheme == "https", **kwargs
+    )
+    where = f"OpenSearch at {url.scheme}://{host['host']}:{host['port']}"  # never the password
+    return OpenSearchStore(
+        client, index=settings.opensearch_index, nori=settings.opensearch_nori, where=where
+    )
+
+
+STORES: dict[str, Callable[[Settings], ChunkStore]] = {
+    "sqlite": _sqlite_store,
+    "opensearch": _opensearch_store,
+}
 EMBEDDERS: dict[str, Callable[[Settings], Embedder]] = {"local": lambda s: LocalUSEEmbedder()}
 SUMMARIZERS: dict[str, Callable[[Settings], Summarizer]] = {
     "none": lambda s: ExtractiveSummarizer()

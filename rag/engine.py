@@ -25,7 +25,7 @@ from .errors import GencodeError, InputError
 from .generate import Generator, TextCallback
 from .models import Answer, Chunk, FileReport, Hit, IndexReport, Scope, Source, StoreStats, Turn
 from .retrieve import reciprocal_rank_fusion
-from .stores.base import ChunkStore, Feedback
+from .stores.base import ChunkStore, Feedback, ScoredChunk
 from .summarize import EXTRACTIVE, EXTRACTIVE_NOTE, Summarizer, extractive_summary
 
 logger = logging.getLogger(__name__)
@@ -281,13 +281,17 @@ class Engine:
         """
         if not query.strip():
             raise InputError("The question is empty: say what code you need.")
-        lists = {}
-        if mode in ("hybrid", "lexical"):
+        lists: dict[str, list[ScoredChunk]] = {}
+        if mode == "hybrid":
+            vector = self.embedder.embed_query(query)
+            lexical, nearest = self.store.hybrid(query, vector, k=CANDIDATES, scope=scope)
+            lists = {"lexical": lexical, "vector": nearest}
+        elif mode == "lexical":
             lists["lexical"] = self.store.lexical(query, k=CANDIDATES, scope=scope)
-        if mode in ("hybrid", "vector"):
+        elif mode == "vector":
             vector = self.embedder.embed_query(query)
             lists["vector"] = self.store.vector(vector, k=CANDIDATES, scope=scope)
-        if not lists:
+        else:
             raise ValueError(f"unknown retrieval mode {mode!r}")
         return reciprocal_rank_fusion(lists)[:k]
 

@@ -520,6 +520,11 @@ class SQLiteStore:
             chunks = self._by_rowids([r for r, _ in picked])
         return [ScoredChunk(chunks[r], s) for r, s in picked if r in chunks]
 
+    def hybrid(
+        self, query: str, embedding: Vector, *, k: int, scope: Scope
+    ) -> tuple[list[ScoredChunk], list[ScoredChunk]]:
+        return self.lexical(query, k=k, scope=scope), self.vector(embedding, k=k, scope=scope)
+
     def stats(self) -> StoreStats:
         with self._lock:
             chunks, files = self._db.execute(

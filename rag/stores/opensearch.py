@@ -1,0 +1,432 @@
+"""The production store: one OpenSearch index, queried through ``opensearch-py``.
+
+Lexical text is analysed by :mod:`rag.analysis` *before* it is sent (split identifiers,
+mecab-ko morphemes, the Korean glossary) into ``*_terms`` fields with a whitespace
+analyzer, so BM25 sees the same terms as in the embedded store and ranking does not drift
+between laptop and production. With ``nori`` on (the default for real clusters), the raw
+summary and docstring are also indexed with OpenSearch's own Korean analyzer and join the
+lexical query. Vectors live in an HNSW ``knn_vector`` field; the scope filter goes inside
+the k-NN query (efficient filtering), never after it. Lexical and k-NN queries travel
+together in one ``msearch`` and are fused in :mod:`rag.retrieve`, exactly as for SQLite.
+
+OpenSearch has no multi-document transactions: :meth:`replace_source` writes the new
+version first and then deletes what the file no longer defines, so a crash in between
+leaves stale chunks that the next indexing of the file removes; never a half-written chunk.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any, TypeVar
+
+import numpy as np
+from opensearchpy import OpenSearch, helpers
+from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
+from opensearchpy.exceptions import NotFoundError, OpenSearchException, TransportError
+
+from ..analysis import Analyzer
+from ..embed import Vector
+from ..errors import EmbedderMismatchError, StoreError
+from ..models import WORKSPACE_WIDE, Chunk, Scope, StoreStats
+from .base import Feedback, ScoredChunk
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_FIELDS = (
+    "id",
+    "workspace",
+    "scope",
+    "source_key",
+    "source_path",
+    "file_id",
+    "permalink",
+    "language",
+    "qualname",
+    "kind",
+    "signature",
+    "start_line",
+    "end_line",
+    "code",
+    "code_hash",
+    "docstring",
+    "summary",
+    "summary_by",
+    "indexed_at",
+    "indexed_by",
+)
+_LEXICAL_FIELDS = ("name_terms^4", "summary_terms^2", "docstring_terms^2", "code_terms")
+_NOT_RETURNED = ["embedding", "*_terms"]
+
+
+def index_body(*, dim: int, embed_model: str, nori: bool = True) -> dict[str, Any]:
+    """Settings and mappings of the chunk index (``infra/opensearch/chunks-index.json``)."""
+    keyword = {"type": "keyword"}
+    terms = {"type": "text", "analyzer": "gencode_terms", "similarity": "BM25"}
+    raw_text: dict[str, Any] = (
+        {"type": "text", "analyzer": "gencode_korean"} if nori else {"type": "text", "index": False}
+    )
+    analyzers: dict[str, Any] = {
+        "gencode_terms": {"type": "custom", "tokenizer": "whitespace", "filter": ["lowercase"]}
+    }
+    if nori:
+        analyzers["gencode_korean"] = {
+            "type": "custom",
+            "tokenizer": "nori_tokenizer",
+            "filter": ["nori_part_of_speech", "lowercase"],
+        }
+    return {
+        "settings": {
+            "index": {"knn": True, "number_of_shards": 1},
+            "analysis": {"analyzer": analyzers},
+        },
+        "mappings": {
+            "_meta": {"embed_model": embed_model, "embed_dim": dim, "nori": nori},
+            "dynamic": "strict",
+            "properties": {
+                **{
+                    f: keyword
+                    for f in (
+                        "id",
+                        "workspace",
+                        "scope",
+                        "source_key",
+                        "file_id",
+                        "language",
+                        "kind",
+                        "code_hash",
+                        "summary_by",
+                        "indexed_by",
+                        "qualname",
+                        "source_path",
+                    )
+                },
+                "permalink": {"type": "keyword", "index": False},
+                "signature": {"type": "text", "index": False},
+                "code": {"type": "text", "index": False},
+                "summary": raw_text,
+                "docstring": raw_text,
+                "start_line": {"type": "integer"},
+                "end_line": {"type": "integer"},
+                "indexed_at": {"type": "double"},
+                "name_terms": terms,
+                "summary_terms": terms,
+                "docstring_terms": terms,
+                "code_terms": terms,
+                "embedding": {
+                    "type": "knn_vector",
+                    "dimension": dim,
+                    "method": {
+                        "name": "hnsw",
+                        "engine": "lucene",
+                        "space_type": "cosinesimil",
+                        "parameters": {"m": 16, "ef_construction": 128},
+                    },
+                },
+            },
+        },
+    }
+
+
+class OpenSearchStore:
+    """A :class:`~rag.stores.base.ChunkStore` over one OpenSearch index."""
+
+    backend = "opensearch"
+
+    def __init__(
+        self,
+        client: OpenSearch,
+        *,
+        index: str = "gencode-chunks",
+        nori: bool = True,
+        analyzer: Analyzer | None = None,
+        where: str = "OpenSearch",
+    ) -> None:
+        self.client = client
+        self.index = index
+        self.feedback_index = f"{index}-feedback"
+        self.nori = nori
+        self.analyzer = analyzer or Analyzer()
+        self.where = where
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _call(self, action: str, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except OpenSearchConnectionError as exc:
+            raise StoreError(
+                f"{self.where} is unreachable; could not {action}: {exc.error}"
+            ) from exc
+        except TransportError as exc:
+            status = exc.status_code if isinstance(exc.status_code, int) else "connection"
+            raise StoreError(
+                f"{self.where} refused to {action} (index {self.index}, {status}): {exc.error}"
+            ) from exc
+        except OpenSearchException as exc:
+            raise StoreError(f"{self.where} is unreachable; could not {action}: {exc}") from exc
+
+    def _scope_filter(self, scope: Scope) -> list[dict[str, Any]]:
+        return [
+            {"term": {"workspace": scope.workspace}},
+            {"terms": {"scope": [WORKSPACE_WIDE, *sorted(scope.conversations)]}},
+        ]
+
+    def _doc(self, chunk: Chunk, dim: int) -> dict[str, Any]:
+        if chunk.embedding is None or np.asarray(chunk.embedding).shape != (dim,):
+            raise StoreError(
+                f"chunk {chunk.qualname} has no {dim}-dim embedding; refusing to write it"
+            )
+        a = self.analyzer
+        doc: dict[str, Any] = {f: getattr(chunk, f) for f in _FIELDS}
+        doc["indexed_at"] = chunk.indexed_at or time.time()
+        doc.update(
+            name_terms=a.document(f"{chunk.qualname} {chunk.signature}"),
+            summary_terms=a.document(chunk.summary),
+            docstring_terms=a.document(chunk.docstring),
+            code_terms=a.document(chunk.code),
+            embedding=[float(x) for x in np.asarray(chunk.embedding, dtype=np.float32)],
+        )
+        return doc
+
+    @staticmethod
+    def _chunk(source: dict[str, Any]) -> Chunk:
+        chunk = Chunk(**{f: source[f] for f in _FIELDS if f in source})
+        if "embedding" in source:
+            chunk = replace(chunk, embedding=np.asarray(source["embedding"], dtype=np.float32))
+        return chunk
+
+    # -- embedder bookkeeping ---------------------------------------------------------------
+
+    def _meta(self) -> dict[str, Any] | None:
+        try:
+            mapping = self.client.indices.get_mapping(index=self.index)
+        except NotFoundError:
+            return None
+        meta = next(iter(mapping.values()))["mappings"].get("_meta", {})
+        return dict(meta)
+
+    def ensure_embedder(self, model_id: str, dim: int) -> None:
+        meta = self._call("read the index mapping", self._meta)
+        if meta is None:
+            body = index_body(dim=dim, embed_model=model_id, nori=self.nori)
+            self._call(
+                "create the index", lambda: self.client.indices.create(index=self.index, body=body)
+            )
+            logger.info("created OpenSearch index %s (%s, %d dims)", self.index, model_id, dim)
+            return
+        if meta.get("embed_model") != model_id or int(meta.get("embed_dim", 0)) != dim:
+            raise EmbedderMismatchError(
+                f"The OpenSearch index {self.index} was built with the embedding model "
+                f"{meta.get('embed_model')} ({meta.get('embed_dim')} dimensions), but the configured "
+                f"embedder is {model_id} ({dim} dimensions). Set OPENSEARCH_INDEX to a new index "
+                "for this embedder, or re-index into a fresh one."
+            )
+
+    def _dim(self) -> int:
+        meta = self._call("read the index mapping", self._meta) or {}
+        return int(meta.get("embed_dim", 0))
+
+    # -- writes --------------------------------------------------------------------------
+
+    def upsert(self, chunks: Sequence[Chunk]) -> None:
+        if not chunks:
+            return
+        dim = self._dim()
+        actions = [
+            {"_op_type": "index", "_index": self.index, "_id": c.id, "_source": self._doc(c, dim)}
+            for c in chunks
+        ]
+
+        def bulk() -> None:
+            _, errors = helpers.bulk(self.client, actions, refresh=True, raise_on_error=False)
+            if errors:
+                raise StoreError(f"{self.where} rejected {len(errors)} chunks: {errors[:2]}")
+
+        self._call("write chunks", bulk)
+
+    def delete(self, ids: Sequence[str]) -> None:
+        if ids:
+            body = {"query": {"ids": {"values": list(ids)}}}
+            self._call(
+                "delete chunks",
+                lambda: self.client.delete_by_query(index=self.index, body=body, refresh=True),
+            )
+
+    def replace_source(self, source_key: str, chunks: Sequence[Chunk]) -> list[Chunk]:
+        keep = {c.id for c in chunks}
+        stale = [c for c in self.chunks_of_source(source_key) if c.id not in keep]
+        self.upsert(chunks)  # the new version first: readers never lose a function that stays
+        self.delete([c.id for c in stale])
+        return stale
+
+    def record_feedback(self, feedback: Feedback) -> None:
+        body = {
+            **feedback.__dict__,
+            "reference_ids": list(feedback.reference_ids),
+            "at": time.time(),
+        }
+        self._call(
+            "record feedback",
+            lambda: self.client.index(index=self.feedback_index, body=body, refresh=True),
+        )
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def _search(self, action: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        result = self._call(action, lambda: self.client.search(index=self.index, body=body))
+        return list(result["hits"]["hits"])
+
+    def chunks_of_source(self, source_key: str) -> list[Chunk]:
+        hits = self._search(
+            "read a file's chunks",
+            {
+                "size": 10_000,
+                "query": {"term": {"source_key": source_key}},
+                "_source": {"excludes": ["*_terms"]},
+                "sort": [{"start_line": "asc"}],
+            },
+        )
+        return [self._chunk(h["_source"]) for h in hits]
+
+    def get(self, ids: Sequence[str]) -> list[Chunk]:
+        if not ids:
+            return []
+        hits = self._search(
+            "read chunks",
+            {
+                "size": len(ids),
+                "query": {"ids": {"values": list(ids)}},
+                "_source": {"excludes": _NOT_RETURNED},
+            },
+        )
+        found = {h["_id"]: self._chunk(h["_source"]) for h in hits}
+        return [found[i] for i in ids if i in found]
+
+    def get_by_hash(self, workspace: str, code_hashes: Sequence[str]) -> dict[str, Chunk]:
+        out: dict[str, Chunk] = {}
+        hashes = list(dict.fromkeys(code_hashes))
+        for i in range(0, len(hashes), 500):
+            part = hashes[i : i + 500]
+            hits = self._search(
+                "look up summaries by code hash",
+                {
+                    "size": 10_000,
+                    "query": {
+                        "bool": {
+                            "filter": [
+                                {"term": {"workspace": workspace}},
+                                {"terms": {"code_hash": part}},
+                            ]
+                        }
+                    },
+                    "_source": {"excludes": ["*_terms"]},
+                },
+            )
+            for h in hits:
+                chunk = self._chunk(h["_source"])
+                out.setdefault(chunk.code_hash, chunk)
+        return out
+
+    def _lexical_body(self, query: str, *, k: int, scope: Scope) -> dict[str, Any] | None:
+        terms = self.analyzer.query_terms(query)
+        if not terms:
+            return None
+        should: list[dict[str, Any]] = [
+            {
+                "multi_match": {
+                    "query": " ".join(terms),
+                    "fields": list(_LEXICAL_FIELDS),
+                    "type": "most_fields",
+                    "operator": "or",
+                }
+            }
+        ]
+        if self.nori:
+            should.append({"multi_match": {"query": query, "fields": ["summary", "docstring"]}})
+        return {
+            "size": k,
+            "_source": {"excludes": _NOT_RETURNED},
+            "query": {
+                "bool": {
+                    "should": should,
+                    "minimum_should_match": 1,
+                    "filter": self._scope_filter(scope),
+                }
+            },
+        }
+
+    def _vector_body(self, embedding: Vector, *, k: int, scope: Scope) -> dict[str, Any]:
+        vector = [float(x) for x in np.asarray(embedding, dtype=np.float32)]
+        return {
+            "size": k,
+            "_source": {"excludes": _NOT_RETURNED},
+            "query": {
+                "knn": {
+                    "embedding": {
+                        "vector": vector,
+                        "k": k,
+                        "filter": {"bool": {"filter": self._scope_filter(scope)}},
+                    }
+                }
+            },
+        }
+
+    @staticmethod
+    def _scored(hits: list[dict[str, Any]]) -> list[ScoredChunk]:
+        return [ScoredChunk(OpenSearchStore._chunk(h["_source"]), float(h["_score"])) for h in hits]
+
+    def lexical(self, query: str, *, k: int, scope: Scope) -> list[ScoredChunk]:
+        body = self._lexical_body(query, k=k, scope=scope)
+        return [] if body is None else self._scored(self._search("search", body))
+
+    def vector(self, embedding: Vector, *, k: int, scope: Scope) -> list[ScoredChunk]:
+        return self._scored(
+            self._search("run a k-NN search", self._vector_body(embedding, k=k, scope=scope))
+        )
+
+    def hybrid(
+        self, query: str, embedding: Vector, *, k: int, scope: Scope
+    ) -> tuple[list[ScoredChunk], list[ScoredChunk]]:
+        """Both searches in one ``msearch`` round trip; fusion stays in :mod:`rag.retrieve`."""
+        lexical = self._lexical_body(query, k=k, scope=scope)
+        bodies: list[dict[str, Any]] = []
+        if lexical is not None:
+            bodies += [{"index": self.index}, lexical]
+        bodies += [{"index": self.index}, self._vector_body(embedding, k=k, scope=scope)]
+        result = self._call("run a hybrid search", lambda: self.client.msearch(body=bodies))
+        lists: list[list[ScoredChunk]] = []
+        for response in result["responses"]:
+            if "error" in response:
+                error = response["error"]
+                reason = error.get("reason", error) if isinstance(error, dict) else error
+                raise StoreError(f"{self.where} failed a hybrid search on {self.index}: {reason}")
+            lists.append(self._scored(response["hits"]["hits"]))
+        return (lists[0], lists[1]) if lexical is not None else ([], lists[0])
+
+    def stats(self) -> StoreStats:
+        meta = self._call("read the index mapping", self._meta) or {}
+        body = {"size": 0, "aggs": {"files": {"cardinality": {"field": "source_key"}}}}
+        result = self._call("count files", lambda: self.client.search(index=self.index, body=body))
+        count = self._call("count chunks", lambda: self.client.count(index=self.index))
+        size = 0
+        try:
+            store = self.client.indices.stats(index=self.index, metric="store")
+            size = int(store["_all"]["primaries"]["store"]["size_in_bytes"])
+        except (OpenSearchException, KeyError):
+            size = 0  # not every OpenSearch-compatible server reports store sizes
+        return StoreStats(
+            chunks=int(count["count"]),
+            files=int(result["aggregations"]["files"]["value"]),
+            embed_model=str(meta.get("embed_model", "")),
+            embed_dim=int(meta.get("embed_dim", 0)),
+            size_bytes=size,
+            backend=self.backend,
+        )
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,204 @@
+"""The OpenSearch store: what osmem-server supports runs here; k-NN, nori and hybrid queries
+run against a real cluster when OPENSEARCH_URL is set (pytest -m opensearch_real)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from opensearchpy import OpenSearch
+
+from rag import Engine, Scope, Source
+from rag.errors import EmbedderMismatchError, StoreError
+from rag.generate import ExtractiveGenerator
+from rag.stores.opensearch import OpenSearchStore, index_body
+from tests.conftest import CountingEmbedder, CountingSummarizer
+
+UPLOADER = b'''
+import boto3
+
+
+def upload_to_bucket(bucket, key, path):
+    """Upload a local file to an S3 bucket with retries."""
+    return boto3.client("s3").upload_file(path, bucket, key)
+
+
+def delete_old_backups(days):
+    """Delete backups older than some days."""
+    return 0
+'''
+MAILER = b'''
+def send_invoice_email(customer, invoice):
+    """Email an invoice PDF to a customer."""
+    smtp.send(customer.email, render(invoice))
+'''
+
+
+@pytest.fixture
+def os_store(osmem_url: str) -> Iterator[OpenSearchStore]:
+    store = OpenSearchStore(OpenSearch(hosts=[osmem_url]), index="chunks-test", nori=False)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def os_engine(
+    os_store: OpenSearchStore, embedder: CountingEmbedder, summarizer: CountingSummarizer
+) -> Engine:
+    return Engine(
+        store=os_store, embedder=embedder, summarizer=summarizer, generator=ExtractiveGenerator()
+    )
+
+
+def names(scored) -> list[str]:  # type: ignore[no-untyped-def]
+    return [s.chunk.qualname for s in scored]
+
+
+def test_indexing_creates_the_index_and_lexical_search_finds_code(os_engine: Engine) -> None:
+    report = os_engine.index_bytes(UPLOADER, Source("up.py", workspace="T1"))
+    assert report.ok and len(report.new) == 3
+    hits = os_engine.store.lexical("upload a file to an s3 bucket", k=5, scope=Scope.of("T1"))
+    assert names(hits)[0] == "upload_to_bucket"
+    assert hits[0].chunk.code.startswith("def upload_to_bucket")
+    assert hits[0].chunk.embedding is None  # vectors are not shipped back with search hits
+
+
+def test_korean_question_matches_english_code_lexically(os_engine: Engine) -> None:
+    os_engine.index_bytes(UPLOADER, Source("up.py", workspace="T1"))
+    assert (
+        names(os_engine.store.lexical("버킷에 파일 업로드", k=3, scope=Scope.of("T1")))[0]
+        == "upload_to_bucket"
+    )
+
+
+def test_scope_is_filtered_inside_the_query(os_engine: Engine) -> None:
+    os_engine.index_bytes(UPLOADER, Source("up.py", workspace="T1", scope="G-private"))
+    os_engine.index_bytes(MAILER, Source("mail.py", workspace="T1"))
+    os_engine.index_bytes(MAILER, Source("mail.py", workspace="T2"))
+    store = os_engine.store
+    assert "upload_to_bucket" in names(
+        store.lexical("upload bucket email", k=10, scope=Scope.of("T1", "G-private"))
+    )
+    elsewhere = store.lexical("upload bucket email", k=1, scope=Scope.of("T1", "C-general"))
+    assert names(elsewhere) == ["send_invoice_email"]
+    assert {
+        h.chunk.workspace for h in store.lexical("email invoice", k=10, scope=Scope.of("T2"))
+    } == {"T2"}
+
+
+def test_reindexing_replaces_the_file_and_reuses_summaries(
+    os_engine: Engine, summarizer: CountingSummarizer, embedder: CountingEmbedder
+) -> None:
+    src = Source("up.py", workspace="T1")
+    os_engine.index_bytes(UPLOADER, src)
+    summarizer.seen.clear()
+    embedder.texts.clear()
+    assert os_engine.index_bytes(UPLOADER, src).unchanged
+    assert summarizer.seen == [] and embedder.texts == []
+    v2 = UPLOADER.replace(
+        b'def delete_old_backups(days):\n    """Delete backups older than some days."""\n    return 0\n',
+        b"",
+    )
+    report = os_engine.index_bytes(v2, src)
+    assert report.removed == ("delete_old_backups",)
+    assert os_engine.stats().chunks == 2
+    assert summarizer.seen == []  # only a deletion: no model work at all
+
+
+def test_a_different_embedding_model_is_refused(os_store: OpenSearchStore) -> None:
+    os_store.ensure_embedder("model-a", 512)
+    os_store.ensure_embedder("model-a", 512)
+    with pytest.raises(EmbedderMismatchError, match="built with the embedding model model-a"):
+        os_store.ensure_embedder("amazon.titan-embed-text-v2:0", 1024)
+
+
+def test_stats_and_feedback(os_engine: Engine) -> None:
+    os_engine.index_bytes(UPLOADER, Source("up.py", workspace="T1"))
+    os_engine.index_bytes(MAILER, Source("mail.py", workspace="T1"))
+    stats = os_engine.stats()
+    assert (stats.backend, stats.chunks, stats.files, stats.embed_dim) == ("opensearch", 4, 2, 512)
+    from rag import Feedback
+
+    os_engine.record_feedback(Feedback("T1", "C1", "U1", 1, "q", "a", ("x",)))
+    client = os_engine.store.client  # type: ignore[attr-defined]
+    assert client.count(index="chunks-test-feedback")["count"] == 1
+
+
+def test_knn_unsupported_by_the_server_is_a_clear_store_error(os_engine: Engine) -> None:
+    # osmem-server has no k-NN: the error reaches the caller as a StoreError, not a traceback.
+    os_engine.index_bytes(UPLOADER, Source("up.py", workspace="T1"))
+    with pytest.raises(StoreError, match="hybrid search"):
+        os_engine.retrieve("upload", Scope.of("T1"))
+
+
+def test_an_unreachable_cluster_is_a_clear_store_error(embedder: CountingEmbedder) -> None:
+    client = OpenSearch(hosts=[{"host": "127.0.0.1", "port": 9}], max_retries=0, timeout=2)
+    store = OpenSearchStore(client, where="OpenSearch at http://127.0.0.1:9")
+    with pytest.raises(StoreError, match="OpenSearch at http://127.0.0.1:9 is unreachable"):
+        store.ensure_embedder(embedder.model_id, embedder.dim)
+
+
+def test_the_infra_index_file_matches_the_code() -> None:
+    path = Path(__file__).parent.parent / "infra" / "opensearch" / "chunks-index.json"
+    expected = index_body(dim=1024, embed_model="amazon.titan-embed-text-v2:0", nori=True)
+    assert json.loads(path.read_text()) == expected
+
+
+# -- against a real cluster ---------------------------------------------------------------
+
+real = pytest.mark.skipif(not os.environ.get("OPENSEARCH_URL"), reason="needs OPENSEARCH_URL")
+
+
+@pytest.fixture
+def real_engine(embedder: CountingEmbedder, summarizer: CountingSummarizer) -> Iterator[Engine]:
+    from bot.config import Settings
+    from bot.services import STORES
+
+    name = f"gencode-test-{os.getpid()}"
+    settings = Settings.from_env(
+        {**os.environ, "GENCODE_STORE": "opensearch", "OPENSEARCH_INDEX": name}
+    )
+    store = STORES["opensearch"](settings)
+    engine = Engine(
+        store=store, embedder=embedder, summarizer=summarizer, generator=ExtractiveGenerator()
+    )
+    yield engine
+    store.client.indices.delete(index=f"{name}*", ignore=[404])  # type: ignore[attr-defined]
+    store.close()
+
+
+@pytest.mark.opensearch_real
+@real
+def test_real_cluster_knn_respects_scope(real_engine: Engine) -> None:
+    real_engine.index_bytes(UPLOADER, Source("up.py", workspace="T1", scope="G-private"))
+    real_engine.index_bytes(MAILER, Source("mail.py", workspace="T1"))
+    query = real_engine.embedder.embed_query("upload a file to s3")
+    inside = names(real_engine.store.vector(query, k=5, scope=Scope.of("T1", "G-private")))
+    outside = names(real_engine.store.vector(query, k=5, scope=Scope.of("T1", "C-other")))
+    assert inside[0] == "upload_to_bucket"
+    assert "upload_to_bucket" not in outside and "send_invoice_email" in outside
+
+
+@pytest.mark.opensearch_real
+@real
+def test_real_cluster_nori_matches_korean_summaries(real_engine: Engine) -> None:
+    from dataclasses import replace
+
+    real_engine.index_bytes(MAILER, Source("mail.py", workspace="T1"))
+    chunk = real_engine.store.chunks_of_source(Source("mail.py", workspace="T1").key)[0]
+    real_engine.store.upsert([replace(chunk, summary="고객에게 청구서를 이메일로 보낸다.")])
+    hits = real_engine.store.lexical("청구서를 보내는 함수", k=3, scope=Scope.of("T1"))
+    assert names(hits)[0] == "send_invoice_email"
+
+
+@pytest.mark.opensearch_real
+@real
+def test_real_cluster_hybrid_retrieval_fuses_both_lists(real_engine: Engine) -> None:
+    real_engine.index_bytes(UPLOADER, Source("up.py", workspace="T1"))
+    real_engine.index_bytes(MAILER, Source("mail.py", workspace="T1"))
+    hit = real_engine.retrieve("S3 버킷에 업로드", Scope.of("T1"), k=1)[0]
+    assert hit.chunk.qualname == "upload_to_bucket"
+    assert set(hit.ranks) == {"lexical", "vector"}

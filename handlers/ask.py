@@ -132,12 +132,21 @@ def answer_in_thread(
     def say(text: str) -> None:
         msg = plain(text)
         if placeholder:
-            # Not an answer: keep it out of the history of later follow-ups.
-            _update(
-                client, channel=channel, ts=placeholder, message=msg, meta=metadata(NOTICE_EVENT)
-            )
-        else:
-            _post(client, channel=channel, thread_ts=thread_ts, message=msg)
+            try:
+                # Not an answer: keep it out of the history of later follow-ups.
+                _update(
+                    client,
+                    channel=channel,
+                    ts=placeholder,
+                    message=msg,
+                    meta=metadata(NOTICE_EVENT),
+                )
+                return
+            except SlackApiError as exc:
+                logger.warning("could not update %s: %s", placeholder, exc.response.get("error"))
+        _post(
+            client, channel=channel, thread_ts=thread_ts, message=msg, meta=metadata(NOTICE_EVENT)
+        )
 
     try:
         placeholder = _post(

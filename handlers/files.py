@@ -256,8 +256,9 @@ def _index_one(
         )
         try:
             show(plain(messages.apology(cid)))
-        except Exception:
-            logger.exception("could not report failure [%s]", cid)
+        except Exception:  # updating failed too: a new message may still get through
+            if _say(client, channel, thread_ts, messages.apology(cid)) is None:
+                logger.error("could not report failure [%s] to the thread", cid)
     finally:
         _react(client, channel=channel, ts=ts, name="eyes", add=False)
         _react(client, channel=channel, ts=ts, name="white_check_mark" if ok else "x")

@@ -392,7 +392,7 @@ def render_index_report(
     blocks.append(section(totals))
     if notes:
         blocks.append(context("\n".join(notes)))
-    text = "\n".join([header, *shown, totals])
+    text = "\n".join(block_text(b) for b in blocks)
     return IndexRendered(
         message=SlackMessage(text=text[:MAX_TEXT], blocks=tuple(blocks[:MAX_BLOCKS])),
         upload=upload,

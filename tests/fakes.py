@@ -12,7 +12,9 @@ from rag.generate import TextCallback, cited_numbers, code_blocks
 
 @dataclass
 class FakeGenerator:
-    pieces: list[str] = field(default_factory=lambda: ["Here you go [1]:\n", "```python\nprint('hi')\n```\n"])
+    pieces: list[str] = field(
+        default_factory=lambda: ["Here you go [1]:\n", "```python\nprint('hi')\n```\n"]
+    )
     delay: float = 0.0
     fail: bool = False
     model_id: str = "fake-model"

@@ -25,6 +25,10 @@ PAYMENTS_PY = b'''def refund_payment(payment_id, amount):
 
 
 def many_functions(n: int) -> bytes:
-    return "\n\n".join(
-        f"def helper_{i}(x):\n    \"\"\"Helper number {i} doubles x.\"\"\"\n    return x * {i}" for i in range(n)
-    ).encode() + b"\n"
+    return (
+        "\n\n".join(
+            f'def helper_{i}(x):\n    """Helper number {i} doubles x."""\n    return x * {i}'
+            for i in range(n)
+        ).encode()
+        + b"\n"
+    )

@@ -123,7 +123,8 @@ class SlackAPI:
             "filetype": filetype or ("python" if name.endswith(".py") else "text"),
             "size": len(content) if size is None else size,
             "url_private": f"{self.url}/files-pri/{self.team}-{fid}/{name}",
-            "url_private_download": url or f"{self.url}/files-pri/{self.team}-{fid}/download/{name}",
+            "url_private_download": url
+            or f"{self.url}/files-pri/{self.team}-{fid}/download/{name}",
             "permalink": f"https://test.slack.com/files/{BOT_USER}/{fid}/{name}",
         }
         self.files[fid] = info
@@ -131,7 +132,13 @@ class SlackAPI:
         return dict(info)
 
     def add_message(
-        self, channel: str, text: str, *, user: str = "U1", thread_ts: str | None = None, **extra: Any
+        self,
+        channel: str,
+        text: str,
+        *,
+        user: str = "U1",
+        thread_ts: str | None = None,
+        **extra: Any,
     ) -> str:
         ts = self.next_ts()
         msg = {"type": "message", "ts": ts, "user": user, "text": text, **extra}
@@ -158,12 +165,18 @@ class SlackAPI:
             time.sleep(0.02)
 
     def wait_calls(self, method: str, n: int = 1, timeout: float = 10.0) -> list[Call]:
-        return self.wait_for(lambda: len(self.calls_to(method)) >= n and self.calls_to(method), timeout)  # type: ignore[no-any-return]
+        return self.wait_for(
+            lambda: len(self.calls_to(method)) >= n and self.calls_to(method), timeout
+        )  # type: ignore[no-any-return]
 
     def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
         with self._lock:
             return sorted(
-                (m for m in self.messages.get(channel, []) if m["ts"] == ts or m.get("thread_ts") == ts),
+                (
+                    m
+                    for m in self.messages.get(channel, [])
+                    if m["ts"] == ts or m.get("thread_ts") == ts
+                ),
                 key=lambda m: m["ts"],
             )
 
@@ -222,7 +235,9 @@ class SlackAPI:
             self._send(h, 200, b"foreign content\n", "text/plain")
 
     @staticmethod
-    def _send(h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str, **extra: str) -> None:
+    def _send(
+        h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str, **extra: str
+    ) -> None:
         h.send_response(status)
         h.send_header("Content-Type", ctype)
         h.send_header("Content-Length", str(len(body)))
@@ -333,7 +348,11 @@ class SlackAPI:
             return {"ok": True, "file": info} if info else {"ok": False, "error": "file_not_found"}
         if method == "conversations.info":
             info = self.channels.get(p.get("channel", ""))
-            return {"ok": True, "channel": info} if info else {"ok": False, "error": "channel_not_found"}
+            return (
+                {"ok": True, "channel": info}
+                if info
+                else {"ok": False, "error": "channel_not_found"}
+            )
         if method == "conversations.replies":
             msgs = self.thread(p["channel"], p["ts"])
             if not msgs:

@@ -55,17 +55,23 @@ class Slack:
         all_headers = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": signature if signature is not None else sign(body, ts, self.secret),
+            "X-Slack-Signature": signature
+            if signature is not None
+            else sign(body, ts, self.secret),
             **(headers or {}),
         }
-        req = urllib.request.Request(self.base + path, data=body.encode(), headers=all_headers, method="POST")
+        req = urllib.request.Request(
+            self.base + path, data=body.encode(), headers=all_headers, method="POST"
+        )
         try:
             with urllib.request.urlopen(req, timeout=10) as resp:
                 return Reply(resp.status, resp.read().decode(), dict(resp.headers))
         except urllib.error.HTTPError as exc:
             return Reply(exc.code, exc.read().decode(), dict(exc.headers))
 
-    def event_body(self, event: dict[str, Any], *, team: str = TEAM, event_id: str | None = None) -> str:
+    def event_body(
+        self, event: dict[str, Any], *, team: str = TEAM, event_id: str | None = None
+    ) -> str:
         return json.dumps(
             {
                 "token": "legacy",
@@ -91,7 +97,9 @@ class Slack:
         if retry_num:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
         return self.post(
-            self.event_body(event, team=team, event_id=event_id), "application/json", headers=headers
+            self.event_body(event, team=team, event_id=event_id),
+            "application/json",
+            headers=headers,
         )
 
     def command(

@@ -37,5 +37,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
         settings = Settings.from_env()
         _handler = make_handler(settings, build_engine(settings))
-    result: dict[str, Any] = _handler.handle(event, context)
+    result: dict[str, Any] = _handler.handle(event, context)  # type: ignore[no-untyped-call]
     return result

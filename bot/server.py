@@ -9,6 +9,7 @@ balancers. Bolt runs lazy listeners on its own thread pool after the ack.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -22,9 +23,10 @@ MAX_BODY = 1_000_000
 
 
 def to_bolt_request(handler: BaseHTTPRequestHandler, body: bytes) -> BoltRequest:
-    headers: dict[str, list[str]] = {}
+    headers: dict[str, str | Sequence[str]] = {}
     for key, value in handler.headers.items():
-        headers.setdefault(key.lower(), []).append(value)
+        previous = headers.get(key.lower())
+        headers[key.lower()] = [*previous, value] if isinstance(previous, list) else [value]
     return BoltRequest(
         body=body.decode("utf-8"), query=urlsplit(handler.path).query, headers=headers
     )

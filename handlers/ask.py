@@ -54,7 +54,7 @@ class StreamUpdater:
     """
 
     def __init__(
-        self, push: Callable[[str], None], *, interval: float, clock: Clock, started: float
+        self, push: Callable[[str], object], *, interval: float, clock: Clock, started: float
     ) -> None:
         self.push = push
         self.interval = interval
@@ -225,7 +225,7 @@ def _deliver(
         )
 
 
-def _safely(say: Callable[[str], None], text: str, team: str, channel: str, thread: str) -> None:
+def _safely(say: Callable[[str], object], text: str, team: str, channel: str, thread: str) -> None:
     try:
         say(text)
     except Exception:  # Slack itself is failing; the log is all that is left

@@ -9,7 +9,7 @@ from typing import Any
 from rag import Source
 from tests.conftest import Bot
 from tests.fakes import FakeGenerator
-from tests.samples import ORDERS_PY, PAYMENTS_PY
+from tests.samples import ORDERS_PY
 from tests.slack_api import SlackAPI
 from tests.slack_helpers import message_event
 
@@ -400,7 +400,6 @@ class TestSlackAskFailures:
         seed(bot)
         bot.api.failures["chat.update"] = "ratelimited"
         bot.slack.command("upload")
-        root = bot.api.wait_for(lambda: bot.api.bot_messages("C1"))[0]["ts"]
         bot.api.wait_for(
             lambda: any(
                 "Sorry" in c.params.get("text", "") for c in bot.api.calls_to("chat.postMessage")

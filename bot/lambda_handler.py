@@ -33,8 +33,10 @@ def make_handler(
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _handler
     if _handler is None:
+        from .logs import redact_tokens
         from .services import build_engine
 
+        redact_tokens()
         settings = Settings.from_env()
         _handler = make_handler(settings, build_engine(settings))
     result: dict[str, Any] = _handler.handle(event, context)  # type: ignore[no-untyped-call]

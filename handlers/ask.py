@@ -159,7 +159,7 @@ def answer_in_thread(
         meta = metadata(ANSWER_EVENT, answer=placeholder, question=question[:1500])
         ts = placeholder
         updater = StreamUpdater(
-            lambda text: client.chat_update(channel=channel, ts=ts, text=text, blocks=[]),
+            lambda text: client.chat_update(channel=channel, ts=ts, text=text),
             interval=rt.update_interval,
             clock=rt.clock,
             started=rt.clock(),

@@ -35,18 +35,28 @@ def is_python(file: Mapping[str, Any]) -> bool:
     return name.endswith(".py") or (not name and file.get("filetype") == "python")
 
 
-def _channel_is_public(client: WebClient, channel: str, channel_type: str | None) -> bool:
-    """Public channels only; anything unknown counts as private (fail closed)."""
-    if channel_type:
-        return channel_type == "channel"
+KINDS = {"channel": "public channel", "group": "private channel", "im": "DM", "mpim": "group DM"}
+
+
+def _channel_kind(client: WebClient, channel: str, channel_type: str | None) -> str:
+    """``public channel``, ``private channel``, ``DM``, ``group DM`` or ``unknown``.
+
+    Only a public channel makes code workspace-wide; ``unknown`` stays private (fail closed).
+    """
+    if channel_type in KINDS:
+        return KINDS[channel_type]
     try:
         info = client.conversations_info(channel=channel)["channel"]
     except SlackApiError as exc:
         logger.warning("conversations.info %s failed: %s", channel, exc.response.get("error"))
-        return False
-    return not (
-        info.get("is_private") or info.get("is_im") or info.get("is_mpim") or info.get("is_group")
-    )
+        return "unknown"
+    if info.get("is_im"):
+        return "DM"
+    if info.get("is_mpim"):
+        return "group DM"
+    if info.get("is_private") or info.get("is_group"):
+        return "private channel"
+    return "public channel"
 
 
 def _react(client: WebClient, *, channel: str, ts: str, name: str, add: bool = True) -> None:
@@ -221,14 +231,17 @@ def _index_one(
             logger.info("download of %s failed: %s", file_id, exc)
             show(plain(messages.index_refused(shown, escape(messages.download_failed(str(exc))))))
             return
-        public = _channel_is_public(client, channel, channel_type)
+        kind = _channel_kind(client, channel, channel_type)
+        public = kind == "public channel"
         source = Source(
             path=name,
             workspace=team,
             scope=WORKSPACE_WIDE if public else channel,
             file_id=file_id,
             permalink=str(file.get("permalink") or ""),
-            indexed_by=user,
+            # Chunk has no channel field yet: who shared it, where, and what kind of
+            # conversation that is, for audits ("U1 in C1 (public channel)").
+            indexed_by=f"{user} in {channel} ({kind})",
         )
         report = rt.engine.index_bytes(data, source, on_progress=on_progress)
         if report.error:

@@ -7,10 +7,10 @@ import time
 from typing import Any
 
 from rag import Source
-from tests.conftest import Bot
 from tests.fakes import FakeGenerator
 from tests.samples import ORDERS_PY
 from tests.slack_api import SlackAPI
+from tests.slack_fixtures import Bot
 from tests.slack_helpers import message_event
 
 

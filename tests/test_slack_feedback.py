@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import Bot
+from tests.slack_fixtures import Bot
 from tests.test_slack_ask import final_answer, seed
 
 

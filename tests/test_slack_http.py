@@ -6,7 +6,7 @@ import json
 import time
 import urllib.request
 
-from tests.conftest import Bot
+from tests.slack_fixtures import Bot
 from tests.slack_helpers import message_event
 
 

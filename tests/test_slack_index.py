@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from rag import WORKSPACE_WIDE, Scope
-from tests.conftest import Bot
 from tests.samples import ORDERS_PY, PAYMENTS_PY, many_functions
 from tests.slack_api import SlackAPI
+from tests.slack_fixtures import Bot
 from tests.slack_helpers import file_share_event
 
 
@@ -72,7 +72,7 @@ class TestSlackIndex:
         assert chunk.scope == WORKSPACE_WIDE
         assert chunk.file_id.startswith("F")
         assert chunk.permalink.startswith("https://test.slack.com/files/")
-        assert chunk.indexed_by == "U1"
+        assert chunk.indexed_by == "U1 in C1 (public channel)"
 
     def test_file_in_private_channel_is_scoped_to_it(self, bot: Bot) -> None:
         ts, _ = share(bot, "orders.py", ORDERS_PY, channel="G1", channel_type="group")
@@ -80,6 +80,7 @@ class TestSlackIndex:
         assert bot.engine.retrieve("upload retry", Scope.of("T1", "C9"), k=5) == []
         hits = bot.engine.retrieve("upload retry", Scope.of("T1", "G1"), k=5)
         assert {h.chunk.scope for h in hits} == {"G1"}
+        assert {h.chunk.indexed_by for h in hits} == {"U1 in G1 (private channel)"}
         assert "private to this conversation" in reply_text(bot.api, "G1", ts)
 
     def test_channel_type_unknown_is_looked_up_and_fails_closed(self, bot: Bot) -> None:

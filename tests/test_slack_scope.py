@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Bot
 from tests.samples import ORDERS_PY, PAYMENTS_PY
+from tests.slack_fixtures import Bot
 from tests.test_slack_ask import final_answer, seed
 from tests.test_slack_index import share, wait_done
 

@@ -121,6 +121,16 @@ class TestSlackIndex:
         (up,) = [v for k, v in bot.api.uploads.items()]
         assert b"helper_59" in up
 
+    def test_partial_file_object_is_completed_with_files_info(self, bot: Bot) -> None:
+        file = bot.api.add_file("orders.py", ORDERS_PY)
+        partial = {"id": file["id"], "file_access": "check_file_info", "mode": "hosted"}
+        ts = bot.api.add_message("C1", "")
+        bot.slack.event(file_share_event(partial, ts=ts))
+        assert wait_done(bot.api, "C1", ts) == ["white_check_mark"]
+        (info,) = bot.api.calls_to("files.info")
+        assert info.params["file"] == file["id"]
+        assert "`upload_with_retry`" in reply_text(bot.api, "C1", ts)
+
     def test_resharing_an_unchanged_file_reports_unchanged(self, bot: Bot) -> None:
         ts, _ = share(bot, "orders.py", ORDERS_PY)
         wait_done(bot.api, "C1", ts)

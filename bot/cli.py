@@ -260,5 +260,49 @@ def stats(ctx: Context) -> None:
     click.echo(f"size:      {s.size_bytes / 1e6:.1f} MB")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=3000, show_default=True, type=int, help="Port (0 picks one).")
+@pass_context
+def serve(ctx: Context, host: str, port: int) -> None:
+    """Run the Slack bot over HTTP: POST /slack/events, GET /healthz.
+
+    Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (SLACK_API_URL overrides the Web API URL).
+    """
+    from .app import build_app
+    from .logs import redact_tokens
+    from .server import EVENTS_PATH, make_server
+
+    redact_tokens()
+    settings = ctx.settings()
+    with _errors():
+        app = build_app(settings, ctx.engine())
+    server = make_server(app, host, port)
+    click.echo(f"gencode listening on {server.url}{EVENTS_PATH}", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@cli.command()
+@pass_context
+def socket(ctx: Context) -> None:
+    """Run the Slack bot over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)."""
+    from .app import build_app
+    from .logs import redact_tokens
+    from .socket import check_app_token, run
+
+    redact_tokens()
+    settings = ctx.settings()
+    with _errors():
+        check_app_token(settings.slack_app_token)
+        app = build_app(settings, ctx.engine(), socket_mode=True)
+        click.echo("gencode connecting over Socket Mode", err=True)
+        run(app, settings.slack_app_token)
+
+
 def main() -> None:
     cli(prog_name="gencode")

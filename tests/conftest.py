@@ -14,6 +14,9 @@ from rag.embed import LocalUSEEmbedder, Matrix
 from rag.generate import ExtractiveGenerator
 from rag.stores.sqlite import SQLiteStore
 from rag.summarize import ExtractiveSummarizer
+from tests.slack_fixtures import Bot, bot, make_engine, slack_api, start_bot
+
+__all__ = ["Bot", "bot", "make_engine", "slack_api", "start_bot"]
 
 _PREFIXES = ("GENCODE_", "SLACK_", "BEDROCK_", "OPENSEARCH_", "AWS_")
 

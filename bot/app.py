@@ -1,0 +1,108 @@
+"""The one place where Bolt meets the engine: :func:`build_app`.
+
+Every entry point (``gencode serve``, ``gencode socket``, Lambda) and every test builds
+its app here, from settings and an already built :class:`~rag.Engine`.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor
+from typing import Any
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk.web import WebClient
+
+import handlers
+from handlers.runtime import Deduper, Runtime
+from rag import ConfigError, Engine
+
+from .config import Settings
+
+logger = logging.getLogger(__name__)
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+
+
+def api_base_url(settings: Settings) -> str:
+    """The Web API base URL: ``SLACK_API_URL`` (ending in ``/``) or Slack's own."""
+    url = settings.slack_api_url or SLACK_API_DEFAULT
+    return url if url.endswith("/") else url + "/"
+
+
+def dedupe_middleware(dedupe: Deduper) -> Any:
+    """Drop an event whose ``event_id`` was already seen (Slack retries, replays).
+
+    The request is acked with 200 so Slack stops retrying. The second hop of a Lambda
+    lazy listener (``x-slack-bolt-lazy-only``) replays the same body on purpose and
+    passes through.
+    """
+
+    def drop_repeated_events(req: BoltRequest, next: Any) -> BoltResponse | None:
+        if req.lazy_only:
+            return next()  # type: ignore[no-any-return]
+        body = req.body if isinstance(req.body, dict) else {}
+        event_id = body.get("event_id")
+        if event_id and not dedupe.claim(("event", event_id)):
+            retry = (req.headers.get("x-slack-retry-num") or ["0"])[0]
+            logger.info(
+                "dropped repeated event %s (team=%s retry=%s reason=%s)",
+                event_id,
+                body.get("team_id"),
+                retry,
+                (req.headers.get("x-slack-retry-reason") or [""])[0],
+            )
+            return BoltResponse(status=200, body="")
+        return next()  # type: ignore[no-any-return]
+
+    return drop_repeated_events
+
+
+def build_app(
+    settings: Settings,
+    engine: Engine,
+    *,
+    client: WebClient | None = None,
+    process_before_response: bool = False,
+    socket_mode: bool = False,
+    listener_executor: Executor | None = None,
+    update_interval: float = 1.0,
+    dedupe: Deduper | None = None,
+) -> App:
+    """Build the Bolt app: middleware, listeners, and the engine they call.
+
+    ``client`` defaults to a :class:`WebClient` with ``SLACK_BOT_TOKEN`` on
+    :func:`api_base_url`. Building the app calls ``auth.test`` once to learn the bot's
+    own user id (Bolt drops the bot's own events with it). ``process_before_response``
+    is for Lambda, where nothing may run after the response; ``socket_mode`` allows a
+    missing signing secret (Socket Mode requests are not signed).
+    """
+    if client is None:
+        if not settings.slack_bot_token:
+            raise ConfigError("SLACK_BOT_TOKEN is not set: give the bot token (xoxb-…).")
+        client = WebClient(token=settings.slack_bot_token, base_url=api_base_url(settings))
+    token = client.token or settings.slack_bot_token
+    if not socket_mode and not settings.slack_signing_secret:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Information page."
+        )
+    kwargs: dict[str, Any] = {}
+    if listener_executor is not None:
+        kwargs["listener_executor"] = listener_executor
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or None,
+        request_verification_enabled=bool(settings.slack_signing_secret) or not socket_mode,
+        process_before_response=process_before_response,
+        **kwargs,
+    )
+    rt = Runtime(
+        engine=engine,
+        token=token,
+        api_url=settings.slack_api_url,
+        dedupe=dedupe or Deduper(),
+        update_interval=update_interval,
+    )
+    app.middleware(dedupe_middleware(rt.dedupe))
+    handlers.register(app, rt)
+    return app

@@ -1,0 +1,89 @@
+"""Gencode's Slack listeners, on top of :mod:`rag`'s public API only.
+
+:func:`register` attaches every listener to a Bolt app. Each one acks at once and does
+its work in a lazy listener, so ``serve``, Socket Mode and Lambda behave alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk.web import WebClient
+
+from . import ask, feedback, files, messages
+from .runtime import Runtime, is_from_bot, mentions_bot, read_thread
+
+__all__ = ["Runtime", "register"]
+
+
+def _wants(event: dict[str, Any], context: dict[str, Any]) -> str:
+    """Which work a ``message`` event needs: ``index``, ``ask``, ``edit`` or ``""`` (none).
+
+    Cheap checks only (no API calls): this runs before the 3-second ack.
+    """
+    subtype = event.get("subtype")
+    bot = context.get("bot_user_id")
+    if subtype == "message_changed":
+        msg = event.get("message") or {}
+        before = event.get("previous_message") or {}
+        if is_from_bot(msg, context) or msg.get("text") == before.get("text"):
+            return ""  # unfurls and our own chat.update calls
+        in_thread = msg.get("thread_ts") and msg.get("thread_ts") != msg.get("ts")
+        return "edit" if in_thread or event.get("channel_type") == "im" else ""
+    if is_from_bot(event, context):
+        return ""
+    if subtype == "file_share":
+        return "index"
+    if subtype not in (None, "thread_broadcast"):
+        return ""  # deletions, joins, topic changes…: nothing to do, nothing indexed is lost
+    if mentions_bot(str(event.get("text", "")), bot):
+        return ""  # app_mention answers it
+    if event.get("thread_ts") and event.get("thread_ts") != event.get("ts"):
+        return "ask"
+    return "ask" if event.get("channel_type") == "im" else ""
+
+
+def register(app: App, rt: Runtime) -> None:
+    ask.register(app, rt)
+    feedback.register(app, rt)
+
+    def ack_only(ack: Ack) -> None:
+        ack()
+
+    def wants_work(body: dict[str, Any], context: dict[str, Any]) -> bool:
+        return bool(_wants(body.get("event") or {}, context))
+
+    def handle_message(body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+        event = body.get("event") or {}
+        team = str(body.get("team_id", ""))
+        work = _wants(event, context)
+        if work == "index":
+            files.index_shared_files(rt, client, team=team, event=event, context=context)
+        elif work == "ask":
+            ask.answer_event(rt, client, team=team, event=event, context=context)
+        elif work == "edit":
+            _edited(client, event, context)
+
+    def _edited(client: WebClient, event: dict[str, Any], context: dict[str, Any]) -> None:
+        msg = event.get("message") or {}
+        channel = str(event.get("channel", ""))
+        thread_ts = str(msg.get("thread_ts") or msg.get("ts") or "")
+        if not rt.dedupe.claim(("edit", channel, msg.get("ts"), msg.get("text"))):
+            return
+        view = read_thread(
+            rt, client, channel=channel, thread_ts=thread_ts, before_ts="9" * 12, context=context
+        )
+        if view.bot_present and msg.get("user"):
+            client.chat_postEphemeral(
+                channel=channel,
+                user=str(msg["user"]),
+                thread_ts=thread_ts,
+                text=messages.edit_not_reanswered(),
+            )
+
+    app.event("message", matchers=[wants_work])(ack=ack_only, lazy=[handle_message])
+    # Every other message subtype, and file_shared (the message event carries the same
+    # upload): ack, so that Slack does not retry an unhandled event.
+    app.event("message")(ack_only)
+    app.event("file_shared")(ack_only)

@@ -1,0 +1,277 @@
+"""Index by sharing: a ``.py`` file shared where the bot is present gets indexed.
+
+One upload fires two events (``file_shared`` and ``message`` with ``subtype=file_share``).
+Gencode uses the message: it carries the files, the message ``ts`` (the thread to reply
+in) and the channel type. ``file_shared`` is acked and ignored. Each (file, message) is
+claimed once, so retries and duplicate events index nothing twice.
+
+Code shared in a public channel is visible workspace-wide; anywhere else (private
+channel, DM, group DM, or a conversation whose type is unknown) it is scoped to that one
+conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import WebClient
+
+from rag import WORKSPACE_WIDE, Source
+
+from . import messages
+from .download import DownloadError, download
+from .render import SlackMessage, escape, plain, render_index_report
+from .runtime import INDEX_EVENT, Runtime, correlation_id, metadata, read_thread
+
+logger = logging.getLogger(__name__)
+
+
+def is_python(file: Mapping[str, Any]) -> bool:
+    name = str(file.get("name") or "")
+    return name.endswith(".py") or (not name and file.get("filetype") == "python")
+
+
+KINDS = {"channel": "public channel", "group": "private channel", "im": "DM", "mpim": "group DM"}
+
+
+def _channel_kind(client: WebClient, channel: str, channel_type: str | None) -> str:
+    """``public channel``, ``private channel``, ``DM``, ``group DM`` or ``unknown``.
+
+    Only a public channel makes code workspace-wide; ``unknown`` stays private (fail closed).
+    """
+    if channel_type in KINDS:
+        return KINDS[channel_type]
+    try:
+        info = client.conversations_info(channel=channel)["channel"]
+    except SlackApiError as exc:
+        logger.warning("conversations.info %s failed: %s", channel, exc.response.get("error"))
+        return "unknown"
+    if info.get("is_im"):
+        return "DM"
+    if info.get("is_mpim"):
+        return "group DM"
+    if info.get("is_private") or info.get("is_group"):
+        return "private channel"
+    return "public channel"
+
+
+def _react(client: WebClient, *, channel: str, ts: str, name: str, add: bool = True) -> None:
+    try:
+        if add:
+            client.reactions_add(channel=channel, timestamp=ts, name=name)
+        else:
+            client.reactions_remove(channel=channel, timestamp=ts, name=name)
+    except SlackApiError as exc:  # already_reacted, no_reaction, missing scope: never fatal
+        logger.info("reaction %s on %s/%s: %s", name, channel, ts, exc.response.get("error"))
+
+
+def _reason(error: str, filename: str) -> str:
+    """``orders.py:12: invalid syntax`` → ``syntax error on line 12: invalid syntax``."""
+    rest = error[len(filename) + 1 :].strip() if error.startswith(filename + ":") else error
+    m = re.match(r"(\d+): (.*)", rest, re.S)
+    if m:
+        return f"syntax error on line {m.group(1)}: {m.group(2)}"
+    return rest
+
+
+def index_shared_files(
+    rt: Runtime,
+    client: WebClient,
+    *,
+    team: str,
+    event: Mapping[str, Any],
+    context: Mapping[str, Any],
+) -> None:
+    channel = str(event["channel"])
+    ts = str(event["ts"])
+    thread_ts = str(event.get("thread_ts") or ts)
+    user = str(event.get("user", ""))
+    direct: bool | None = None
+
+    def is_direct() -> bool:
+        """Shared to the bot: in a DM, with a mention, or in a thread the bot is part of."""
+        nonlocal direct
+        if direct is None:
+            direct = event.get("channel_type") == "im" or (
+                f"<@{context.get('bot_user_id')}" in str(event.get("text", ""))
+            )
+            if not direct and thread_ts != ts:
+                try:
+                    direct = read_thread(
+                        rt,
+                        client,
+                        channel=channel,
+                        thread_ts=thread_ts,
+                        before_ts=ts,
+                        context=context,
+                    ).bot_present
+                except SlackApiError:
+                    direct = False
+        return direct
+
+    for file in event.get("files") or []:
+        file_id = str(file.get("id", ""))
+        if not rt.dedupe.claim(("index", team, file_id, channel, ts)):
+            continue
+        if not file.get("url_private_download") or file.get("file_access") == "check_file_info":
+            try:
+                file = client.files_info(file=file_id)["file"]
+            except SlackApiError as exc:
+                logger.warning("files.info %s failed: %s", file_id, exc.response.get("error"))
+                if is_direct() or is_python(file):
+                    _say(
+                        client,
+                        channel,
+                        thread_ts,
+                        messages.index_refused(
+                            escape(str(file.get("name") or file_id)),
+                            escape(messages.download_failed(str(exc.response.get("error")))),
+                        ),
+                    )
+                continue
+        name = str(file.get("name") or file.get("title") or file_id)
+        if not is_python(file):
+            if is_direct():
+                _say(client, channel, thread_ts, messages.not_python(escape(name)))
+            else:
+                logger.info("ignored non-Python file %s in %s", file_id, channel)
+            continue
+        _index_one(
+            rt,
+            client,
+            team=team,
+            channel=channel,
+            ts=ts,
+            thread_ts=thread_ts,
+            user=user,
+            file=file,
+            name=name,
+            channel_type=event.get("channel_type"),
+        )
+
+
+def _say(client: WebClient, channel: str, thread_ts: str, text: str) -> str | None:
+    msg = plain(text)
+    try:
+        resp = client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=msg.text, blocks=list(msg.blocks)
+        )
+        return str(resp["ts"])
+    except SlackApiError as exc:
+        logger.warning(
+            "could not reply in %s/%s: %s", channel, thread_ts, exc.response.get("error")
+        )
+        return None
+
+
+def _index_one(
+    rt: Runtime,
+    client: WebClient,
+    *,
+    team: str,
+    channel: str,
+    ts: str,
+    thread_ts: str,
+    user: str,
+    file: Mapping[str, Any],
+    name: str,
+    channel_type: str | None,
+) -> None:
+    file_id = str(file.get("id", ""))
+    shown = escape(name)
+    _react(client, channel=channel, ts=ts, name="eyes")
+    progress = _say(client, channel, thread_ts, messages.indexing_started(shown))
+
+    def show(message: SlackMessage) -> None:
+        if progress:
+            client.chat_update(
+                channel=channel,
+                ts=progress,
+                text=message.text,
+                blocks=list(message.blocks),
+                metadata=metadata(INDEX_EVENT, file=file_id),
+            )
+        else:
+            client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=message.text, blocks=list(message.blocks)
+            )
+
+    last = rt.clock()
+
+    def on_progress(stage: str, done: int, total: int) -> None:
+        nonlocal last
+        now = rt.clock()
+        if now - last < rt.update_interval or done >= total:
+            return
+        last = now
+        try:
+            show(plain(messages.indexing_progress(shown, stage, done, total)))
+        except SlackApiError as exc:
+            logger.info("progress update failed: %s", exc.response.get("error"))
+
+    ok = False
+    try:
+        size = int(file.get("size") or 0)
+        limit = rt.engine.max_file_bytes
+        if size > limit:
+            show(plain(messages.index_refused(shown, messages.too_big(name, size, limit))))
+            return
+        try:
+            data = download(
+                str(file.get("url_private_download") or ""),
+                token=rt.token,
+                api_url=rt.api_url,
+                max_bytes=limit,
+            )
+        except DownloadError as exc:
+            logger.info("download of %s failed: %s", file_id, exc)
+            show(plain(messages.index_refused(shown, escape(messages.download_failed(str(exc))))))
+            return
+        kind = _channel_kind(client, channel, channel_type)
+        public = kind == "public channel"
+        source = Source(
+            path=name,
+            workspace=team,
+            scope=WORKSPACE_WIDE if public else channel,
+            file_id=file_id,
+            permalink=str(file.get("permalink") or ""),
+            # Chunk has no channel field yet: who shared it, where, and what kind of
+            # conversation that is, for audits ("U1 in C1 (public channel)").
+            indexed_by=f"{user} in {channel} ({kind})",
+        )
+        report = rt.engine.index_bytes(data, source, on_progress=on_progress)
+        if report.error:
+            show(plain(messages.index_refused(shown, escape(_reason(report.error, name)))))
+            return
+        rendered = render_index_report(
+            report, filename=name, permalink=source.permalink, workspace_wide=public
+        )
+        show(rendered.message)
+        if rendered.upload is not None:
+            up = rendered.upload
+            client.files_upload_v2(
+                channel=channel,
+                thread_ts=thread_ts,
+                content=up.content,
+                filename=up.filename,
+                title=up.title,
+                snippet_type=up.snippet_type,
+            )
+        ok = True
+    except Exception:
+        cid = correlation_id()
+        logger.exception(
+            "indexing failed [%s] team=%s channel=%s file=%s", cid, team, channel, file_id
+        )
+        try:
+            show(plain(messages.apology(cid)))
+        except Exception:  # updating failed too: a new message may still get through
+            if _say(client, channel, thread_ts, messages.apology(cid)) is None:
+                logger.error("could not report failure [%s] to the thread", cid)
+    finally:
+        _react(client, channel=channel, ts=ts, name="eyes", add=False)
+        _react(client, channel=channel, ts=ts, name="white_check_mark" if ok else "x")

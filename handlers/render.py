@@ -1,0 +1,399 @@
+"""Slack mrkdwn and Block Kit: escaping, Markdown conversion, limits and splitting.
+
+Slack is not GitHub Markdown. Text from users, files and models is escaped (``&``, ``<``,
+``>``), ``**bold**`` becomes ``*bold*``, fences lose their language tag. Slack refuses
+messages past its limits instead of truncating them, so every builder here keeps under:
+
+* a section's text: 3,000 characters (:data:`SECTION_LIMIT`);
+* 50 blocks per message (:data:`MAX_BLOCKS`), and about 12k characters of blocks in
+  total (``msg_blocks_too_long`` has been seen near 13k, :data:`MESSAGE_BLOCK_CHARS`);
+* a message's ``text``: 40,000 characters (:data:`MAX_TEXT`).
+
+Long answers are split across messages between blocks, so never inside a code block;
+code too long for one section becomes a Python snippet (:class:`Upload`) instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rag import Answer, Chunk, FileReport, Hit
+
+from . import messages
+
+SECTION_LIMIT = 3000
+MAX_BLOCKS = 50
+MAX_TEXT = 40_000
+MESSAGE_BLOCK_CHARS = 11_000
+STREAM_CHARS = 2_900
+INDEX_LINES_SHOWN = 20
+BUTTON_VALUE_LIMIT = 2000
+
+FEEDBACK_UP = "gencode_feedback_up"
+FEEDBACK_DOWN = "gencode_feedback_down"
+
+Block = dict[str, Any]
+
+_FENCE = re.compile(r"```[ \t]*([\w+.#-]*)[ \t]*\n(.*?)(?:```|\Z)", re.S)
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
+_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.M)
+_BULLET = re.compile(r"^([ \t]*)[-*][ \t]+", re.M)
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)")
+_INLINE_CODE = re.compile(r"(`[^`\n]+`)")
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _prose_to_mrkdwn(text: str) -> str:
+    """GitHub-flavoured prose to mrkdwn; inline code spans are left alone."""
+    out = []
+    for i, part in enumerate(_INLINE_CODE.split(text)):
+        if i % 2:  # an inline code span
+            out.append(escape(part))
+            continue
+        part = escape(part)
+        part = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", part)
+        part = _HEADING.sub(r"*\1*", part)
+        part = _BOLD.sub(r"*\1*", part)
+        part = _STRIKE.sub(r"~\1~", part)
+        part = _BULLET.sub(r"\1• ", part)
+        out.append(part)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Segment:
+    kind: str  # "prose" or "code"
+    text: str
+    language: str = ""
+
+
+def segments(text: str) -> list[Segment]:
+    """Split model text into prose and fenced code, in order; an unclosed fence runs to the end."""
+    out: list[Segment] = []
+    pos = 0
+    for m in _FENCE.finditer(text):
+        if m.start() > pos and text[pos : m.start()].strip():
+            out.append(Segment("prose", text[pos : m.start()].strip("\n")))
+        out.append(Segment("code", m.group(2).rstrip("\n"), m.group(1) or ""))
+        pos = m.end()
+    if text[pos:].strip():
+        out.append(Segment("prose", text[pos:].strip("\n")))
+    return out
+
+
+def to_mrkdwn(text: str) -> str:
+    """Model or user Markdown to escaped Slack mrkdwn (fences kept, language tags dropped)."""
+    parts = []
+    for seg in segments(text):
+        if seg.kind == "code":
+            parts.append(f"```\n{escape(seg.text)}\n```")
+        else:
+            parts.append(_prose_to_mrkdwn(seg.text))
+    return "\n".join(parts)
+
+
+def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut at line ends where possible."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        while len(line) > limit:  # one enormous line: cut it hard
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        if len(current) + len(line) > limit:
+            pieces.append(current)
+            current = ""
+        current += line
+    if current.strip():
+        pieces.append(current)
+    return [p.rstrip("\n") for p in pieces if p.strip()]
+
+
+def section(text: str) -> Block:
+    assert len(text) <= SECTION_LIMIT, len(text)
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_LIMIT]}]}
+
+
+def sections(text: str) -> list[Block]:
+    return [section(piece) for piece in split_text(text)]
+
+
+def block_text(block: Block) -> str:
+    if "text" in block and isinstance(block["text"], dict):
+        return str(block["text"].get("text", ""))
+    if block.get("type") == "context":
+        return "\n".join(str(e.get("text", "")) for e in block.get("elements", []))
+    return ""
+
+
+def _block_chars(block: Block) -> int:
+    return len(json.dumps(block, ensure_ascii=False))
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """One ``chat.postMessage``/``chat.update``: fallback text plus blocks, within limits."""
+
+    text: str
+    blocks: tuple[Block, ...] = ()
+
+
+@dataclass(frozen=True)
+class Upload:
+    """Content posted as a file snippet in the thread (``files_upload_v2``)."""
+
+    filename: str
+    content: str
+    title: str
+    snippet_type: str = "python"
+
+
+@dataclass
+class Rendered:
+    messages: list[SlackMessage] = field(default_factory=list)
+    uploads: list[Upload] = field(default_factory=list)
+
+
+def pack(blocks: Sequence[Block], *, tail: Sequence[Block] = ()) -> list[SlackMessage]:
+    """Pack blocks into messages under the block-count and size limits.
+
+    ``tail`` (references, buttons) is kept together at the end of the last message.
+    Splits happen only between blocks, so a code block is never cut in two.
+    """
+    groups: list[list[Block]] = [[]]
+    sizes = [0]
+    for block in blocks:
+        size = _block_chars(block)
+        if groups[-1] and (
+            len(groups[-1]) + 1 > MAX_BLOCKS or sizes[-1] + size > MESSAGE_BLOCK_CHARS
+        ):
+            groups.append([])
+            sizes.append(0)
+        groups[-1].append(block)
+        sizes[-1] += size
+    tail_size = sum(_block_chars(b) for b in tail)
+    if tail:
+        if groups[-1] and (
+            len(groups[-1]) + len(tail) > MAX_BLOCKS or sizes[-1] + tail_size > MESSAGE_BLOCK_CHARS
+        ):
+            groups.append([])
+        groups[-1].extend(tail)
+    out = []
+    for group in groups:
+        if not group:
+            continue
+        text = "\n".join(t for t in (block_text(b) for b in group) if t)
+        out.append(SlackMessage(text=text[:MAX_TEXT], blocks=tuple(group)))
+    return out
+
+
+# -- answers ----------------------------------------------------------------------------------
+
+
+def reference_line(number: int, hit: Hit, *, cited: bool) -> str:
+    """``[n] <permalink|file> · Class.method (L12–40) · score``."""
+    c: Chunk = hit.chunk
+    name = escape(c.source_path.replace("|", "/"))
+    shown = f"<{c.permalink}|{name}>" if c.permalink else name
+    line = f"[{number}] {shown} · {escape(c.qualname)} (L{c.start_line}–{c.end_line}) · {hit.score:.3f}"
+    return line if cited else f"{line} {messages.NOT_CITED}"
+
+
+def references_block(answer: Answer) -> Block | None:
+    if not answer.references:
+        return None
+    lines = [messages.REFERENCES]
+    for n, hit in answer.cited_first():
+        lines.append(reference_line(n, hit, cited=n in answer.cited))
+    return section(split_text("\n".join(lines))[0])
+
+
+def feedback_value(question: str, answer_ts: str, reference_ids: Iterable[str]) -> str:
+    """The buttons' value: what a click must record, within Slack's 2,000 characters."""
+    payload: dict[str, Any] = {"a": answer_ts, "r": list(reference_ids), "q": ""}
+    room = BUTTON_VALUE_LIMIT - len(json.dumps(payload, ensure_ascii=False)) - 10
+    q = question
+    while len(json.dumps(q, ensure_ascii=False)) > room:
+        q = q[: max(0, len(q) - max(20, len(q) // 4))]
+    payload["q"] = q
+    return json.dumps(payload, ensure_ascii=False)
+
+
+def feedback_block(value: str) -> Block:
+    return {
+        "type": "actions",
+        "block_id": "gencode_feedback",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": FEEDBACK_UP,
+                "text": {"type": "plain_text", "text": "👍", "emoji": True},
+                "value": value,
+            },
+            {
+                "type": "button",
+                "action_id": FEEDBACK_DOWN,
+                "text": {"type": "plain_text", "text": "👎", "emoji": True},
+                "value": value,
+            },
+        ],
+    }
+
+
+def render_answer(
+    answer: Answer, *, feedback: str, notes: Sequence[str] = (), upload_prefix: str = "answer"
+) -> Rendered:
+    """Blocks for a finished answer: prose, code (or snippets), notes, references, buttons."""
+    rendered = Rendered()
+    blocks: list[Block] = []
+    for seg in segments(answer.text):
+        if seg.kind == "prose":
+            blocks.extend(sections(_prose_to_mrkdwn(seg.text)))
+            continue
+        fenced = f"```\n{escape(seg.text)}\n```"
+        if len(fenced) <= SECTION_LIMIT:
+            blocks.append(section(fenced))
+            continue
+        n = len(rendered.uploads) + 1
+        ext = "py" if seg.language in ("", "python", "py", "python3") else "txt"
+        filename = f"{upload_prefix}_{n}.{ext}" if n > 1 else f"{upload_prefix}.{ext}"
+        rendered.uploads.append(
+            Upload(
+                filename=filename,
+                content=seg.text + "\n",
+                title=filename,
+                snippet_type="python" if ext == "py" else "text",
+            )
+        )
+        blocks.append(context(messages.code_uploaded(filename)))
+    if not blocks:
+        blocks.append(section("_(empty answer)_"))
+    all_notes = [*notes, *answer.notes]
+    if all_notes:
+        blocks.append(context(escape("\n".join(all_notes))))
+    tail: list[Block] = []
+    refs = references_block(answer)
+    if refs is not None:
+        tail += [{"type": "divider"}, refs]
+    tail.append(feedback_block(feedback))
+    rendered.messages = pack(blocks, tail=tail)
+    return rendered
+
+
+def streaming_text(partial: str) -> str:
+    """What the placeholder shows while an answer streams: its tail, fences balanced."""
+    text = to_mrkdwn(partial) if partial.strip() else ""
+    if len(text) > STREAM_CHARS:
+        text = "…" + text[-STREAM_CHARS:]
+    if text.count("```") % 2:
+        text += "\n```"
+    return f"{text}\n{messages.WRITING}" if text else messages.PLACEHOLDER
+
+
+def plain(text: str) -> SlackMessage:
+    """One message of already-escaped mrkdwn, split into sections."""
+    return SlackMessage(text=text[:MAX_TEXT], blocks=tuple(sections(text)[: MAX_BLOCKS - 1]))
+
+
+# -- index reports --------------------------------------------------------------------------
+
+
+def _one_line(chunk: Chunk, limit: int = 140) -> str:
+    if chunk.summary_by == "extractive" and chunk.docstring.strip():
+        text = chunk.docstring
+    else:
+        text = re.sub(r"\s*\(extractive summary[^)]*\)\s*$", "", chunk.summary)
+    text = " ".join(text.split())
+    for end in (". ", "。"):
+        i = text.find(end)
+        if 0 < i < limit:
+            text = text[: i + 1]
+            break
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def function_line(chunk: Chunk) -> str:
+    name = "module preamble" if chunk.kind == "module" else chunk.qualname
+    return f"• `{escape(name)}` L{chunk.start_line}–{chunk.end_line} — {escape(_one_line(chunk))}"
+
+
+@dataclass(frozen=True)
+class IndexRendered:
+    message: SlackMessage
+    upload: Upload | None
+
+
+def render_index_report(
+    report: FileReport, *, filename: str, permalink: str, workspace_wide: bool
+) -> IndexRendered:
+    """The thread reply for an indexed file: one line per definition and a total.
+
+    Long files get a compact list and the full list as a text snippet.
+    """
+    chunks = report.chunks
+    lines = [function_line(c) for c in chunks]
+    upload = None
+    shown = lines
+    if len(lines) > INDEX_LINES_SHOWN:
+        shown = lines[:INDEX_LINES_SHOWN]
+        list_name = f"{filename}.functions.txt"
+        upload = Upload(
+            filename=list_name,
+            content="\n".join(
+                f"{'module preamble' if c.kind == 'module' else c.qualname}\tL{c.start_line}-"
+                f"{c.end_line}\t{_one_line(c, 300)}"
+                for c in chunks
+            )
+            + "\n",
+            title=f"Functions indexed from {filename}",
+            snippet_type="text",
+        )
+        shown = [*shown, messages.index_more_in_snippet(INDEX_LINES_SHOWN, len(lines), list_name)]
+    header = messages.index_header(
+        escape(filename), permalink, len(chunks), messages.scope_note(workspace_wide)
+    )
+    blocks: list[Block] = [section(header)]
+    blocks += sections("\n".join(shown))
+    if report.removed:
+        removed = ", ".join(f"`{escape(q)}`" for q in report.removed[:30])
+        more = f" and {len(report.removed) - 30} more" if len(report.removed) > 30 else ""
+        blocks += sections(f"*Removed* (no longer in the file): {removed}{more}")
+    notes = []
+    if report.summary_errors:
+        notes.append(messages.summary_failures(len(report.summary_errors)))
+    if any(c.summary_by == "extractive" for c in chunks):
+        notes.append(messages.extractive_summaries_note())
+    totals = messages.index_totals(
+        len(report.new) + len(report.changed),
+        len(report.unchanged),
+        len(report.removed),
+        len(report.summary_errors),
+    )
+    blocks.append(section(totals))
+    if notes:
+        blocks.append(context("\n".join(notes)))
+    text = "\n".join(block_text(b) for b in blocks)
+    return IndexRendered(
+        message=SlackMessage(text=text[:MAX_TEXT], blocks=tuple(blocks[:MAX_BLOCKS])),
+        upload=upload,
+    )

@@ -1,0 +1,229 @@
+"""What every listener shares: the engine, the bot token for downloads, dedupe, knobs.
+
+Listeners are plain functions of Bolt's arguments (``ack``, ``body``, ``client``,
+``context``); :class:`Runtime` is the one object they close over. It is built once by
+``bot.app.build_app``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rag import Engine, Turn
+
+from .render import unescape
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+
+
+class Deduper:
+    """Remembers keys for ``ttl`` seconds; :meth:`claim` is true only the first time.
+
+    Slack retries events (``X-Slack-Retry-Num``) even after a fast ack, sends one upload
+    as two events, and a mention in a thread as two more. Claims keep each piece of
+    work to one run per process. On Lambda, each warm container has its own memory, so a
+    retry that lands on another container is stopped by the semantic keys only there.
+    """
+
+    def __init__(
+        self, *, ttl: float = 3600.0, max_keys: int = 50_000, clock: Clock = time.monotonic
+    ):
+        self.ttl = ttl
+        self.max_keys = max_keys
+        self.clock = clock
+        self._seen: OrderedDict[Hashable, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def claim(self, key: Hashable) -> bool:
+        now = self.clock()
+        with self._lock:
+            while self._seen:
+                oldest, at = next(iter(self._seen.items()))
+                if now - at < self.ttl and len(self._seen) < self.max_keys:
+                    break
+                self._seen.pop(oldest)
+            if key in self._seen:
+                return False
+            self._seen[key] = now
+            return True
+
+
+def correlation_id() -> str:
+    """Short id shown to the user in an apology and logged with the stack trace."""
+    return uuid.uuid4().hex[:10]
+
+
+@dataclass
+class Runtime:
+    engine: Engine
+    token: str = field(repr=False)
+    """The bot token, sent only to Slack's hosts when downloading shared files."""
+    api_url: str = ""
+    """``SLACK_API_URL`` when set: its origin counts as Slack for downloads."""
+    dedupe: Deduper = field(default_factory=Deduper)
+    update_interval: float = 1.0
+    """Seconds between in-place updates of a streaming answer or an indexing progress line."""
+    history_turns: int = 3
+    thread_page_size: int = 200
+    thread_max_pages: int = 5
+    history_chars: int = 4000
+    clock: Clock = time.monotonic
+
+
+# -- small event helpers ---------------------------------------------------------------------
+
+
+def is_from_bot(event: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
+    """True for messages written by any bot, this one included."""
+    return bool(
+        event.get("bot_id")
+        or event.get("subtype") == "bot_message"
+        or (event.get("user") and event.get("user") == context.get("bot_user_id"))
+    )
+
+
+def mentions_bot(text: str, bot_user_id: str | None) -> bool:
+    return bool(bot_user_id) and f"<@{bot_user_id}" in text
+
+
+def strip_mentions(text: str, bot_user_id: str | None) -> str:
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
+    return " ".join(text.split()) if "\n" not in text else text.strip()
+
+
+def question_text(text: str, bot_user_id: str | None) -> str:
+    """What a person typed, as plain text: mentions of the bot removed, entities decoded."""
+    text = strip_mentions(text, bot_user_id)
+    text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
+    text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
+    return unescape(text).strip()
+
+
+# -- threads ----------------------------------------------------------------------------------
+
+ANSWER_EVENT = "gencode_answer"
+QUESTION_EVENT = "gencode_question"
+INDEX_EVENT = "gencode_index"
+NOTICE_EVENT = "gencode_notice"
+
+
+def metadata(event_type: str, **payload: str) -> dict[str, Any]:
+    return {"event_type": event_type, "event_payload": payload}
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    bot_present: bool
+    turns: tuple[Turn, ...]
+    messages: int
+    trimmed: bool
+    """True when older exchanges (or messages past the read limit) were left out."""
+
+
+def _is_ours(message: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
+    return bool(
+        (message.get("user") and message.get("user") == context.get("bot_user_id"))
+        or (message.get("bot_id") and message.get("bot_id") == context.get("bot_id"))
+    )
+
+
+def read_thread(
+    rt: Runtime,
+    client: Any,
+    *,
+    channel: str,
+    thread_ts: str,
+    before_ts: str,
+    context: Mapping[str, Any],
+) -> ThreadView:
+    """The thread's earlier exchanges, oldest first, via ``conversations.replies``.
+
+    A question and its answer are recognised by the metadata our messages carry
+    (``gencode_question`` on a ``/gencode`` echo, ``gencode_answer`` on answers), and a
+    person's message followed by our answer. At most ``thread_max_pages`` pages are read.
+    """
+    msgs: list[Mapping[str, Any]] = []
+    cursor = None
+    more = False
+    for _ in range(rt.thread_max_pages):
+        kwargs: dict[str, Any] = {
+            "channel": channel,
+            "ts": thread_ts,
+            "limit": rt.thread_page_size,
+            "include_all_metadata": True,
+        }
+        if cursor:
+            kwargs["cursor"] = cursor
+        resp = client.conversations_replies(**kwargs)
+        msgs.extend(resp.get("messages") or [])
+        cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+        more = bool(resp.get("has_more")) and bool(cursor)
+        if not more:
+            break
+    bot_present = any(_is_ours(m, context) for m in msgs)
+    earlier = [m for m in msgs if _ts(m) < _ts({"ts": before_ts})]
+    turns: list[Turn] = []
+    question: str | None = None
+    answer_parts: list[str] = []
+    answer_id: str | None = None
+
+    def close() -> None:
+        nonlocal question, answer_parts, answer_id
+        if question is not None and answer_parts:
+            turns.append(
+                Turn(
+                    question=question[: rt.history_chars],
+                    answer=unescape("\n".join(answer_parts))[: rt.history_chars],
+                )
+            )
+            question = None
+        answer_parts, answer_id = [], None
+
+    bot_user = context.get("bot_user_id")
+    for m in earlier:
+        meta = m.get("metadata") or {}
+        kind = meta.get("event_type")
+        payload = meta.get("event_payload") or {}
+        if _is_ours(m, context):
+            if kind == QUESTION_EVENT:
+                close()
+                question = str(payload.get("question", ""))
+            elif kind == ANSWER_EVENT:
+                if answer_id is not None and payload.get("answer") != answer_id:
+                    close()
+                answer_id = str(payload.get("answer", ""))
+                if question is None and payload.get("question"):
+                    question = str(payload["question"])
+                answer_parts.append(str(m.get("text", "")))
+            continue
+        if m.get("bot_id") or m.get("subtype") == "bot_message":
+            continue  # other bots never steer the conversation
+        close()
+        text = question_text(str(m.get("text", "")), bot_user)
+        if text:
+            question = text
+    close()
+    trimmed = more or len(turns) > rt.history_turns
+    return ThreadView(
+        bot_present=bot_present,
+        turns=tuple(turns[-rt.history_turns :]),
+        messages=len(msgs),
+        trimmed=trimmed,
+    )
+
+
+def _ts(message: Mapping[str, Any]) -> tuple[int, int]:
+    raw = str(message.get("ts", "0"))
+    sec, _, frac = raw.partition(".")
+    return int(sec or 0), int(frac or 0)

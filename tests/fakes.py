@@ -1,0 +1,53 @@
+"""A fake *model* (allowed): a Generator that streams scripted text and records its calls."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rag import Answer, Hit, LLMError, Turn
+from rag.generate import TextCallback, cited_numbers, code_blocks
+
+
+@dataclass
+class FakeGenerator:
+    pieces: list[str] = field(
+        default_factory=lambda: ["Here you go [1]:\n", "```python\nprint('hi')\n```\n"]
+    )
+    delay: float = 0.0
+    fail: bool = False
+    model_id: str = "fake-model"
+    calls: list[dict[str, object]] = field(default_factory=list)
+    rewrites: list[tuple[str, tuple[Turn, ...]]] = field(default_factory=list)
+
+    def answer(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        *,
+        history: Sequence[Turn] = (),
+        on_text: TextCallback | None = None,
+    ) -> Answer:
+        self.calls.append({"question": question, "history": tuple(history), "hits": list(hits)})
+        if self.fail:
+            raise LLMError("the model is down (token xoxb-secret-should-not-leak)")
+        text = ""
+        for piece in self.pieces:
+            if self.delay:
+                time.sleep(self.delay)
+            text += piece
+            if on_text:
+                on_text(piece)
+        return Answer(
+            text=text,
+            code_blocks=code_blocks(text),
+            references=tuple(hits),
+            cited=frozenset(cited_numbers(text, len(hits))),
+            model=self.model_id,
+            generated=True,
+        )
+
+    def standalone_question(self, question: str, history: Sequence[Turn]) -> str:
+        self.rewrites.append((question, tuple(history)))
+        return f"{history[-1].question} {question}" if history else question

@@ -1,0 +1,117 @@
+"""Fixtures for the Slack tests: the loopback Slack API, an engine in tmp_path, the real server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_sdk.web import WebClient
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.server import GencodeHTTPServer, make_server
+from rag import Engine
+from rag.embed import LocalUSEEmbedder
+from rag.generate import ExtractiveGenerator, Generator
+from rag.stores.sqlite import SQLiteStore
+from rag.summarize import ExtractiveSummarizer
+from tests.slack_api import SlackAPI
+from tests.slack_helpers import SECRET, Slack
+
+
+@pytest.fixture
+def make_engine(
+    tmp_path: Path, local_embedder: LocalUSEEmbedder
+) -> Iterator[Callable[..., Engine]]:
+    engines: list[Engine] = []
+
+    def make(generator: Generator | None = None, **kwargs: Any) -> Engine:
+        engine = Engine(
+            store=SQLiteStore(tmp_path / f"index{len(engines)}.sqlite3"),
+            embedder=local_embedder,
+            summarizer=ExtractiveSummarizer(),
+            generator=generator or ExtractiveGenerator(),
+            **kwargs,
+        )
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.close()
+
+
+@pytest.fixture
+def slack_api() -> Iterator[SlackAPI]:
+    api = SlackAPI().start()
+    yield api
+    api.stop()
+
+
+@dataclass
+class Bot:
+    api: SlackAPI
+    engine: Engine
+    server: GencodeHTTPServer
+    slack: Slack
+    settings: Settings
+
+
+@pytest.fixture
+def start_bot(
+    slack_api: SlackAPI, make_engine: Callable[..., Engine]
+) -> Iterator[Callable[..., Bot]]:
+    """Start the real HTTP server on a free port, talking to the loopback Slack API."""
+    stops: list[Callable[[], None]] = []
+
+    def start(
+        generator: Generator | None = None,
+        *,
+        update_interval: float = 1.0,
+        engine: Engine | None = None,
+        **engine_kwargs: Any,
+    ) -> Bot:
+        import threading
+
+        engine = engine or make_engine(generator, **engine_kwargs)
+        settings = Settings(
+            home=Path("/nonexistent"),
+            slack_bot_token=slack_api.token,
+            slack_signing_secret=SECRET,
+            slack_api_url=slack_api.api_url,
+        )
+        executor = ThreadPoolExecutor(max_workers=4)
+        client = WebClient(token=slack_api.token, base_url=slack_api.api_url)
+        app = build_app(
+            settings,
+            engine,
+            client=client,
+            listener_executor=executor,
+            update_interval=update_interval,
+        )
+        server = make_server(app, "127.0.0.1", 0)
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        thread.start()
+
+        def stop() -> None:
+            server.shutdown()
+            server.server_close()
+            executor.shutdown(wait=True)
+
+        stops.append(stop)
+        return Bot(slack_api, engine, server, Slack(server.url), settings)
+
+    yield start
+    for stop in stops:
+        stop()
+
+
+@pytest.fixture
+def bot(start_bot: Callable[..., Bot]) -> Bot:
+    return start_bot()

@@ -100,7 +100,7 @@ def build_app(
         engine=engine,
         token=token,
         api_url=settings.slack_api_url,
-        dedupe=dedupe or Deduper(),
+        dedupe=dedupe or Deduper(shared=engine.claim_once),
         update_interval=update_interval,
     )
     app.middleware(dedupe_middleware(rt.dedupe))

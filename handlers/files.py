@@ -239,9 +239,9 @@ def _index_one(
             scope=WORKSPACE_WIDE if public else channel,
             file_id=file_id,
             permalink=str(file.get("permalink") or ""),
-            # Chunk has no channel field yet: who shared it, where, and what kind of
-            # conversation that is, for audits ("U1 in C1 (public channel)").
-            indexed_by=f"{user} in {channel} ({kind})",
+            channel=channel,
+            channel_kind=kind,
+            indexed_by=user,
         )
         report = rt.engine.index_bytes(data, source, on_progress=on_progress)
         if report.error:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag import Engine, Turn
+from rag import Engine, GencodeError, Turn
 
 from .render import unescape
 
@@ -36,11 +36,19 @@ class Deduper:
     """
 
     def __init__(
-        self, *, ttl: float = 3600.0, max_keys: int = 50_000, clock: Clock = time.monotonic
+        self,
+        *,
+        ttl: float = 3600.0,
+        max_keys: int = 50_000,
+        clock: Clock = time.monotonic,
+        shared: Callable[[str], bool] | None = None,
     ):
         self.ttl = ttl
         self.max_keys = max_keys
         self.clock = clock
+        self.shared = shared
+        """A claim in the shared store (``Engine.claim_once``): stops a retry that reaches
+        another process or Lambda container, which this process's memory cannot see."""
         self._seen: OrderedDict[Hashable, float] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -55,6 +63,12 @@ class Deduper:
             if key in self._seen:
                 return False
             self._seen[key] = now
+        if self.shared is None:
+            return True
+        try:
+            return self.shared("\x1f".join(map(str, key if isinstance(key, tuple) else (key,))))
+        except GencodeError:
+            logger.warning("shared dedupe unavailable; relying on this process's memory")
             return True
 
 

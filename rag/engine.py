@@ -174,6 +174,8 @@ class Engine:
                     summary_by=summary_by,
                     file_id=source.file_id,
                     permalink=source.permalink,
+                    channel=source.channel,
+                    channel_kind=source.channel_kind,
                     indexed_at=prev.indexed_at if prev and prev.code_hash == p.code_hash else now,
                     indexed_by=source.indexed_by,
                     embedding=embedding,
@@ -318,6 +320,10 @@ class Engine:
 
     def record_feedback(self, feedback: Feedback) -> None:
         self.store.record_feedback(feedback)
+
+    def claim_once(self, key: str) -> bool:
+        """First claim of ``key`` in the shared store wins; see ``ChunkStore.claim_once``."""
+        return self.store.claim_once(key)
 
     def stats(self) -> StoreStats:
         return self.store.stats()

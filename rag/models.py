@@ -30,6 +30,10 @@ class Source:
     """``*`` for workspace-wide, otherwise the one conversation id that may see it."""
     file_id: str = ""
     permalink: str = ""
+    channel: str = ""
+    """The conversation the file was shared in (empty for the CLI)."""
+    channel_kind: str = ""
+    """``public channel``, ``private channel``, ``DM``, ``group DM``, or empty for the CLI."""
     indexed_by: str = ""
 
     @property
@@ -60,6 +64,8 @@ class Chunk:
     """Who wrote the summary: a model id, or ``extractive`` when no model was used."""
     file_id: str = ""
     permalink: str = ""
+    channel: str = ""
+    channel_kind: str = ""
     language: str = "python"
     indexed_at: float = 0.0
     indexed_by: str = ""

@@ -72,7 +72,11 @@ class TestSlackIndex:
         assert chunk.scope == WORKSPACE_WIDE
         assert chunk.file_id.startswith("F")
         assert chunk.permalink.startswith("https://test.slack.com/files/")
-        assert chunk.indexed_by == "U1 in C1 (public channel)"
+        assert (chunk.channel, chunk.channel_kind, chunk.indexed_by) == (
+            "C1",
+            "public channel",
+            "U1",
+        )
 
     def test_file_in_private_channel_is_scoped_to_it(self, bot: Bot) -> None:
         ts, _ = share(bot, "orders.py", ORDERS_PY, channel="G1", channel_type="group")
@@ -80,7 +84,9 @@ class TestSlackIndex:
         assert bot.engine.retrieve("upload retry", Scope.of("T1", "C9"), k=5) == []
         hits = bot.engine.retrieve("upload retry", Scope.of("T1", "G1"), k=5)
         assert {h.chunk.scope for h in hits} == {"G1"}
-        assert {h.chunk.indexed_by for h in hits} == {"U1 in G1 (private channel)"}
+        assert {(h.chunk.channel, h.chunk.channel_kind) for h in hits} == {
+            ("G1", "private channel")
+        }
         assert "private to this conversation" in reply_text(bot.api, "G1", ts)
 
     def test_channel_type_unknown_is_looked_up_and_fails_closed(self, bot: Bot) -> None:
@@ -165,6 +171,38 @@ class TestSlackIndex:
         time.sleep(0.3)
         assert len(bot.api.calls_to("download")) == 1
         assert len([m for m in bot.api.thread("C1", ts) if m.get("bot_id")]) == 1
+
+    def test_a_retry_reaching_another_instance_is_not_indexed_again(
+        self, start_bot: Any, local_embedder: Any, tmp_path: Any
+    ) -> None:
+        # Two bot processes (or Lambda containers) share one store; Slack's retry of an
+        # event lands on the second one, whose memory never saw the first delivery.
+        from rag import Engine
+        from rag.generate import ExtractiveGenerator
+        from rag.stores.sqlite import SQLiteStore
+        from rag.summarize import ExtractiveSummarizer
+
+        def engine() -> Engine:
+            return Engine(
+                store=SQLiteStore(tmp_path / "shared.sqlite3"),
+                embedder=local_embedder,
+                summarizer=ExtractiveSummarizer(),
+                generator=ExtractiveGenerator(),
+            )
+
+        first, second = start_bot(engine=engine()), start_bot(engine=engine())
+        file = first.api.add_file("orders.py", ORDERS_PY)
+        ts = first.api.add_message("C1", "", files=[file], subtype="file_share")
+        event = file_share_event(file, ts=ts)
+        assert first.slack.event(event, event_id="EvTWICE").status == 200
+        assert second.slack.event(event, event_id="EvTWICE", retry_num=1).status == 200
+        wait_done(first.api, "C1", ts)
+        import time
+
+        time.sleep(0.3)
+        assert len(first.api.calls_to("download")) == 1
+        first.engine.close()
+        second.engine.close()
 
 
 class TestSlackIndexBadInput:

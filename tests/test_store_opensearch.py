@@ -202,3 +202,9 @@ def test_real_cluster_hybrid_retrieval_fuses_both_lists(real_engine: Engine) -> 
     hit = real_engine.retrieve("S3 버킷에 업로드", Scope.of("T1"), k=1)[0]
     assert hit.chunk.qualname == "upload_to_bucket"
     assert set(hit.ranks) == {"lexical", "vector"}
+
+
+def test_claims_are_first_come_first_served(os_store: OpenSearchStore) -> None:
+    assert os_store.claim_once("T1\x1fEv1") is True
+    assert os_store.claim_once("T1\x1fEv1") is False
+    assert os_store.claim_once("T1\x1fEv2") is True

@@ -227,3 +227,12 @@ def test_a_process_dying_mid_write_leaves_the_old_version(engine: Engine, tmp_pa
     after = [(c.id, c.code, c.start_line) for c in reopened.chunks_of_source(key)]
     reopened.close()
     assert after == before
+
+
+def test_claims_are_shared_between_handles_on_one_file(tmp_path: Path) -> None:
+    a, b = SQLiteStore(tmp_path / "c.sqlite3"), SQLiteStore(tmp_path / "c.sqlite3")
+    assert a.claim_once("event\x1fEv1") is True
+    assert b.claim_once("event\x1fEv1") is False
+    assert b.claim_once("event\x1fEv2") is True
+    a.close()
+    b.close()

@@ -80,6 +80,14 @@ class ChunkStore(Protocol):
 
     def record_feedback(self, feedback: Feedback) -> None: ...
 
+    def claim_once(self, key: str, *, ttl: float = 86_400.0) -> bool:
+        """True for the first caller of ``key`` (across processes); false for repeats.
+
+        Slack retries events and may deliver them to another process or Lambda container;
+        a claim in the shared store makes sure each piece of work runs once.
+        """
+        ...
+
     def stats(self) -> StoreStats: ...
 
     def close(self) -> None: ...

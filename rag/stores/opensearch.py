@@ -16,16 +16,22 @@ leaves stale chunks that the next indexing of the file removes; never a half-wri
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any, TypeVar
 
 import numpy as np
 from opensearchpy import OpenSearch, helpers
+from opensearchpy.exceptions import (
+    ConflictError,
+    NotFoundError,
+    OpenSearchException,
+    TransportError,
+)
 from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
-from opensearchpy.exceptions import NotFoundError, OpenSearchException, TransportError
 
 from ..analysis import Analyzer
 from ..embed import Vector
@@ -37,28 +43,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_FIELDS = (
-    "id",
-    "workspace",
-    "scope",
-    "source_key",
-    "source_path",
-    "file_id",
-    "permalink",
-    "language",
-    "qualname",
-    "kind",
-    "signature",
-    "start_line",
-    "end_line",
-    "code",
-    "code_hash",
-    "docstring",
-    "summary",
-    "summary_by",
-    "indexed_at",
-    "indexed_by",
-)
+_FIELDS = tuple(f.name for f in fields(Chunk) if f.name != "embedding")
 _LEXICAL_FIELDS = ("name_terms^4", "summary_terms^2", "docstring_terms^2", "code_terms")
 _NOT_RETURNED = ["embedding", "*_terms"]
 
@@ -103,6 +88,8 @@ def index_body(*, dim: int, embed_model: str, nori: bool = True) -> dict[str, An
                         "indexed_by",
                         "qualname",
                         "source_path",
+                        "channel",
+                        "channel_kind",
                     )
                 },
                 "permalink": {"type": "keyword", "index": False},
@@ -149,6 +136,7 @@ class OpenSearchStore:
         self.client = client
         self.index = index
         self.feedback_index = f"{index}-feedback"
+        self.claims_index = f"{index}-claims"
         self.nori = nori
         self.analyzer = analyzer or Analyzer()
         self.where = where
@@ -263,6 +251,21 @@ class OpenSearchStore:
         self.upsert(chunks)  # the new version first: readers never lose a function that stays
         self.delete([c.id for c in stale])
         return stale
+
+    def claim_once(self, key: str, *, ttl: float = 86_400.0) -> bool:
+        # A create with a fixed id is atomic across every process and Lambda container.
+        doc_id = hashlib.sha256(key.encode()).hexdigest()
+
+        def create() -> bool:
+            try:
+                self.client.index(
+                    index=self.claims_index, id=doc_id, body={"at": time.time()}, op_type="create"
+                )
+            except ConflictError:
+                return False
+            return True
+
+        return self._call("record an event", create)
 
     def record_feedback(self, feedback: Feedback) -> None:
         body = {

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from .base import Feedback, ScoredChunk
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Each entry upgrades the schema from version i to i + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -80,17 +80,21 @@ MIGRATIONS: tuple[str, ...] = (
         reference_ids TEXT NOT NULL
     );
     """,
+    """
+    ALTER TABLE chunks ADD COLUMN channel TEXT NOT NULL DEFAULT '';
+    ALTER TABLE chunks ADD COLUMN channel_kind TEXT NOT NULL DEFAULT '';
+    CREATE TABLE claims (key TEXT PRIMARY KEY, at REAL NOT NULL);
+    CREATE INDEX claims_by_age ON claims (at);
+    """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 # BM25 column weights: name (qualname + signature), summary, docstring, code.
 BM25_WEIGHTS = (4.0, 2.0, 2.0, 1.0)
 
-_COLUMNS = (
-    "id, workspace, scope, source_key, source_path, file_id, permalink, language, qualname, "
-    "kind, signature, start_line, end_line, code, code_hash, docstring, summary, summary_by, "
-    "indexed_at, indexed_by"
-)
+#: Chunk fields stored as columns of ``chunks`` (the ``embedding`` blob is handled apart).
+CHUNK_FIELDS = tuple(f.name for f in fields(Chunk) if f.name != "embedding")
+_COLUMNS = ", ".join(CHUNK_FIELDS)
 
 
 @dataclass
@@ -149,8 +153,9 @@ class SQLiteStore:
         return StoreError(f"Could not {action} the index at {self.path}: {exc}")
 
     @contextmanager
-    def _write(self, action: str) -> Iterator[sqlite3.Connection]:
-        """One write transaction; bumps ``generation`` so vector caches reload."""
+    def _write(self, action: str, *, chunks: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction; when it touches chunks, bumps ``generation`` so vector
+        caches (in this process and others) reload."""
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -158,10 +163,11 @@ class SQLiteStore:
                 raise self._wrap(exc, action) from exc
             try:
                 yield self._db
-                self._db.execute(
-                    "INSERT INTO meta(key, value) VALUES('generation', '1') ON CONFLICT(key) "
-                    "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-                )
+                if chunks:
+                    self._db.execute(
+                        "INSERT INTO meta(key, value) VALUES('generation', '1') ON CONFLICT(key) "
+                        "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                    )
                 self._db.execute("COMMIT")
             except BaseException as exc:
                 self._db.execute("ROLLBACK")
@@ -247,44 +253,22 @@ class SQLiteStore:
         dim = self._dim()
         for chunk in chunks:
             fts = self._fts_row(chunk)
-            values = (
-                chunk.workspace,
-                chunk.scope,
-                chunk.source_key,
-                chunk.source_path,
-                chunk.file_id,
-                chunk.permalink,
-                chunk.language,
-                chunk.qualname,
-                chunk.kind,
-                chunk.signature,
-                chunk.start_line,
-                chunk.end_line,
-                chunk.code,
-                chunk.code_hash,
-                chunk.docstring,
-                chunk.summary,
-                chunk.summary_by,
-                chunk.indexed_at or time.time(),
-                chunk.indexed_by,
-                self._embedding_blob(chunk, dim),
-            )
+            values = [getattr(chunk, f) for f in CHUNK_FIELDS]
+            values[CHUNK_FIELDS.index("indexed_at")] = chunk.indexed_at or time.time()
+            blob = self._embedding_blob(chunk, dim)
             row = db.execute("SELECT rowid FROM chunks WHERE id = ?", (chunk.id,)).fetchone()
             if row is None:
+                marks = ", ".join("?" * (len(CHUNK_FIELDS) + 1))
                 cur = db.execute(
-                    f"INSERT INTO chunks ({_COLUMNS}, embedding) VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (chunk.id, *values),
+                    f"INSERT INTO chunks ({_COLUMNS}, embedding) VALUES ({marks})", (*values, blob)
                 )
                 rowid = cur.lastrowid
             else:
                 rowid = row[0]
+                assignments = ", ".join(f"{f} = ?" for f in CHUNK_FIELDS[1:])
                 db.execute(
-                    "UPDATE chunks SET workspace=?, scope=?, source_key=?, source_path=?, file_id=?, "
-                    "permalink=?, language=?, qualname=?, kind=?, signature=?, start_line=?, "
-                    "end_line=?, code=?, code_hash=?, docstring=?, summary=?, summary_by=?, "
-                    "indexed_at=?, indexed_by=?, embedding=? WHERE rowid = ?",
-                    (*values, rowid),
+                    f"UPDATE chunks SET {assignments}, embedding = ? WHERE rowid = ?",
+                    (*values[1:], blob, rowid),
                 )
                 db.execute("DELETE FROM chunks_fts WHERE rowid = ?", (rowid,))
             db.execute(
@@ -318,7 +302,7 @@ class SQLiteStore:
         return stale
 
     def record_feedback(self, feedback: Feedback) -> None:
-        with self._write("record feedback in") as db:
+        with self._write("record feedback in", chunks=False) as db:
             db.execute(
                 "INSERT INTO feedback (at, workspace, conversation, user, vote, question, answer, "
                 "reference_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -333,6 +317,13 @@ class SQLiteStore:
                     " ".join(feedback.reference_ids),
                 ),
             )
+
+    def claim_once(self, key: str, *, ttl: float = 86_400.0) -> bool:
+        now = time.time()
+        with self._write("record an event in", chunks=False) as db:
+            db.execute("DELETE FROM claims WHERE at < ?", (now - ttl,))
+            cur = db.execute("INSERT OR IGNORE INTO claims (key, at) VALUES (?, ?)", (key, now))
+            return cur.rowcount == 1
 
     def feedback(self) -> list[Feedback]:
         with self._lock:
@@ -369,30 +360,9 @@ class SQLiteStore:
 
     @staticmethod
     def _chunk(row: Sequence[Any], with_embedding: bool) -> Chunk:
-        chunk = Chunk(
-            id=str(row[0]),
-            workspace=str(row[1]),
-            scope=str(row[2]),
-            source_key=str(row[3]),
-            source_path=str(row[4]),
-            file_id=str(row[5]),
-            permalink=str(row[6]),
-            language=str(row[7]),
-            qualname=str(row[8]),
-            kind=row[9],
-            signature=str(row[10]),
-            start_line=int(row[11]),
-            end_line=int(row[12]),
-            code=str(row[13]),
-            code_hash=str(row[14]),
-            docstring=str(row[15]),
-            summary=str(row[16]),
-            summary_by=str(row[17]),
-            indexed_at=float(row[18]),
-            indexed_by=str(row[19]),
-        )
+        chunk = Chunk(**dict(zip(CHUNK_FIELDS, row, strict=False)))
         if with_embedding:
-            blob = row[20]
+            blob = row[len(CHUNK_FIELDS)]
             assert isinstance(blob, bytes)
             chunk = replace(chunk, embedding=np.frombuffer(blob, dtype=np.float32).copy())
         return chunk

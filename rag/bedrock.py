@@ -400,11 +400,19 @@ class FanOut:
                     target.queue.append(task)
                     return
 
-        def take(region: _Region) -> _Task | None:
+        def take(region: _Region, now: float) -> _Task | None:
             if region.queue:
                 return region.queue.popleft()
+            # Help a region that cannot start its own work now (saturated, cooling down,
+            # or dropped), busiest first; healthy regions keep their round-robin share.
             donors = sorted(
-                (r for r in regions if r is not region and r.queue),
+                (
+                    r
+                    for r in regions
+                    if r is not region
+                    and r.queue
+                    and (r.fatal or now < r.cooldown_until or r.in_flight >= int(r.limit))
+                ),
                 key=lambda r: -len(r.queue),
             )
             for donor in donors:
@@ -428,7 +436,7 @@ class FanOut:
                         if now < region.cooldown_until:
                             wait = region.cooldown_until - now
                         elif region.in_flight < int(region.limit):
-                            task = take(region)
+                            task = take(region, now)
                             if task is not None:
                                 region.in_flight += 1
                                 task.attempts += 1

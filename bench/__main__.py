@@ -13,7 +13,9 @@ from . import retrieval, speed
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--rebuild", action="store_true", help="rebuild cached corpora and stores")
-    parser.add_argument("--max-scale", type=int, default=speed.SCALES[-1], help="largest scale point")
+    parser.add_argument(
+        "--max-scale", type=int, default=speed.SCALES[-1], help="largest scale point"
+    )
     args = parser.parse_args()
     print(retrieval.run(rebuild=args.rebuild), flush=True)
     print()

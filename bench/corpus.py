@@ -74,7 +74,9 @@ def source_files() -> Iterator[tuple[Path, str]]:
                 yield path, rel
 
 
-def definitions(tree: ast.Module, path: str) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str]]:
+def definitions(
+    tree: ast.Module, path: str
+) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str]]:
     """Functions and methods at any depth with the qualname Gencode's chunker gives them.
 
     Mirrors :func:`rag.chunking._definitions` (through classes, functions and compound
@@ -180,9 +182,7 @@ def sample_queries(found: list[Definition]) -> list[Query]:
     ]
     texts = Counter(q.text.lower() for q in candidates)
     kept = [
-        q
-        for q in candidates
-        if texts[q.text.lower()] == 1 and is_useful_query(q.text, q.qualname)
+        q for q in candidates if texts[q.text.lower()] == 1 and is_useful_query(q.text, q.qualname)
     ]
     rng = random.Random(SEED)
     return sorted(rng.sample(kept, min(SAMPLE, len(kept))), key=lambda q: (q.path, q.qualname))

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag import Engine, Hit, Scope
+from rag import Chunk, Engine, Hit, Scope, Source
 from rag.chunking import chunk_python
 
 from . import corpus
@@ -37,7 +37,11 @@ QUERIES = ROOT / "queries.jsonl"
 MANIFEST = ROOT / "manifest.json"
 KOREAN = Path(__file__).resolve().parent / "korean_queries.tsv"
 MODES = ("lexical", "vector", "hybrid")
-MODE_LABEL = {"lexical": "BM25 only (peer baseline)", "vector": "vector only", "hybrid": "hybrid (RRF)"}
+MODE_LABEL = {
+    "lexical": "BM25 only (peer baseline)",
+    "vector": "vector only",
+    "hybrid": "hybrid (RRF)",
+}
 SCOPE = Scope.of("local")
 K = 10
 TARGET_RATIO = 1.5
@@ -121,15 +125,15 @@ def evaluate(engine: Engine, queries: Sequence[Query], mode: str) -> Metrics:
 
 def check_golds(engine: Engine, queries: Sequence[Query]) -> None:
     """Every gold answer must exist in the index, or the metric silently lies."""
-    known = {(c.source_path, c.qualname) for q in queries for c in _chunks_of(engine, q.path)}
+    paths = {q.path for q in queries}
+    known = {(c.source_path, c.qualname) for p in paths for c in _chunks_of(engine, p)}
     missing = [q for q in queries if (q.path, q.qualname) not in known]
     if missing:
         raise SystemExit(f"gold answers not in the index: {missing[:5]}")
 
 
-def _chunks_of(engine: Engine, path: str) -> list[object]:
-    source_key = f"{SCOPE.workspace}\x1f*\x1f{path}"
-    return list(engine.store.chunks_of_source(source_key))
+def _chunks_of(engine: Engine, path: str) -> list[Chunk]:
+    return engine.store.chunks_of_source(Source(path, workspace=SCOPE.workspace).key)
 
 
 # -- the peer baseline -------------------------------------------------------------------------
@@ -178,7 +182,17 @@ def cli_check(engine: Engine, queries: Sequence[Query]) -> tuple[int, int]:
         listing = Path(f.name)
     try:
         out = subprocess.run(
-            [str(gencode), "--home", str(HOME), "search", "--queries", str(listing), "--json", "-k", str(K)],
+            [
+                str(gencode),
+                "--home",
+                str(HOME),
+                "search",
+                "--queries",
+                str(listing),
+                "--json",
+                "-k",
+                str(K),
+            ],
             capture_output=True,
             text=True,
             check=True,
@@ -238,8 +252,18 @@ def targets_table(english: dict[str, Metrics], korean: dict[str, Metrics]) -> st
     return table(
         ["target", "measured", "goal", "met"],
         [
-            ("hybrid / BM25 MRR@10 (English)", f"{ratio:.2f}x", f">= {TARGET_RATIO}x", _yes(ratio >= TARGET_RATIO)),
-            ("hybrid MRR@10 (Korean)", f"{ko:.3f}", f">= {TARGET_KOREAN}", _yes(ko >= TARGET_KOREAN)),
+            (
+                "hybrid / BM25 MRR@10 (English)",
+                f"{ratio:.2f}x",
+                f">= {TARGET_RATIO}x",
+                _yes(ratio >= TARGET_RATIO),
+            ),
+            (
+                "hybrid MRR@10 (Korean)",
+                f"{ko:.3f}",
+                f">= {TARGET_KOREAN}",
+                _yes(ko >= TARGET_KOREAN),
+            ),
         ],
     )
 
@@ -277,7 +301,7 @@ def run(*, rebuild: bool = False, cli: bool = True, misses: int = 0) -> str:
         "",
         targets_table(results["en"], results["ko"]),
         "",
-        "### Peer baseline: the sample's `\"\\ndef \"` splitter vs our ast chunker (same files)",
+        '### Peer baseline: the sample\'s `"\\ndef "` splitter vs our ast chunker (same files)',
         "",
         table(["", "peer split", "gencode ast"], peer_counts(english)),
     ]
@@ -304,9 +328,13 @@ def _print_misses(engine: Engine, queries: Sequence[Query], metrics: Metrics, li
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.retrieval", description=__doc__)
-    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached corpus and index")
+    parser.add_argument(
+        "--rebuild", action="store_true", help="rebuild the cached corpus and index"
+    )
     parser.add_argument("--no-cli", action="store_true", help="skip the gencode CLI check")
-    parser.add_argument("--misses", type=int, default=0, help="print N missed queries per set to stderr")
+    parser.add_argument(
+        "--misses", type=int, default=0, help="print N missed queries per set to stderr"
+    )
     args = parser.parse_args(argv)
     print(run(rebuild=args.rebuild, cli=not args.no_cli, misses=args.misses))
 

@@ -21,9 +21,12 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 
+from rag.chunking import chunk_python
+
 PACKAGES = ("slack_sdk", "botocore")
 SEED = 20261126
 SAMPLE = 300
+CALLABLE_KINDS = ("function", "method", "async_function", "async_method")
 CORPUS_VERSION = 1
 """Bump when the corpus rules change, so cached indexes are rebuilt."""
 
@@ -74,33 +77,6 @@ def source_files() -> Iterator[tuple[Path, str]]:
                 yield path, rel
 
 
-def definitions(
-    tree: ast.Module, path: str
-) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str]]:
-    """Functions and methods at any depth with the qualname Gencode's chunker gives them.
-
-    Mirrors :func:`rag.chunking._definitions` (through classes, functions and compound
-    statements) so that gold answers use the engine's own naming.
-    """
-
-    def walk(body: list[ast.stmt], prefix: str) -> Iterator[tuple[ast.AST, str]]:
-        for stmt in body:
-            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                yield stmt, prefix + stmt.name
-                yield from walk(stmt.body, f"{prefix}{stmt.name}.")
-            else:
-                for name in ("body", "orelse", "finalbody"):
-                    child = getattr(stmt, name, None)
-                    if isinstance(child, list) and child and isinstance(child[0], ast.stmt):
-                        yield from walk(child, prefix)
-                for handler in getattr(stmt, "handlers", []) or []:
-                    yield from walk(handler.body, prefix)
-
-    for node, qualname in walk(tree.body, ""):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            yield node, qualname
-
-
 def blank_docstrings(source: str, tree: ast.Module) -> str:
     """The source with every function/method docstring replaced by ``...``.
 
@@ -109,11 +85,13 @@ def blank_docstrings(source: str, tree: ast.Module) -> str:
     is what ``ast`` offsets are.
     """
     lines = source.splitlines(keepends=True)
-    spans = []
-    for node, _ in definitions(tree, ""):
-        first = node.body[0]
-        if ast.get_docstring(node, clean=False) is not None and isinstance(first, ast.Expr):
-            spans.append(first)
+    spans = [
+        node.body[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and ast.get_docstring(node, clean=False) is not None
+        and isinstance(node.body[0], ast.Expr)
+    ]
     for expr in sorted(spans, key=lambda e: (e.lineno, e.col_offset), reverse=True):
         start, end = expr.lineno - 1, (expr.end_lineno or expr.lineno) - 1
         head = lines[start].encode()[: expr.col_offset]
@@ -166,9 +144,11 @@ def build(corpus: Path) -> tuple[list[Query], list[Definition]]:
         blanked = blank_docstrings(source, tree)
         ast.parse(blanked, filename=rel)  # the copy must still be valid Python
         target.write_text(blanked, encoding="utf-8")
+        # Gold answers use the engine's own chunker, so qualnames match what it indexes.
         found.extend(
-            Definition(rel, qualname, ast.get_docstring(node) or "")
-            for node, qualname in definitions(tree, rel)
+            Definition(rel, c.qualname, c.docstring)
+            for c in chunk_python(source, rel)
+            if c.kind in CALLABLE_KINDS
         )
     return sample_queries(found), found
 

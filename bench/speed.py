@@ -45,7 +45,6 @@ REPO = Path(__file__).resolve().parent.parent
 TARGET_INDEX_S = 60.0
 TARGET_P50_MS = 60.0
 TARGET_RSS_MB = 600.0
-CALLABLE_KINDS = ("function", "method", "async_function", "async_method")
 
 
 # -- workers (each runs in its own process) -------------------------------------------------
@@ -90,7 +89,7 @@ def index_sample(target: Path) -> int:
         dest = target / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(disk_path, dest)
-        functions += sum(1 for c in chunk_python(source, rel) if c.kind in CALLABLE_KINDS)
+        functions += sum(1 for c in chunk_python(source, rel) if c.kind in corpus.CALLABLE_KINDS)
         if functions >= INDEX_FUNCTIONS:
             break
     return functions

@@ -1,0 +1,64 @@
+"""What both benchmarks share: where cached data lives, how an engine is built, tables.
+
+The engine is built exactly as the CLI builds it (``bot.services.build_engine``) so the
+figures describe what users run, not a bench-only configuration.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Settings
+from bot.services import build_engine
+from rag import Engine
+
+DATA = Path(__file__).resolve().parent / ".data"
+"""Cached corpora and indexes (git-ignored); ``--rebuild`` starts over."""
+
+
+def engine_at(home: Path) -> Engine:
+    """The default embedded engine (SQLite, local USE embedder, no LLM) over ``home``."""
+    return build_engine(Settings(home=home))
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process in MB (Linux reports ``ru_maxrss`` in KiB)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile; enough for ~100 latency samples."""
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A Markdown table, so the output can be pasted into the README as is."""
+    cells = [[str(h) for h in headers], *[[_cell(v) for v in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+
+    def line(row: Sequence[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:,.1f}"
+    return str(value)
+
+
+def status(message: str) -> None:
+    """Progress on stderr, so stdout holds only the tables."""
+    print(message, file=sys.stderr, flush=True)

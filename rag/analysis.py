@@ -117,6 +117,20 @@ class Analyzer:
         """Space-joined terms, ready for an FTS5 column with the ``unicode61`` tokenizer."""
         return " ".join(self.terms(text))
 
+    def with_english(self, text: str) -> str:
+        """``text`` followed by the English words of its Korean ones, for query embeddings.
+
+        The multilingual encoder already crosses languages; naming the developer terms in
+        English as well pulls a Korean question closer to English code names.
+        """
+        english: list[str] = []
+        for token in _TOKEN.findall(text):
+            if _HANGUL.match(token):
+                surfaces = [surface for surface, _ in self._tagger().pos(token)]
+                english.extend(english_for(surfaces, skip=QUERY_STOPWORDS))
+        words = list(dict.fromkeys(english))
+        return f"{text} ({' '.join(words)})" if words else text
+
     def _english(self, words: list[str]) -> list[str]:
         return [stem(w) if self._stemming else w for w in words]
 

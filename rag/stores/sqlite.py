@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from ..analysis import Analyzer
 from ..embed import Matrix, Vector
@@ -89,6 +90,12 @@ MIGRATIONS: tuple[str, ...] = (
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
+#: A query term found in more than this share of chunks (and in at least
+#: ``COMMON_TERM_MIN_DOCS``) is left out of the BM25 query: it barely changes the ranking
+#: (bench: MRR@10 0.512 against 0.513) but makes FTS5 score tens of thousands of rows.
+COMMON_TERM_SHARE = 0.2
+COMMON_TERM_MIN_DOCS = 500
+
 # BM25 column weights: name (qualname + signature), summary, docstring, code.
 BM25_WEIGHTS = (4.0, 2.0, 2.0, 1.0)
 
@@ -124,12 +131,18 @@ class SQLiteStore:
         *,
         analyzer: Analyzer | None = None,
         busy_timeout: float = 10.0,
+        common_term_min_docs: int = COMMON_TERM_MIN_DOCS,
     ) -> None:
         self.path = Path(path)
         self.analyzer = analyzer or Analyzer()
         self.busy_timeout = busy_timeout
         self._lock = threading.RLock()
         self._vectors: _VectorIndex | None = None
+        self._doc_freq: dict[str, int] = {}
+        self._doc_freq_generation = -1
+        self._doc_count = 0
+        self.common_term_min_docs = common_term_min_docs
+        self._blas = ThreadpoolController()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
@@ -139,6 +152,10 @@ class SQLiteStore:
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
+            self._db.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab "
+                "USING fts5vocab(main, 'chunks_fts', 'row')"
+            )
         except sqlite3.Error as exc:
             raise self._wrap(exc, "open") from exc
 
@@ -413,10 +430,32 @@ class SQLiteStore:
         visible = f"c.scope = ? OR c.scope IN ({marks})" if convs else "c.scope = ?"
         return f"c.workspace = ? AND ({visible})", [scope.workspace, WORKSPACE_WIDE, *convs]
 
+    def _selective(self, terms: list[str]) -> list[str]:
+        """``terms`` without the very common ones (always keeping the rarest one)."""
+        generation = int(self._meta("generation") or 0)
+        if generation != self._doc_freq_generation:
+            self._doc_freq = {}
+            self._doc_freq_generation = generation
+            self._doc_count = int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+        for term in terms:
+            if term not in self._doc_freq:
+                row = self._db.execute(
+                    "SELECT doc FROM temp.chunks_vocab WHERE term = ?", (term,)
+                ).fetchone()
+                self._doc_freq[term] = int(row[0]) if row else 0
+        limit = max(COMMON_TERM_SHARE * self._doc_count, self.common_term_min_docs)
+        kept = [t for t in terms if self._doc_freq[t] <= limit]
+        return kept or [min(terms, key=self._doc_freq.__getitem__)]
+
     def lexical(self, query: str, *, k: int, scope: Scope) -> list[ScoredChunk]:
         terms = self.analyzer.query_terms(query)
         if not terms:
             return []
+        with self._lock:
+            try:
+                terms = self._selective(terms)
+            except sqlite3.Error as exc:
+                raise self._wrap(exc, "search") from exc
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         where, params = self._scope_sql(scope)
         sql = (
@@ -481,7 +520,8 @@ class SQLiteStore:
             if not mask.any():
                 return []
             # One full mat-vec (milliseconds at 100k) beats copying the allowed rows out.
-            scores = index.matrix @ np.asarray(embedding, dtype=np.float32)
+            with self._blas.limit(limits=1, user_api="blas"):
+                scores = index.matrix @ np.asarray(embedding, dtype=np.float32)
             scores[~mask] = -np.inf
             top = min(k, int(mask.sum()))
             best = np.argpartition(-scores, top - 1)[:top]

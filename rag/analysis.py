@@ -33,7 +33,7 @@ QUERY_STOPWORDS = STOPWORDS | frozenset(
     """how do does did what when where which who why can could should would shall may might
     i me my we our you your please want need make write give show some any code function
     functions method snippet example using use way there then than so if into about just
-    코드 함수 만들 주 작성 방법 어떻게 하 되 것 수 좀""".split()
+    코드 함수 주 작성 방법 어떻게 하 되 것 수 좀 의""".split()
 )
 
 # Part-of-speech tags (mecab-ko-dic) worth indexing: nouns, verb and adjective stems,

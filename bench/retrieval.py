@@ -36,6 +36,9 @@ HOME = ROOT / "home"
 QUERIES = ROOT / "queries.jsonl"
 MANIFEST = ROOT / "manifest.json"
 KOREAN = Path(__file__).resolve().parent / "korean_queries.tsv"
+#: Written by someone who had not seen the query-expansion glossary (rag/glossary.py), while
+#: the glossary was widened after reading misses of KOREAN: this set is the honest figure.
+KOREAN_HELDOUT = Path(__file__).resolve().parent / "korean_queries_heldout.tsv"
 MODES = ("lexical", "vector", "hybrid")
 MODE_LABEL = {
     "lexical": "BM25 only (peer baseline)",
@@ -216,39 +219,44 @@ def cli_check(engine: Engine, queries: Sequence[Query]) -> tuple[int, int]:
 # -- report ------------------------------------------------------------------------------------
 
 
-def quality_table(english: dict[str, Metrics], korean: dict[str, Metrics]) -> str:
+def quality_table(
+    english: dict[str, Metrics], korean: dict[str, Metrics], heldout: dict[str, Metrics]
+) -> str:
     rows = [
         (
             MODE_LABEL[m],
             english[m].mrr,
             english[m].r1,
             english[m].r5,
+            heldout[m].mrr,
+            heldout[m].r1,
+            heldout[m].r5,
             korean[m].mrr,
-            korean[m].r1,
-            korean[m].r5,
             f"{english[m].ms_per_query:.1f}",
         )
         for m in MODES
     ]
     n_en, n_ko = english["hybrid"].queries, korean["hybrid"].queries
+    n_held = heldout["hybrid"].queries
     return table(
         [
             "mode",
             f"EN MRR@10 (n={n_en})",
             "EN R@1",
             "EN R@5",
-            f"KO MRR@10 (n={n_ko})",
-            "KO R@1",
-            "KO R@5",
+            f"KO held-out MRR@10 (n={n_held})",
+            "R@1",
+            "R@5",
+            f"KO tuned-on MRR@10 (n={n_ko})",
             "ms/query (EN)",
         ],
         rows,
     )
 
 
-def targets_table(english: dict[str, Metrics], korean: dict[str, Metrics]) -> str:
+def targets_table(english: dict[str, Metrics], heldout: dict[str, Metrics]) -> str:
     ratio = english["hybrid"].mrr / english["lexical"].mrr if english["lexical"].mrr else 0.0
-    ko = korean["hybrid"].mrr
+    ko = heldout["hybrid"].mrr
     return table(
         ["target", "measured", "goal", "met"],
         [
@@ -259,7 +267,7 @@ def targets_table(english: dict[str, Metrics], korean: dict[str, Metrics]) -> st
                 _yes(ratio >= TARGET_RATIO),
             ),
             (
-                "hybrid MRR@10 (Korean)",
+                "hybrid MRR@10 (Korean, held-out set)",
                 f"{ko:.3f}",
                 f">= {TARGET_KOREAN}",
                 _yes(ko >= TARGET_KOREAN),
@@ -277,16 +285,18 @@ def run(*, rebuild: bool = False, cli: bool = True, misses: int = 0) -> str:
     info = prepare(rebuild=rebuild)
     english = corpus.load_queries(QUERIES)
     korean = corpus.load_korean(KOREAN)
+    heldout = corpus.load_korean(KOREAN_HELDOUT)
     engine = engine_at(HOME)
     try:
-        check_golds(engine, [*english, *korean])
+        check_golds(engine, [*english, *korean, *heldout])
         engine.retrieve("warm up the models", SCOPE, k=K)
         results = {
             name: {m: evaluate(engine, qs, m) for m in MODES}
-            for name, qs in (("en", english), ("ko", korean))
+            for name, qs in (("en", english), ("ko", korean), ("held", heldout))
         }
         agreement = cli_check(engine, [*english[:5], *korean[:3]]) if cli else None
         if misses:
+            _print_misses(engine, heldout, results["held"]["hybrid"], misses)
             _print_misses(engine, korean, results["ko"]["hybrid"], misses)
             _print_misses(engine, english, results["en"]["hybrid"], misses)
     finally:
@@ -297,9 +307,9 @@ def run(*, rebuild: bool = False, cli: bool = True, misses: int = 0) -> str:
         f"{info['packages']['botocore']}, {info['files']} files, {info['chunks']} chunks, "  # type: ignore[index]
         f"docstrings blanked; indexed in {info['index_seconds']} s (cached under bench/.data).",
         "",
-        quality_table(results["en"], results["ko"]),
+        quality_table(results["en"], results["ko"], results["held"]),
         "",
-        targets_table(results["en"], results["ko"]),
+        targets_table(results["en"], results["held"]),
         "",
         '### Peer baseline: the sample\'s `"\\ndef "` splitter vs our ast chunker (same files)',
         "",

@@ -14,9 +14,10 @@ from rag.embed import LocalUSEEmbedder, Matrix
 from rag.generate import ExtractiveGenerator
 from rag.stores.sqlite import SQLiteStore
 from rag.summarize import ExtractiveSummarizer
+from tests.bedrock_fixtures import aws_env, bedrock_server
 from tests.slack_fixtures import Bot, bot, make_engine, slack_api, start_bot
 
-__all__ = ["Bot", "bot", "make_engine", "slack_api", "start_bot"]
+__all__ = ["Bot", "aws_env", "bedrock_server", "bot", "make_engine", "slack_api", "start_bot"]
 
 _PREFIXES = ("GENCODE_", "SLACK_", "BEDROCK_", "OPENSEARCH_", "AWS_")
 

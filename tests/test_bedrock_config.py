@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,22 +12,9 @@ from bot.config import Settings
 from bot.services import build_engine
 from rag import ConfigError
 from rag.bedrock import BedrockEmbedder, BedrockGenerator, BedrockSummarizer
-from tests.bedrock_server import AWS_TEST_ENV, AWS_VARIABLES, BedrockServer, Recorded
+from tests.bedrock_server import BedrockServer, Recorded
 
-
-@pytest.fixture(autouse=True)
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in AWS_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in AWS_TEST_ENV.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("GENCODE_HOME", str(tmp_path / "home"))
-
-
-@pytest.fixture
-def server() -> Iterator[BedrockServer]:
-    with BedrockServer() as s:
-        yield s
+pytestmark = pytest.mark.usefixtures("aws_env")
 
 
 def test_without_configuration_no_remote_model_is_used() -> None:
@@ -94,13 +80,15 @@ def test_the_cli_reports_missing_credentials_in_one_line(monkeypatch: pytest.Mon
     assert "Traceback" not in result.output
 
 
-def test_build_engine_picks_the_bedrock_backends(server: BedrockServer, tmp_path: Path) -> None:
+def test_build_engine_picks_the_bedrock_backends(
+    bedrock_server: BedrockServer, tmp_path: Path
+) -> None:
     settings = Settings.from_env(
         {
             "GENCODE_LLM": "bedrock",
             "GENCODE_EMBEDDER": "bedrock",
             "BEDROCK_REGIONS": "us-east-1",
-            "BEDROCK_ENDPOINT_URL": server.url,
+            "BEDROCK_ENDPOINT_URL": bedrock_server.url,
             "GENCODE_HOME": str(tmp_path),
         }
     )
@@ -115,14 +103,14 @@ def test_build_engine_picks_the_bedrock_backends(server: BedrockServer, tmp_path
 
 
 def test_cli_indexes_and_streams_an_answer_from_bedrock(
-    server: BedrockServer, tmp_path: Path
+    bedrock_server: BedrockServer, tmp_path: Path
 ) -> None:
     def reply(r: Recorded) -> str:
         if "summar" in r.system_text.lower():
             return "Uploads a file with retries.\n재시도하며 파일을 올립니다."
         return "Call [1]:\n\n```python\nupload_with_retry('report.csv')\n```\n"
 
-    server.reply = reply
+    bedrock_server.reply = reply
     code = tmp_path / "repo" / "storage.py"
     code.parent.mkdir()
     code.write_text("def upload_with_retry(path):\n    '''Upload to S3.'''\n    return path\n")
@@ -130,7 +118,7 @@ def test_cli_indexes_and_streams_an_answer_from_bedrock(
         "GENCODE_LLM": "bedrock",
         "GENCODE_EMBEDDER": "bedrock",
         "BEDROCK_REGIONS": "us-east-1,us-west-2",
-        "BEDROCK_ENDPOINT_URL": server.url,
+        "BEDROCK_ENDPOINT_URL": bedrock_server.url,
         "GENCODE_HOME": str(tmp_path / "home"),
     }
     runner = CliRunner()
@@ -143,4 +131,4 @@ def test_cli_indexes_and_streams_an_answer_from_bedrock(
     assert "재시도하며 파일을 올립니다" in searched.output
     assert asked.output.startswith("Call [1]:\n\n```python\nupload_with_retry('report.csv')\n```")
     assert "[1] storage.py · upload_with_retry (L1–3)" in asked.output
-    assert len(server.calls("converse-stream")) == 1
+    assert len(bedrock_server.calls("converse-stream")) == 1

@@ -1,9 +1,8 @@
-"""BedrockEmbedder (Titan Text Embeddings V2 through InvokeModel) against the loopback server."""
+"""BedrockEmbedder (Titan Text Embeddings V2 through InvokeModel) against the loopback bedrock_server."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -11,74 +10,66 @@ from botocore.stub import Stubber
 
 from rag import ConfigError, LLMError
 from rag.bedrock import BedrockClients, BedrockEmbedder, BedrockOptions, explain
-from tests.bedrock_server import AWS_TEST_ENV, AWS_VARIABLES, BedrockServer
+from tests.bedrock_server import BedrockServer
+
+pytestmark = pytest.mark.usefixtures("aws_env")
 
 REGIONS = ("us-east-1", "us-west-2")
 
 
-@pytest.fixture(autouse=True)
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in AWS_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in AWS_TEST_ENV.items():
-        monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-def server() -> Iterator[BedrockServer]:
-    with BedrockServer() as s:
-        yield s
-
-
-def embedder(server: BedrockServer, **kwargs: object) -> BedrockEmbedder:
+def embedder(bedrock_server: BedrockServer, **kwargs: object) -> BedrockEmbedder:
     options = BedrockOptions(
-        regions=REGIONS, endpoint_url=server.url, backoff_base=0.01, backoff_cap=0.02
+        regions=REGIONS, endpoint_url=bedrock_server.url, backoff_base=0.01, backoff_cap=0.02
     )
     return BedrockEmbedder(BedrockClients(options), **kwargs)  # type: ignore[arg-type]
 
 
-def test_titan_v2_vectors_are_normalized_float32_in_input_order(server: BedrockServer) -> None:
+def test_titan_v2_vectors_are_normalized_float32_in_input_order(
+    bedrock_server: BedrockServer,
+) -> None:
     texts = [f"upload file number {i} to s3" for i in range(10)] + ["delete a user"]
 
-    vectors = embedder(server).embed_documents(texts)
+    vectors = embedder(bedrock_server).embed_documents(texts)
 
     assert vectors.shape == (11, 1024) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    bodies = [r.body for r in server.calls("invoke")]
+    bodies = [r.body for r in bedrock_server.calls("invoke")]
     assert all(b["dimensions"] == 1024 and b["normalize"] is True for b in bodies)
-    assert {r.model_id for r in server.calls("invoke")} == {"amazon.titan-embed-text-v2:0"}
+    assert {r.model_id for r in bedrock_server.calls("invoke")} == {"amazon.titan-embed-text-v2:0"}
     # Row i is text i: similar texts are near, the odd one out is far.
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[10]
-    assert {r.region for r in server.calls("invoke")} == set(REGIONS)
+    assert {r.region for r in bedrock_server.calls("invoke")} == set(REGIONS)
 
 
-def test_query_embedding_uses_the_configured_dimensions(server: BedrockServer) -> None:
-    emb = embedder(server, dim=256)
+def test_query_embedding_uses_the_configured_dimensions(bedrock_server: BedrockServer) -> None:
+    emb = embedder(bedrock_server, dim=256)
 
     vector = emb.embed_query("retry an upload")
 
     assert emb.dim == 256 and vector.shape == (256,)
-    assert server.calls("invoke")[0].body["inputText"] == "retry an upload"
+    assert bedrock_server.calls("invoke")[0].body["inputText"] == "retry an upload"
 
 
-def test_unsupported_dimensions_are_a_config_error(server: BedrockServer) -> None:
+def test_unsupported_dimensions_are_a_config_error(bedrock_server: BedrockServer) -> None:
     with pytest.raises(ConfigError, match="256, 512 or 1024"):
-        embedder(server, dim=768)
+        embedder(bedrock_server, dim=768)
 
 
-def test_throttled_embeddings_fail_over(server: BedrockServer) -> None:
-    server.region("us-east-1").throttle_rate = 1.0
+def test_throttled_embeddings_fail_over(bedrock_server: BedrockServer) -> None:
+    bedrock_server.region("us-east-1").throttle_rate = 1.0
 
-    vectors = embedder(server).embed_documents(["a b", "c d", "e f", "g h"])
+    vectors = embedder(bedrock_server).embed_documents(["a b", "c d", "e f", "g h"])
 
     assert vectors.shape == (4, 1024)
 
 
-def test_embedding_that_fails_for_good_raises_with_the_reason(server: BedrockServer) -> None:
-    server.default.malformed = True
+def test_embedding_that_fails_for_good_raises_with_the_reason(
+    bedrock_server: BedrockServer,
+) -> None:
+    bedrock_server.default.malformed = True
 
     with pytest.raises(LLMError, match="failed for 2 of 2 texts; nothing was written"):
-        embedder(server).embed_documents(["a", "b"])
+        embedder(bedrock_server).embed_documents(["a", "b"])
 
 
 def test_explain_turns_botocore_errors_into_fixes() -> None:

@@ -4,7 +4,6 @@ engine around it: failover, bounded concurrency, per-chunk errors, and the code_
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,31 +14,19 @@ from rag.chunking import ParsedChunk, chunk_python
 from rag.generate import ExtractiveGenerator
 from rag.stores.sqlite import SQLiteStore
 from rag.summarize import EXTRACTIVE
-from tests.bedrock_server import AWS_TEST_ENV, AWS_VARIABLES, BedrockServer
+from tests.bedrock_server import BedrockServer
+
+pytestmark = pytest.mark.usefixtures("aws_env")
 
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
 
 
-@pytest.fixture(autouse=True)
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in AWS_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in AWS_TEST_ENV.items():
-        monkeypatch.setenv(name, value)
-
-
-@pytest.fixture
-def server() -> Iterator[BedrockServer]:
-    with BedrockServer() as s:
-        yield s
-
-
 def clients(
-    server: BedrockServer, regions: tuple[str, ...] = REGIONS, **kwargs: object
+    bedrock_server: BedrockServer, regions: tuple[str, ...] = REGIONS, **kwargs: object
 ) -> BedrockClients:
     options = BedrockOptions(
         regions=regions,
-        endpoint_url=server.url,
+        endpoint_url=bedrock_server.url,
         backoff_base=0.01,
         backoff_cap=0.05,
         **kwargs,  # type: ignore[arg-type]
@@ -59,100 +46,108 @@ def chunks(n: int) -> list[ParsedChunk]:
     return [c for c in chunk_python(source_code(n), "mod.py") if c.kind != "module"]
 
 
-def test_every_chunk_gets_a_bilingual_summary_spread_round_robin(server: BedrockServer) -> None:
+def test_every_chunk_gets_a_bilingual_summary_spread_round_robin(
+    bedrock_server: BedrockServer,
+) -> None:
     items = chunks(12)
 
-    summaries = BedrockSummarizer(clients(server)).summarize(items)
+    summaries = BedrockSummarizer(clients(bedrock_server)).summarize(items)
 
     assert [s.error for s in summaries] == [""] * 12
     assert summaries[3].text == "Does what func_3 does. func_3의 기능을 수행합니다."
     assert all(s.model == "global.anthropic.claude-haiku-5-5" for s in summaries)
-    assert [len(server.calls("converse", region=r)) for r in REGIONS] == [4, 4, 4]
-    request = server.calls("converse")[0]
+    assert [len(bedrock_server.calls("converse", region=r)) for r in REGIONS] == [4, 4, 4]
+    request = bedrock_server.calls("converse")[0]
     assert "English sentence" in request.system_text and "Korean" in request.system_text
 
 
 def test_throttling_in_one_region_fails_over_and_every_chunk_is_summarized(
-    server: BedrockServer,
+    bedrock_server: BedrockServer,
 ) -> None:
-    server.region("us-east-1").throttle_rate = 1.0
+    bedrock_server.region("us-east-1").throttle_rate = 1.0
     items = chunks(15)
 
-    summaries = BedrockSummarizer(clients(server)).summarize(items)
+    summaries = BedrockSummarizer(clients(bedrock_server)).summarize(items)
 
     assert all(s.text and not s.error for s in summaries)
-    throttled = server.calls(region="us-east-1")
+    throttled = bedrock_server.calls(region="us-east-1")
     assert throttled and all(r.status == 429 for r in throttled)
-    ok = [r for r in server.calls("converse") if r.status == 200]
+    ok = [r for r in bedrock_server.calls("converse") if r.status == 200]
     assert len(ok) == 15
     assert {r.region for r in ok} == {"us-west-2", "eu-west-1"}
 
 
 def test_random_throttling_everywhere_still_summarizes_every_chunk(
-    server: BedrockServer,
+    bedrock_server: BedrockServer,
 ) -> None:
     for region in REGIONS:
-        server.region(region).throttle_rate = 0.3
+        bedrock_server.region(region).throttle_rate = 0.3
 
-    summaries = BedrockSummarizer(clients(server, max_attempts=12)).summarize(chunks(30))
+    summaries = BedrockSummarizer(clients(bedrock_server, max_attempts=12)).summarize(chunks(30))
 
     assert all(s.text and not s.error for s in summaries)
-    assert any(r.status == 429 for r in server.calls())
+    assert any(r.status == 429 for r in bedrock_server.calls())
 
 
-def test_concurrency_per_region_is_bounded(server: BedrockServer) -> None:
-    server.default.delay = 0.05
+def test_concurrency_per_region_is_bounded(bedrock_server: BedrockServer) -> None:
+    bedrock_server.default.delay = 0.05
 
-    BedrockSummarizer(clients(server, ("us-east-1", "us-west-2"), concurrency=3)).summarize(
+    BedrockSummarizer(clients(bedrock_server, ("us-east-1", "us-west-2"), concurrency=3)).summarize(
         chunks(20)
     )
 
-    assert server.max_in_flight == {"us-east-1": 3, "us-west-2": 3}
+    assert bedrock_server.max_in_flight == {"us-east-1": 3, "us-west-2": 3}
 
 
-def test_a_persistent_failure_is_reported_per_chunk(server: BedrockServer) -> None:
-    server.default.error = "ServiceUnavailableException"
+def test_a_persistent_failure_is_reported_per_chunk(bedrock_server: BedrockServer) -> None:
+    bedrock_server.default.error = "ServiceUnavailableException"
     items = chunks(5)
 
-    summaries = BedrockSummarizer(clients(server, max_attempts=3)).summarize(items)
+    summaries = BedrockSummarizer(clients(bedrock_server, max_attempts=3)).summarize(items)
 
     assert len(summaries) == 5
     for s in summaries:
         assert s.text == ""
         assert s.error.startswith("failed after 3 attempt(s) in ")
         assert "ServiceUnavailableException" in s.error
-    assert len(server.calls()) == 15
+    assert len(bedrock_server.calls()) == 15
 
 
-def test_malformed_output_is_retried_in_another_region(server: BedrockServer) -> None:
-    server.region("us-east-1").malformed = True
+def test_malformed_output_is_retried_in_another_region(bedrock_server: BedrockServer) -> None:
+    bedrock_server.region("us-east-1").malformed = True
 
-    summaries = BedrockSummarizer(clients(server)).summarize(chunks(9))
-
-    assert all(s.text and not s.error for s in summaries)
-
-
-def test_access_denied_in_one_region_moves_its_chunks_elsewhere(server: BedrockServer) -> None:
-    server.region("us-west-2").error = "AccessDeniedException"
-
-    summaries = BedrockSummarizer(clients(server)).summarize(chunks(12))
+    summaries = BedrockSummarizer(clients(bedrock_server)).summarize(chunks(9))
 
     assert all(s.text and not s.error for s in summaries)
-    assert len(server.calls(region="us-west-2")) <= 4  # dropped after its first refusals
 
 
-def test_access_denied_everywhere_fails_every_chunk_with_the_reason(server: BedrockServer) -> None:
-    server.default.error = "AccessDeniedException"
+def test_access_denied_in_one_region_moves_its_chunks_elsewhere(
+    bedrock_server: BedrockServer,
+) -> None:
+    bedrock_server.region("us-west-2").error = "AccessDeniedException"
 
-    summaries = BedrockSummarizer(clients(server, concurrency=2)).summarize(chunks(40))
+    summaries = BedrockSummarizer(clients(bedrock_server)).summarize(chunks(12))
+
+    assert all(s.text and not s.error for s in summaries)
+    assert len(bedrock_server.calls(region="us-west-2")) <= 4  # dropped after its first refusals
+
+
+def test_access_denied_everywhere_fails_every_chunk_with_the_reason(
+    bedrock_server: BedrockServer,
+) -> None:
+    bedrock_server.default.error = "AccessDeniedException"
+
+    summaries = BedrockSummarizer(clients(bedrock_server, concurrency=2)).summarize(chunks(40))
 
     assert len(summaries) == 40
     assert all("denied access" in s.error for s in summaries)
     # Each region is dropped at its first refusal: only the calls already in flight count.
-    assert len(server.calls()) <= 2 * len(REGIONS)
+    assert len(bedrock_server.calls()) <= 2 * len(REGIONS)
 
 
-def test_progress_is_reported_per_chunk_on_the_callers_thread(server: BedrockServer) -> None:
+def test_progress_is_reported_per_chunk_on_the_callers_thread(
+    bedrock_server: BedrockServer,
+) -> None:
     seen: list[tuple[int, int]] = []
     threads: set[int] = set()
 
@@ -160,14 +155,14 @@ def test_progress_is_reported_per_chunk_on_the_callers_thread(server: BedrockSer
         seen.append((done, total))
         threads.add(threading.get_ident())
 
-    BedrockSummarizer(clients(server)).summarize(chunks(7), on_progress=progress)
+    BedrockSummarizer(clients(bedrock_server)).summarize(chunks(7), on_progress=progress)
 
     assert seen == [(i, 7) for i in range(1, 8)]
     assert threads == {threading.get_ident()}
 
 
-def engine(server: BedrockServer, tmp_path: Path) -> Engine:
-    shared = clients(server)
+def engine(bedrock_server: BedrockServer, tmp_path: Path) -> Engine:
+    shared = clients(bedrock_server)
     return Engine(
         store=SQLiteStore(tmp_path / "index.sqlite3"),
         embedder=BedrockEmbedder(shared, dim=256),
@@ -176,14 +171,16 @@ def engine(server: BedrockServer, tmp_path: Path) -> Engine:
     )
 
 
-def test_reindexing_unchanged_code_makes_zero_calls(server: BedrockServer, tmp_path: Path) -> None:
-    eng = engine(server, tmp_path)
+def test_reindexing_unchanged_code_makes_zero_calls(
+    bedrock_server: BedrockServer, tmp_path: Path
+) -> None:
+    eng = engine(bedrock_server, tmp_path)
     source = Source("mod.py", workspace="T1")
     first = eng.index_bytes(source_code(6).encode(), source)
-    calls_after_first = len(server.calls())
+    calls_after_first = len(bedrock_server.calls())
 
     again = eng.index_bytes(source_code(6).encode(), source)
-    calls_after_again = len(server.calls())
+    calls_after_again = len(bedrock_server.calls())
     changed = eng.index_bytes(source_code(6, changed=2).encode(), source)
 
     assert len(first.new) == 7  # six functions and the module preamble
@@ -191,19 +188,19 @@ def test_reindexing_unchanged_code_makes_zero_calls(server: BedrockServer, tmp_p
     assert calls_after_again == calls_after_first
     assert len(again.unchanged) == 7
     assert [c.qualname for c in changed.changed] == ["func_2"]
-    new_calls = server.calls()[calls_after_again:]
+    new_calls = bedrock_server.calls()[calls_after_again:]
     assert sorted(r.op for r in new_calls) == ["converse", "invoke"]
     assert all(c.summary_by == "global.anthropic.claude-haiku-5-5" for c in changed.chunks)
 
 
 def test_failed_summaries_stay_extractive_and_are_reported_by_the_engine(
-    server: BedrockServer, tmp_path: Path
+    bedrock_server: BedrockServer, tmp_path: Path
 ) -> None:
-    eng = engine(server, tmp_path)
+    eng = engine(bedrock_server, tmp_path)
     for region in REGIONS:
-        server.region(region).malformed = True
-    server.region("us-east-1").malformed = False  # embeddings still work there…
-    server.known_models = {"amazon.titan-embed-text-v2:0"}  # …but no summary model does
+        bedrock_server.region(region).malformed = True
+    bedrock_server.region("us-east-1").malformed = False  # embeddings still work there…
+    bedrock_server.known_models = {"amazon.titan-embed-text-v2:0"}  # …but no summary model does
 
     report = eng.index_bytes(source_code(3).encode(), Source("mod.py", workspace="T1"))
 
@@ -214,14 +211,14 @@ def test_failed_summaries_stay_extractive_and_are_reported_by_the_engine(
 
 
 def test_an_embedding_outage_indexes_nothing_and_keeps_the_old_version(
-    server: BedrockServer, tmp_path: Path
+    bedrock_server: BedrockServer, tmp_path: Path
 ) -> None:
-    eng = engine(server, tmp_path)
+    eng = engine(bedrock_server, tmp_path)
     source = Source("mod.py", workspace="T1")
     eng.index_bytes(source_code(2).encode(), source)
-    server.default.error = "ServiceUnavailableException"
+    bedrock_server.default.error = "ServiceUnavailableException"
     for region in REGIONS:
-        server.region(region).error = "ServiceUnavailableException"
+        bedrock_server.region(region).error = "ServiceUnavailableException"
 
     with pytest.raises(LLMError):
         eng.index_bytes(source_code(2, changed=0).encode(), source)

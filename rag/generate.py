@@ -20,9 +20,14 @@ EXTRACTIVE_LABEL = (
     "No language model is configured, so this answer was not generated: "
     "these are the indexed functions that best match the question."
 )
+EXTRACTIVE_LABEL_KO = (
+    "언어 모델이 설정되어 있지 않아 생성된 답변이 아닙니다. "
+    "질문과 가장 잘 맞는 색인된 함수들입니다."
+)
 
 _FENCE = re.compile(r"```([\w+-]*)\n(.*?)```", re.S)
 _CITATION = re.compile(r"\[(\d{1,3})\]")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 class Generator(Protocol):
@@ -76,7 +81,8 @@ class ExtractiveGenerator:
         on_text: TextCallback | None = None,
     ) -> Answer:
         used = list(hits[: self.max_functions])
-        parts = [EXTRACTIVE_LABEL, ""]
+        # The answer follows the asker's language, even without a model to write it.
+        parts = [EXTRACTIVE_LABEL_KO if _HANGUL.search(question) else EXTRACTIVE_LABEL, ""]
         for n, hit in enumerate(used, 1):
             c = hit.chunk
             parts.append(f"[{n}] {c.source_path} · {c.qualname} (L{c.start_line}–{c.end_line})")

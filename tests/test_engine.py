@@ -203,3 +203,10 @@ def test_index_paths_walks_directories_like_a_developer_expects(
     assert errors["pkg/broken.py"].startswith("pkg/broken.py:1: ")
     assert "no such file or directory" in errors[str(tmp_path / "missing")]
     assert report.line() == "indexed 2 files: 6 new, 0 unchanged, 0 removed functions; 2 errors"
+
+
+def test_extractive_answer_to_a_korean_question_is_labelled_in_korean(engine: Engine) -> None:
+    engine.index_bytes(V1, SRC)
+    answer = engine.ask("S3에 재시도하면서 업로드하는 함수", Scope.of("T1"))
+    assert answer.text.startswith("언어 모델이 설정되어 있지 않아 생성된 답변이 아닙니다.")
+    assert answer.references[0].chunk.qualname == "upload_with_retry"

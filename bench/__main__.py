@@ -1,4 +1,4 @@
-"""``python -m bench``: the retrieval-quality and the speed benchmarks, one after the other.
+"""``python -m bench``: retrieval quality, speed and memory, and the Bedrock fan-out, in turn.
 
 Options are those of both: ``--rebuild`` and ``--max-scale N``.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import retrieval, speed
+from . import retrieval, speed, summarize_fanout
 
 
 def main() -> None:
@@ -19,7 +19,9 @@ def main() -> None:
     args = parser.parse_args()
     print(retrieval.run(rebuild=args.rebuild), flush=True)
     print()
-    print(speed.run(max_scale=args.max_scale, rebuild=args.rebuild))
+    print(speed.run(max_scale=args.max_scale, rebuild=args.rebuild), flush=True)
+    print()
+    print(summarize_fanout.report())
 
 
 if __name__ == "__main__":

@@ -85,6 +85,71 @@ def run(
     )
 
 
+def report(
+    *,
+    chunks: int = 1000,
+    regions: int = 4,
+    concurrency: int = 8,
+    latency: float = 1.0,
+    throttle: float = 0.10,
+    sequential_sample: int = 10,
+) -> str:
+    """Run the baseline and both fan-out runs; return the table as text."""
+    os.environ.update(AWS_TEST_ENV)
+    names = REGIONS[:regions]
+    work = make_chunks(chunks)
+    limit = chunks * latency / (len(names) * concurrency)
+    rows = []
+    with BedrockServer() as server:
+        sample = min(sequential_sample, chunks)
+        seq = run(server, "sequential", work[:sample], names[:1], 1, 0.0, latency)
+        scale = chunks / sample
+        rows.append(
+            Row(
+                "sequential baseline",
+                "1 × 1",
+                chunks,
+                seq.wall * scale,
+                round(seq.calls * scale),
+                0,
+                round(seq.summarized * scale),
+                0,
+                f"extrapolated from {sample} chunks ({seq.wall:.1f} s)",
+            )
+        )
+        rows.append(run(server, "fan-out", work, names, concurrency, 0.0, latency))
+        rows.append(
+            run(
+                server,
+                f"fan-out, {throttle:.0%} throttled",
+                work,
+                names,
+                concurrency,
+                throttle,
+                latency,
+            )
+        )
+    header = (
+        f"{'run':<24} {'regions×conc':>12} {'wall s':>8} {'calls':>6} {'429s':>5} "
+        f"{'summaries':>11} {'failed':>6}"
+    )
+    lines = [
+        f"## Summarization fan-out: {chunks} chunks, {latency:g} s per call, "
+        f"physical limit {limit:.1f} s for {len(names)} regions × {concurrency}",
+        "",
+        header,
+        "-" * len(header),
+    ]
+    for r in rows:
+        lines.append(
+            f"{r.name:<24} {r.layout:>12} {r.wall:>8.1f} {r.calls:>6} {r.throttled:>5} "
+            f"{f'{r.summarized}/{r.chunks}':>11} {r.failed:>6}"
+            + (f"   ({r.note})" if r.note else "")
+        )
+    lines.append(f"\nspeed-up of the fan-out over the baseline: {rows[0].wall / rows[1].wall:.0f}×")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chunks", type=int, default=1000)
@@ -94,56 +159,16 @@ def main() -> None:
     parser.add_argument("--throttle", type=float, default=0.10, help="share of calls throttled")
     parser.add_argument("--sequential-sample", type=int, default=10)
     args = parser.parse_args()
-    os.environ.update(AWS_TEST_ENV)
-    regions = REGIONS[: args.regions]
-    chunks = make_chunks(args.chunks)
-    limit = args.chunks * args.latency / (len(regions) * args.concurrency)
-
-    rows = []
-    with BedrockServer() as server:
-        sample = min(args.sequential_sample, args.chunks)
-        seq = run(server, "sequential", chunks[:sample], regions[:1], 1, 0.0, args.latency)
-        scale = args.chunks / sample
-        rows.append(
-            Row(
-                "sequential baseline",
-                "1 × 1",
-                args.chunks,
-                seq.wall * scale,
-                round(seq.calls * scale),
-                0,
-                round(seq.summarized * scale),
-                0,
-                f"extrapolated from {sample} chunks ({seq.wall:.1f} s)",
-            )
-        )
-        rows.append(run(server, "fan-out", chunks, regions, args.concurrency, 0.0, args.latency))
-        rows.append(
-            run(
-                server,
-                f"fan-out, {args.throttle:.0%} throttled",
-                chunks,
-                regions,
-                args.concurrency,
-                args.throttle,
-                args.latency,
-            )
-        )
-
     print(
-        f"\nSummarization fan-out: {args.chunks} chunks, {args.latency:g} s per call, "
-        f"physical limit {limit:.1f} s for {len(regions)} regions × {args.concurrency}\n"
-    )
-    header = f"{'run':<24} {'regions×conc':>12} {'wall s':>8} {'calls':>6} {'429s':>5} {'summaries':>11} {'failed':>6}"
-    print(header)
-    print("-" * len(header))
-    for r in rows:
-        print(
-            f"{r.name:<24} {r.layout:>12} {r.wall:>8.1f} {r.calls:>6} {r.throttled:>5} "
-            f"{f'{r.summarized}/{r.chunks}':>11} {r.failed:>6}"
-            + (f"   ({r.note})" if r.note else "")
+        report(
+            chunks=args.chunks,
+            regions=args.regions,
+            concurrency=args.concurrency,
+            latency=args.latency,
+            throttle=args.throttle,
+            sequential_sample=args.sequential_sample,
         )
-    print(f"\nspeed-up of the fan-out over the baseline: {rows[0].wall / rows[1].wall:.0f}×")
+    )
 
 
 if __name__ == "__main__":

@@ -4,11 +4,15 @@ Bolt's :class:`SlackRequestHandler` with ``process_before_response=True``: Lambd
 the process once the response is returned, so each lazy listener is run by invoking
 this same function again asynchronously (``x-slack-bolt-lazy-only``). That second hop
 re-checks the original signature, so it must start within Slack's 5-minute window.
-The app is built on the first request and reused while the container stays warm.
+The app is built on the first request and reused while the container stays warm; when
+``SLACK_SECRET_ARN`` is set, the Slack credentials come from that secret (:mod:`.slack_secret`).
 """
 
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
@@ -18,6 +22,8 @@ from rag import Engine
 
 from .app import build_app
 from .config import Settings
+
+logger = logging.getLogger(__name__)
 
 _handler: SlackRequestHandler | None = None
 
@@ -30,14 +36,39 @@ def make_handler(
     )
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    global _handler
-    if _handler is None:
-        from .logs import redact_tokens
-        from .services import build_engine
+def cold_start(env: Mapping[str, str] | None = None) -> SlackRequestHandler:
+    """Settings (with the Slack secret), engine and app, from the environment."""
+    from .logs import redact_tokens
+    from .services import build_engine
+    from .slack_secret import with_slack_secret
 
-        redact_tokens()
-        settings = Settings.from_env()
-        _handler = make_handler(settings, build_engine(settings))
+    redact_tokens()
+    settings = Settings.from_env(with_slack_secret(os.environ if env is None else env))
+    return make_handler(settings, build_engine(settings))
+
+
+def _is_health_check(event: Mapping[str, Any]) -> bool:
+    http = (event.get("requestContext") or {}).get("http") or {}
+    return event.get("rawPath") == "/healthz" and http.get("method") == "GET"
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Every route of the HTTP API: ``POST /slack/events`` and ``GET /healthz``.
+
+    ``/healthz`` runs the cold start (secret, settings, ``auth.test``) and answers 200, or
+    503 with the reason in the function's log only: its callers are not authenticated.
+    """
+    global _handler
+    health = _is_health_check(event)
+    if _handler is None:
+        try:
+            _handler = cold_start()
+        except Exception:  # a bad token fails in Bolt (auth.test), not as a GencodeError
+            if not health:
+                raise
+            logger.exception("cold start failed")
+            return {"statusCode": 503, "body": "not configured: see the function's log"}
+    if health:
+        return {"statusCode": 200, "body": "ok"}
     result: dict[str, Any] = _handler.handle(event, context)  # type: ignore[no-untyped-call]
     return result

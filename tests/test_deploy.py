@@ -1,0 +1,220 @@
+"""serverless.yml against the code it deploys: what would only break once on AWS.
+
+The packaging itself (pip for arm64, ``serverless package``, cfn-lint, a cold start from the
+bundle alone) is ``scripts/package.sh``: a minute of work, so not part of this suite.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from collections.abc import Iterator
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import bot.lambda_handler
+from tests.aws_api import AwsAPI
+from tests.slack_api import SlackAPI
+from tests.slack_helpers import SECRET, Slack
+from tests.test_slack_lambda import Context, api_gateway_event
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVERLESS = ROOT / "serverless.yml"
+ACCOUNT, REGION, STAGE = "123456789012", "us-east-1", "dev"
+
+
+@pytest.fixture(scope="module")
+def config() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(SERVERLESS.read_text())
+    return data
+
+
+def resolve(value: Any, config: dict[str, Any]) -> Any:
+    """serverless' and CloudFormation's substitutions, as they would come out for ``dev``."""
+    if isinstance(value, dict):
+        if "Fn::Sub" in value:
+            return resolve(value["Fn::Sub"], config)
+        return {k: resolve(v, config) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, config) for v in value]
+    if not isinstance(value, str):
+        return value
+    params = config["params"]["default"]
+    known = {
+        "self:service": config["service"],
+        "sls:stage": STAGE,
+        "self:provider.region": REGION,
+        "AWS::Partition": "aws",
+        "AWS::Region": REGION,
+        "AWS::AccountId": ACCOUNT,
+    }
+    for _ in range(3):  # params may refer to ${sls:stage} and friends
+        value = re.sub(r"\$\{param:([A-Za-z]+)\}", lambda m: str(params[m.group(1)]), value)
+        value = re.sub(r"\$\{([^}]+)\}", lambda m: known.get(m.group(1), m.group(0)), value)
+    return value
+
+
+def statements(config: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = resolve(config["provider"]["iam"]["role"]["statements"], config)
+    return found
+
+
+def allowed(config: dict[str, Any], action: str, resource: str) -> bool:
+    return any(
+        s["Effect"] == "Allow"
+        and action in s["Action"]
+        and any(isinstance(r, str) and fnmatchcase(resource, r) for r in s["Resource"])
+        for s in statements(config)
+    )
+
+
+class TestDeploy:
+    def test_handler_path_is_importable(self, config: dict[str, Any]) -> None:
+        module, _, name = config["functions"]["slack"]["handler"].rpartition(".")
+        assert callable(getattr(importlib.import_module(module), name))
+
+    def test_every_environment_variable_is_one_the_code_reads(self, config: dict[str, Any]) -> None:
+        read = (ROOT / "bot" / "config.py").read_text() + (
+            ROOT / "bot" / "slack_secret.py"
+        ).read_text()
+        names = list(config["provider"]["environment"])
+        assert {"GENCODE_STORE", "OPENSEARCH_URL", "SLACK_SECRET_ARN"} <= set(names)
+        for name in names:
+            assert f'"{name}"' in read, f"serverless.yml sets {name}, which nothing reads"
+
+    def test_no_variable_calls_aws_while_packaging(self, config: dict[str, Any]) -> None:
+        text = json.dumps(config)  # comments may mention them
+        assert "${ssm:" not in text and "${aws:" not in text and "${cf:" not in text
+
+    def test_role_may_call_bedrock_on_models_and_inference_profiles(
+        self, config: dict[str, Any]
+    ) -> None:
+        for action in ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"):
+            assert allowed(
+                config, action, "arn:aws:bedrock:us-west-2::foundation-model/amazon.titan-x"
+            )
+            assert allowed(config, action, "arn:aws:bedrock:::foundation-model/anthropic.claude")
+            assert allowed(
+                config,
+                action,
+                f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/global.anthropic.claude",
+            )
+
+    def test_role_may_reinvoke_the_function_by_its_invoked_arn(
+        self, config: dict[str, Any]
+    ) -> None:
+        function = resolve(config["functions"]["slack"]["name"], config)
+        arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}"
+        assert allowed(config, "lambda:InvokeFunction", arn)
+        assert allowed(config, "lambda:InvokeFunction", f"{arn}:provisioned")  # an alias
+        assert not allowed(config, "lambda:InvokeFunction", f"{arn}-other")
+
+    def test_role_may_read_the_secret_and_the_opensearch_domain(
+        self, config: dict[str, Any]
+    ) -> None:
+        name = resolve(config["params"]["default"]["slackSecretName"], config)
+        secret = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"
+        assert allowed(config, "secretsmanager:GetSecretValue", secret)
+        domain = resolve(config["params"]["default"]["opensearchDomainName"], config)
+        index = f"arn:aws:es:{REGION}:{ACCOUNT}:domain/{domain}/gencode-chunks/_search"
+        assert allowed(config, "es:ESHttpPost", index) and allowed(config, "es:ESHttpPut", index)
+
+    def test_lazy_listeners_fit_and_never_run_twice(self, config: dict[str, Any]) -> None:
+        function = config["functions"]["slack"]
+        assert 30 < config["provider"]["timeout"] <= 900  # acks in 3 s, works for minutes
+        assert config["provider"]["memorySize"] <= 1024
+        assert function["maximumRetryAttempts"] == 0  # a retried lazy listener answers twice
+        routes = {(e["httpApi"]["method"], e["httpApi"]["path"]) for e in function["events"]}
+        assert ("POST", "/slack/events") in routes
+
+    def test_package_script_builds_for_the_declared_runtime(self, config: dict[str, Any]) -> None:
+        script = (ROOT / "scripts" / "package.sh").read_text()
+        runtime = config["provider"]["runtime"]
+        assert f"LAMBDA_PYTHON={runtime.removeprefix('python')}" in script
+        assert f"ARCH=${{ARCH:-{config['provider']['architecture']}}}" in script
+        assert config["package"]["artifact"] in script
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsAPI]:
+    api = AwsAPI().start()
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "AKIDTEST",
+        "AWS_SECRET_ACCESS_KEY": "test-secret-key",
+        "AWS_REGION": REGION,  # Lambda sets both
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": api.url,
+        "AWS_ENDPOINT_URL_LAMBDA": api.url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    yield api
+    api.stop()
+
+
+class TestLambdaColdStart:
+    def test_deployed_environment_cold_starts_with_the_secret_and_reinvokes_itself(
+        self,
+        config: dict[str, Any],
+        aws: AwsAPI,
+        slack_api: SlackAPI,
+        osmem_url: str,
+        monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path,
+    ) -> None:
+        secret_arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:gencode/dev/slack-AbCdEf"
+        aws.secrets[secret_arn] = json.dumps(
+            {"SLACK_BOT_TOKEN": slack_api.token, "SLACK_SIGNING_SECRET": SECRET}
+        )
+        for name, value in resolve(config["provider"]["environment"], config).items():
+            if isinstance(value, str):
+                monkeypatch.setenv(name, value)
+        # The two CloudFormation Fn::If values, and what only the tests change:
+        monkeypatch.setenv("OPENSEARCH_URL", osmem_url)
+        monkeypatch.setenv("OPENSEARCH_NORI", "false")  # osmem-server has no nori plugin
+        monkeypatch.setenv("SLACK_SECRET_ARN", secret_arn)
+        monkeypatch.setenv("SLACK_API_URL", slack_api.api_url)
+        monkeypatch.setenv("GENCODE_HOME", str(tmp_path / "home"))
+        monkeypatch.setattr(bot.lambda_handler, "_handler", None)
+        function = resolve(config["functions"]["slack"]["name"], config)
+        context = Context(
+            function_name=function,
+            invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}",
+        )
+
+        health = {"rawPath": "/healthz", "requestContext": {"http": {"method": "GET"}}}
+        assert bot.lambda_handler.handler(health, context)["statusCode"] == 200
+        assert [r.signed_for for r in aws.requests] == [(REGION, "secretsmanager")]
+        assert slack_api.calls_to("auth.test")
+
+        body = Slack("").event_body(
+            {"type": "app_mention", "channel": "C1", "user": "U1", "text": "<@UBOT> hi"},
+            event_id="EvDEPLOY",
+        )
+        first = bot.lambda_handler.handler(api_gateway_event(body, "application/json"), context)
+        assert first["statusCode"] == 200
+        (invocation,) = aws.invocations  # over the wire, signed, as Lambda would receive it
+        assert invocation["function"] == context.invoked_function_arn
+        assert invocation["type"] == "Event"
+        assert invocation["payload"]["headers"]["x-slack-bolt-lazy-only"] == "1"
+        assert allowed(config, "lambda:InvokeFunction", invocation["function"])
+        assert len(aws.requests) == 2  # the secret was read once, at cold start
+
+    def test_unconfigured_secret_fails_health_check_without_leaking(
+        self, aws: AwsAPI, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        secret_arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:gencode/dev/slack-AbCdEf"
+        aws.secrets[secret_arn] = json.dumps(
+            {"SLACK_BOT_TOKEN": "REPLACE_ME", "SLACK_SIGNING_SECRET": "REPLACE_ME"}
+        )
+        monkeypatch.setenv("SLACK_SECRET_ARN", secret_arn)
+        monkeypatch.setattr(bot.lambda_handler, "_handler", None)
+        health = {"rawPath": "/healthz", "requestContext": {"http": {"method": "GET"}}}
+        reply = bot.lambda_handler.handler(health, Context())
+        assert reply["statusCode"] == 503 and "secret" not in reply["body"]
+        assert "still holds the placeholder" in caplog.text
+        assert bot.lambda_handler._handler is None  # the next request tries again

@@ -46,6 +46,21 @@ def first_sentence(text: str, limit: int = 200) -> str:
     return text[:limit] + ("…" if len(text) > limit else "")
 
 
+def short_signature(signature: str, limit: int = 160) -> str:
+    """A signature that fits a summary line: long parameter lists are cut, the name stays."""
+    if len(signature) <= limit:
+        return signature
+    returns = signature.rsplit(") -> ", 1)[1] if ") -> " in signature else ""
+    depth, cut = 0, signature.find("(") + 1
+    for i, char in enumerate(signature[:limit]):
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if char == "," and depth == 1:  # between two parameters, not inside a type
+            cut = i
+    head = signature[:cut] + ("…)" if signature[cut - 1] == "(" else ", …)")
+    return head + (f" -> {returns}" if returns and len(returns) < 60 else "")
+
+
 def extractive_summary(chunk: ParsedChunk) -> str:
     """Describe a chunk from what the code itself says: docstring, names, calls, raises, returns."""
     words = " ".join(identifier_words(chunk.qualname.replace(".", " ")))
@@ -58,7 +73,7 @@ def extractive_summary(chunk: ParsedChunk) -> str:
         parts = [f"{label} {chunk.qualname} ({words})."]
         if chunk.docstring:
             parts.append(first_sentence(chunk.docstring))
-        parts.append(f"Signature: {chunk.signature}.")
+        parts.append(f"Signature: {short_signature(chunk.signature)}.")
     facts = chunk.facts
     if facts.decorators:
         parts.append("Decorated with " + ", ".join(facts.decorators[:5]) + ".")

@@ -193,3 +193,14 @@ def test_unacceptable_bytes_are_refused_clearly(data: bytes, fragment: str) -> N
         decode_source(data, "thing.py", max_bytes=50)
     assert str(info.value).startswith("thing.py: ")
     assert fragment in str(info.value).lower()
+
+
+def test_extractive_summaries_keep_long_signatures_short() -> None:
+    from rag.summarize import extractive_summary
+
+    params = ", ".join(f"option_{i}: Optional[str] = None" for i in range(30))
+    src = f'def post(channel: str, {params}) -> Response:\n    """Send a message."""\n    return api(channel)\n'
+    summary = extractive_summary(chunk_python(src, "api.py")[0])
+    assert "Send a message." in summary
+    assert "def post(channel: str, option_0" in summary and "…) -> Response" in summary
+    assert len(summary) < 400

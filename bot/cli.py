@@ -119,7 +119,17 @@ def index(ctx: Context, paths: tuple[Path, ...], workspace: str, scope: str) -> 
             item_show_func=lambda r: r.path if r else None,
         ) as bar,
     ):
-        for report in engine.iter_index_paths(list(paths), workspace=workspace, scope=scope):
+
+        def inside_file(path: str, stage: str, done: int, total: int) -> None:
+            # Model summaries of a big file take a while: show how far into it we are.
+            bar.label = (
+                f"indexing ({stage} {done}/{total} in {path})" if done < total else "indexing"
+            )
+            bar.render_progress()
+
+        for report in engine.iter_index_paths(
+            list(paths), workspace=workspace, scope=scope, on_progress=inside_file
+        ):
             reports.append(report)
             bar.update(1, report)
     from rag import IndexReport

@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from .analysis import Analyzer, identifier_words
@@ -248,8 +249,19 @@ class Engine:
         return IndexReport(tuple(reports))
 
     def iter_index_paths(
-        self, paths: Sequence[Path], *, workspace: str, scope: str, indexed_by: str = ""
+        self,
+        paths: Sequence[Path],
+        *,
+        workspace: str,
+        scope: str,
+        indexed_by: str = "",
+        on_progress: Callable[[str, str, int, int], None] | None = None,
     ) -> Iterator[FileReport]:
+        """Index files one by one, yielding each file's report as it is done.
+
+        ``on_progress(path, stage, done, total)`` reports work inside a file (summaries
+        from a model can take a while for a big one).
+        """
         for found in find_python_files(list(paths)):
             if isinstance(found, Missing):
                 yield FileReport(
@@ -279,7 +291,8 @@ class Engine:
                     path=found.display, error=f"{found.display}: {exc.strerror or exc}"
                 )
                 continue
-            yield self.index_bytes(data, source)
+            progress = partial(on_progress, found.display) if on_progress else None
+            yield self.index_bytes(data, source, on_progress=progress)
 
     # -- retrieval and answers ---------------------------------------------------------------
 

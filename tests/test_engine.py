@@ -210,3 +210,16 @@ def test_extractive_answer_to_a_korean_question_is_labelled_in_korean(engine: En
     answer = engine.ask("S3에 재시도하면서 업로드하는 함수", Scope.of("T1"))
     assert answer.text.startswith("언어 모델이 설정되어 있지 않아 생성된 답변이 아닙니다.")
     assert answer.references[0].chunk.qualname == "upload_with_retry"
+
+
+def test_indexing_reports_progress_inside_each_file(engine: Engine, tmp_path: Path) -> None:
+    (tmp_path / "storage.py").write_bytes(V1)
+    seen: list[tuple[str, str, int, int]] = []
+    reports = list(
+        engine.iter_index_paths(
+            [tmp_path], workspace="T1", scope="*", on_progress=lambda *a: seen.append(a)
+        )
+    )
+    assert reports[0].ok
+    assert ("storage.py", "summarize", 1, 5) in seen and ("storage.py", "summarize", 5, 5) in seen
+    assert ("storage.py", "embed", 5, 5) in seen

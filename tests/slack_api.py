@@ -50,6 +50,8 @@ class SlackAPI:
     failures: dict[str, str] = field(default_factory=dict)
     """API method → the ``error`` it returns (``ok: false``) from now on."""
     not_in_channel: set[str] = field(default_factory=set)
+    socket_url: str = ""
+    """What ``apps.connections.open`` hands out (a loopback Socket Mode server)."""
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -211,7 +213,10 @@ class SlackAPI:
             method = path[len("/api/") :]
             with self._lock:
                 self.calls.append(Call(method, params, headers, body))
-            if headers.get("authorization") != f"Bearer {self.token}":
+            # Socket Mode's connection call takes the app-level token (xapp-…), the rest the bot's.
+            wanted = "Bearer xapp-" if method == "apps.connections.open" else f"Bearer {self.token}"
+            auth = headers.get("authorization", "")
+            if not (auth.startswith(wanted) if wanted.endswith("-") else auth == wanted):
                 result: dict[str, Any] = {"ok": False, "error": "invalid_auth"}
             elif method in self.failures:
                 result = {"ok": False, "error": self.failures[method]}
@@ -381,4 +386,8 @@ class SlackAPI:
                 if f.get("title"):
                     self.files.setdefault(f["id"], {"id": f["id"]})["title"] = f["title"]
             return {"ok": True, "files": [self.files.get(f["id"], f) for f in files]}
+        if method == "apps.connections.open":
+            if not self.socket_url:
+                return {"ok": False, "error": "not_allowed_token_type"}
+            return {"ok": True, "url": self.socket_url}
         return {"ok": False, "error": "unknown_method"}

@@ -135,7 +135,13 @@ class Engine:
             if reusable(prev, p):
                 assert prev is not None
                 summaries[i] = (prev.summary, prev.summary_by)
-            elif reusable(cached.get(p.code_hash), p):
+            elif reusable(cached.get(p.code_hash), p) and (
+                cached[p.code_hash].summary_by != EXTRACTIVE
+                or cached[p.code_hash].qualname == p.qualname
+                and p.kind != "module"
+            ):
+                # Same code elsewhere: a model's summary is worth reusing; an extractive
+                # one names its own qualname and file, and costs nothing to write again.
                 hit = cached[p.code_hash]
                 summaries[i] = (hit.summary, hit.summary_by)
             else:

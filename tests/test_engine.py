@@ -93,14 +93,35 @@ def test_a_new_version_resummarises_only_what_changed_and_deletes_what_went(
     assert "send_slack_message" not in {h.chunk.qualname for h in hits}
 
 
-def test_same_code_in_another_file_reuses_its_summary(
-    engine: Engine, summarizer: CountingSummarizer
-) -> None:
+class FakeModelSummarizer(CountingSummarizer):
+    """A stand-in for a paid model: counts calls, writes a fixed summary."""
+
+    model_id = "fake-model"
+
+    def summarize(self, chunks, *, on_progress=None):  # type: ignore[no-untyped-def]
+        from rag.summarize import Summary
+
+        self.seen.extend(c.qualname for c in chunks)
+        return [Summary(f"Does {c.qualname}.", self.model_id) for c in chunks]
+
+
+def test_same_code_in_another_file_reuses_a_model_summary(engine: Engine) -> None:
+    model = FakeModelSummarizer()
+    engine.summarizer = model
     engine.index_bytes(V1, SRC)
-    summarizer.seen.clear()
-    engine.index_bytes(V1, Source("copy_of_storage.py", workspace="T1"))
-    assert summarizer.seen == []
+    model.seen.clear()
+    report = engine.index_bytes(V1, Source("copy_of_storage.py", workspace="T1"))
+    assert model.seen == []
+    assert {c.summary_by for c in report.new} == {"fake-model"}
     assert engine.stats().files == 2
+
+
+def test_extractive_summary_of_shared_code_names_its_own_place(engine: Engine) -> None:
+    method = b"    def run(self):\n        return 1\n"
+    engine.index_bytes(b"class A:\n" + method, Source("a.py", workspace="T1"))
+    report = engine.index_bytes(b"class B:\n" + method, Source("b.py", workspace="T1"))
+    summary = next(c.summary for c in report.new if c.qualname == "B.run")
+    assert "B.run" in summary and "A.run" not in summary
 
 
 def test_a_file_with_a_syntax_error_keeps_its_previous_version(engine: Engine) -> None:

@@ -17,10 +17,11 @@ from .runtime import Runtime, is_from_bot, mentions_bot, read_thread
 __all__ = ["Runtime", "register"]
 
 
-def _wants(event: dict[str, Any], context: dict[str, Any]) -> str:
+def _wants(event: dict[str, Any], context: dict[str, Any], rt: Runtime, team: str) -> str:
     """Which work a ``message`` event needs: ``index``, ``ask``, ``edit`` or ``""`` (none).
 
-    Cheap checks only (no API calls): this runs before the 3-second ack.
+    Cheap checks only (no Slack API calls, one store lookup for thread replies): this runs
+    before the 3-second ack.
     """
     subtype = event.get("subtype")
     bot = context.get("bot_user_id")
@@ -39,8 +40,10 @@ def _wants(event: dict[str, Any], context: dict[str, Any]) -> str:
         return ""  # deletions, joins, topic changes…: nothing to do, nothing indexed is lost
     if mentions_bot(str(event.get("text", "")), bot):
         return ""  # app_mention answers it
-    if event.get("thread_ts") and event.get("thread_ts") != event.get("ts"):
-        return "ask"
+    thread_ts = event.get("thread_ts")
+    if thread_ts and thread_ts != event.get("ts"):
+        known = rt.knows_thread(team, str(event.get("channel", "")), str(thread_ts))
+        return "ask" if known else ""
     return "ask" if event.get("channel_type") == "im" else ""
 
 
@@ -52,12 +55,12 @@ def register(app: App, rt: Runtime) -> None:
         ack()
 
     def wants_work(body: dict[str, Any], context: dict[str, Any]) -> bool:
-        return bool(_wants(body.get("event") or {}, context))
+        return bool(_wants(body.get("event") or {}, context, rt, str(body.get("team_id", ""))))
 
     def handle_message(body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
         event = body.get("event") or {}
         team = str(body.get("team_id", ""))
-        work = _wants(event, context)
+        work = _wants(event, context, rt, team)
         if work == "index":
             files.index_shared_files(rt, client, team=team, event=event, context=context)
         elif work == "ask":

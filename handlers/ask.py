@@ -156,6 +156,7 @@ def answer_in_thread(
             message=SlackMessage(text=messages.PLACEHOLDER),
             meta=meta,
         )
+        rt.remember_thread(team, channel, thread_ts)
         meta = metadata(ANSWER_EVENT, answer=placeholder, question=question[:1500])
         ts = placeholder
         updater = StreamUpdater(

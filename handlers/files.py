@@ -185,6 +185,8 @@ def _index_one(
     shown = escape(name)
     _react(client, channel=channel, ts=ts, name="eyes")
     progress = _say(client, channel, thread_ts, messages.indexing_started(shown))
+    if progress is not None:
+        rt.remember_thread(team, channel, thread_ts)
 
     def show(message: SlackMessage) -> None:
         if progress:

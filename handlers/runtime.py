@@ -92,6 +92,28 @@ class Runtime:
     thread_max_pages: int = 5
     history_chars: int = 4000
     clock: Clock = time.monotonic
+    thread_memory: float = 90 * 86_400.0
+    """How long a thread Gencode posted in keeps being answered (seconds since the last post)."""
+
+    @staticmethod
+    def _thread_key(team: str, channel: str, thread_ts: str) -> str:
+        return f"thread\x1f{team}\x1f{channel}\x1f{thread_ts}"
+
+    def remember_thread(self, team: str, channel: str, thread_ts: str) -> None:
+        """Note, in the shared store, a thread Gencode posted in: replies there are for us."""
+        try:
+            self.engine.remember(self._thread_key(team, channel, thread_ts), ttl=self.thread_memory)
+        except GencodeError:
+            logger.warning("could not note thread %s/%s as ours", channel, thread_ts, exc_info=True)
+
+    def knows_thread(self, team: str, channel: str, thread_ts: str) -> bool:
+        """Whether Gencode posted in this thread. Checked before the ack, so that a reply in
+        anyone else's thread costs no API call, no lazy invocation and never an apology."""
+        try:
+            return self.engine.remembers(self._thread_key(team, channel, thread_ts))
+        except GencodeError:
+            logger.warning("could not look up thread %s/%s; reading it", channel, thread_ts)
+            return True
 
 
 # -- small event helpers ---------------------------------------------------------------------

@@ -348,9 +348,16 @@ class Engine:
     def record_feedback(self, feedback: Feedback) -> None:
         self.store.record_feedback(feedback)
 
-    def claim_once(self, key: str) -> bool:
+    def claim_once(self, key: str, *, ttl: float = 86_400.0) -> bool:
         """First claim of ``key`` in the shared store wins; see ``ChunkStore.claim_once``."""
-        return self.store.claim_once(key)
+        return self.store.claim_once(key, ttl=ttl)
+
+    def remember(self, key: str, *, ttl: float) -> None:
+        """Note ``key`` in the shared store for ``ttl`` seconds (e.g. a thread we answer in)."""
+        self.store.remember(key, ttl=ttl)
+
+    def remembers(self, key: str) -> bool:
+        return self.store.remembers(key)
 
     def stats(self) -> StoreStats:
         return self.store.stats()

@@ -208,3 +208,12 @@ def test_claims_are_first_come_first_served(os_store: OpenSearchStore) -> None:
     assert os_store.claim_once("T1\x1fEv1") is True
     assert os_store.claim_once("T1\x1fEv1") is False
     assert os_store.claim_once("T1\x1fEv2") is True
+
+
+def test_notes_and_expired_claims(os_store: OpenSearchStore) -> None:
+    assert not os_store.remembers("thread\x1fT1\x1fC1\x1f1.0")
+    os_store.remember("thread\x1fT1\x1fC1\x1f1.0", ttl=60)
+    assert os_store.remembers("thread\x1fT1\x1fC1\x1f1.0")
+    assert os_store.claim_once("ev", ttl=-1) is True
+    assert os_store.claim_once("ev") is True  # the first claim had already expired
+    assert os_store.claim_once("ev") is False

@@ -256,3 +256,15 @@ def test_very_common_query_terms_are_left_out_of_bm25(engine: Engine, tmp_path: 
     # A query made only of common terms still searches with its rarest one.
     assert len(store.lexical("data", k=50, scope=Scope.of("local"))) == 10
     store.close()
+
+
+def test_notes_are_kept_until_they_expire(tmp_path: Path) -> None:
+    a, b = SQLiteStore(tmp_path / "n.sqlite3"), SQLiteStore(tmp_path / "n.sqlite3")
+    assert not b.remembers("thread\x1fT1\x1fC1\x1f1.0")
+    a.remember("thread\x1fT1\x1fC1\x1f1.0", ttl=60)
+    assert b.remembers("thread\x1fT1\x1fC1\x1f1.0")
+    a.remember("gone", ttl=-1)
+    assert not b.remembers("gone")
+    assert a.claim_once("gone") is True  # an expired note or claim can be claimed again
+    a.close()
+    b.close()

@@ -252,20 +252,57 @@ class OpenSearchStore:
         self.delete([c.id for c in stale])
         return stale
 
+    @staticmethod
+    def _claim_id(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
     def claim_once(self, key: str, *, ttl: float = 86_400.0) -> bool:
-        # A create with a fixed id is atomic across every process and Lambda container.
-        doc_id = hashlib.sha256(key.encode()).hexdigest()
+        # A create with a fixed id is atomic across every process and Lambda container; an
+        # expired claim is taken over only if nobody else changed it in between.
+        doc_id = self._claim_id(key)
 
         def create() -> bool:
+            now = time.time()
+            body = {"at": now, "expires": now + ttl}
+            try:
+                self.client.index(index=self.claims_index, id=doc_id, body=body, op_type="create")
+                return True
+            except ConflictError:
+                pass
+            held = self.client.get(index=self.claims_index, id=doc_id)
+            if float(held["_source"].get("expires", now + 1)) >= now:
+                return False
             try:
                 self.client.index(
-                    index=self.claims_index, id=doc_id, body={"at": time.time()}, op_type="create"
+                    index=self.claims_index,
+                    id=doc_id,
+                    body=body,
+                    if_seq_no=held["_seq_no"],
+                    if_primary_term=held["_primary_term"],
                 )
             except ConflictError:
                 return False
             return True
 
         return self._call("record an event", create)
+
+    def remember(self, key: str, *, ttl: float) -> None:
+        now = time.time()
+        body = {"at": now, "expires": now + ttl}
+        self._call(
+            "record a note",
+            lambda: self.client.index(index=self.claims_index, id=self._claim_id(key), body=body),
+        )
+
+    def remembers(self, key: str) -> bool:
+        def look() -> bool:
+            try:
+                held = self.client.get(index=self.claims_index, id=self._claim_id(key))
+            except NotFoundError:
+                return False
+            return float(held["_source"].get("expires", 0)) >= time.time()
+
+        return self._call("read a note", look)
 
     def record_feedback(self, feedback: Feedback) -> None:
         body = {

@@ -87,8 +87,8 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE chunks ADD COLUMN channel TEXT NOT NULL DEFAULT '';
     ALTER TABLE chunks ADD COLUMN channel_kind TEXT NOT NULL DEFAULT '';
-    CREATE TABLE claims (key TEXT PRIMARY KEY, at REAL NOT NULL);
-    CREATE INDEX claims_by_age ON claims (at);
+    CREATE TABLE claims (key TEXT PRIMARY KEY, at REAL NOT NULL, expires REAL NOT NULL);
+    CREATE INDEX claims_by_expiry ON claims (expires);
     """,
 )
 assert len(MIGRATIONS) == SCHEMA_VERSION
@@ -358,9 +358,31 @@ class SQLiteStore:
     def claim_once(self, key: str, *, ttl: float = 86_400.0) -> bool:
         now = time.time()
         with self._write("record an event in", chunks=False) as db:
-            db.execute("DELETE FROM claims WHERE at < ?", (now - ttl,))
-            cur = db.execute("INSERT OR IGNORE INTO claims (key, at) VALUES (?, ?)", (key, now))
+            db.execute("DELETE FROM claims WHERE expires < ?", (now,))
+            cur = db.execute(
+                "INSERT OR IGNORE INTO claims (key, at, expires) VALUES (?, ?, ?)",
+                (key, now, now + ttl),
+            )
             return cur.rowcount == 1
+
+    def remember(self, key: str, *, ttl: float) -> None:
+        now = time.time()
+        with self._write("record a note in", chunks=False) as db:
+            db.execute(
+                "INSERT INTO claims (key, at, expires) VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET expires = excluded.expires",
+                (key, now, now + ttl),
+            )
+
+    def remembers(self, key: str) -> bool:
+        with self._lock:
+            try:
+                row = self._db.execute(
+                    "SELECT 1 FROM claims WHERE key = ? AND expires >= ?", (key, time.time())
+                ).fetchone()
+            except sqlite3.Error as exc:
+                raise self._wrap(exc, "read") from exc
+        return row is not None
 
     def feedback(self) -> list[Feedback]:
         with self._lock:

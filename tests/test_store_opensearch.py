@@ -217,3 +217,15 @@ def test_notes_and_expired_claims(os_store: OpenSearchStore) -> None:
     assert os_store.claim_once("ev", ttl=-1) is True
     assert os_store.claim_once("ev") is True  # the first claim had already expired
     assert os_store.claim_once("ev") is False
+
+
+def test_expired_notes_are_dropped_at_start_up(os_store: OpenSearchStore) -> None:
+    os_store.ensure_embedder("model-a", 512)
+    mapping = os_store.client.indices.get_mapping(index=os_store.claims_index)
+    assert mapping[os_store.claims_index]["mappings"]["properties"]["expires"] == {"type": "double"}
+    os_store.remember("old", ttl=-1)
+    os_store.remember("fresh", ttl=60)
+    os_store.client.indices.refresh(index=os_store.claims_index)
+    os_store.ensure_embedder("model-a", 512)  # as a new process or container starts
+    assert os_store.client.count(index=os_store.claims_index)["count"] == 1
+    assert os_store.remembers("fresh") and not os_store.remembers("old")

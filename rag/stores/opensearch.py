@@ -200,6 +200,7 @@ class OpenSearchStore:
 
     def ensure_embedder(self, model_id: str, dim: int) -> None:
         meta = self._call("read the index mapping", self._meta)
+        self._call("create the claims and feedback indices", self._ensure_side_indices)
         if meta is None:
             body = index_body(dim=dim, embed_model=model_id, nori=self.nori)
             self._call(
@@ -214,6 +215,27 @@ class OpenSearchStore:
                 f"embedder is {model_id} ({dim} dimensions). Set OPENSEARCH_INDEX to a new index "
                 "for this embedder, or re-index into a fresh one."
             )
+        self._forget_expired()
+
+    def _ensure_side_indices(self) -> None:
+        """The claims and feedback indices, with times as ``double``: a dynamic mapping
+        would make them ``float``, which rounds today's epoch seconds to about two minutes."""
+        times = {"at": {"type": "double"}, "expires": {"type": "double"}}
+        for name in (self.claims_index, self.feedback_index):
+            if not self.client.indices.exists(index=name):
+                try:
+                    self.client.indices.create(index=name, body={"mappings": {"properties": times}})
+                except TransportError as exc:
+                    if "already_exists" not in str(exc.error):
+                        raise
+
+    def _forget_expired(self) -> None:
+        """Drop expired claims and notes; done at start-up, as the index has no TTL of its own."""
+        body = {"query": {"range": {"expires": {"lt": time.time()}}}}
+        try:
+            self.client.delete_by_query(index=self.claims_index, body=body, refresh=True)
+        except OpenSearchException as exc:
+            logger.warning("could not drop expired claims from %s: %s", self.claims_index, exc)
 
     def _dim(self) -> int:
         meta = self._call("read the index mapping", self._meta) or {}

@@ -268,3 +268,33 @@ def test_notes_are_kept_until_they_expire(tmp_path: Path) -> None:
     assert a.claim_once("gone") is True  # an expired note or claim can be claimed again
     a.close()
     b.close()
+
+
+def test_vector_search_catches_up_with_writes_and_deletions(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    scope = Scope.of("T1")
+
+    def nearest(text: str) -> list[str]:
+        return names(engine.store.vector(engine.embedder.embed_query(text), k=10, scope=scope))
+
+    index(engine, UPLOADER, "up.py")
+    index(engine, MAILER, "mail.py")
+    assert nearest("email an invoice")[0] == "send_invoice_email"  # the matrix is loaded
+    # A new file, a changed file and a removed function, all after the matrix was built.
+    index(engine, b"def resize_image(img, width):\n    '''Resize an image.'''\n", "img.py")
+    index(engine, MAILER.replace(b"send_invoice_email", b"email_receipt"), "mail.py")
+    engine.store.delete(
+        [c.id for c in engine.store.chunks_of_source(Source("up.py", workspace="T1").key)]
+    )
+    with caplog.at_level("DEBUG", logger="rag.stores.sqlite"):
+        found = nearest("resize a picture")
+    assert "vectors caught up" in caplog.text  # only the changes were read, not every row
+    assert found[0] == "resize_image"
+    assert "email_receipt" in found and "send_invoice_email" not in found
+    assert "upload_to_bucket" not in found
+    # A second handle sees the same state (another process, loading in full).
+    other = SQLiteStore(engine.store.path)  # type: ignore[attr-defined]
+    fresh = names(other.vector(engine.embedder.embed_query("resize a picture"), k=10, scope=scope))
+    other.close()
+    assert sorted(fresh) == sorted(found)

@@ -34,7 +34,7 @@ from .base import Feedback, ScoredChunk
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Each entry upgrades the schema from version i to i + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -90,7 +90,19 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE claims (key TEXT PRIMARY KEY, at REAL NOT NULL, expires REAL NOT NULL);
     CREATE INDEX claims_by_expiry ON claims (expires);
     """,
+    # Which write generation last touched a chunk, and which chunks went away when: lets
+    # the in-memory vector matrix catch up on changes instead of reloading every row.
+    """
+    ALTER TABLE chunks ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX chunks_by_gen ON chunks (gen);
+    CREATE TABLE vector_deletions (rowid INTEGER NOT NULL, gen INTEGER NOT NULL);
+    CREATE INDEX vector_deletions_by_gen ON vector_deletions (gen);
+    """,
 )
+
+#: Deletions older than this many generations are forgotten; a cache that far behind
+#: reloads in full.
+DELETION_LOG_GENERATIONS = 10_000
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 #: A query term found in more than this share of chunks (and in at least
@@ -130,6 +142,9 @@ class _VectorIndex:
     scopes: np.ndarray
     workspace_codes: dict[str, int]
     scope_codes: dict[str, int]
+    positions: dict[int, int]
+    """rowid → row of ``matrix``; rows of deleted chunks stay, masked by workspace -1."""
+    dead: int = 0
 
 
 class SQLiteStore:
@@ -161,6 +176,8 @@ class SQLiteStore:
         self.common_term_min_docs = common_term_min_docs
         self._blas = ThreadpoolController()
         self._pool: ThreadPoolExecutor | None = None
+        self._writing = 0
+        """The generation the current write transaction will commit as."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
@@ -197,12 +214,15 @@ class SQLiteStore:
             except sqlite3.Error as exc:
                 raise self._wrap(exc, action) from exc
             try:
+                self._writing = int(self._meta("generation") or 0) + 1
                 yield self._db
                 if chunks:
-                    self._db.execute(
-                        "INSERT INTO meta(key, value) VALUES('generation', '1') ON CONFLICT(key) "
-                        "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-                    )
+                    self._set_meta(self._db, "generation", str(self._writing))
+                    if self._writing % 100 == 0:
+                        self._db.execute(
+                            "DELETE FROM vector_deletions WHERE gen < ?",
+                            (self._writing - DELETION_LOG_GENERATIONS,),
+                        )
                 self._db.execute("COMMIT")
             except BaseException as exc:
                 self._db.execute("ROLLBACK")
@@ -294,17 +314,18 @@ class SQLiteStore:
             blob = self._embedding_blob(chunk, dim)
             row = db.execute("SELECT rowid FROM chunks WHERE id = ?", (chunk.id,)).fetchone()
             if row is None:
-                marks = ", ".join("?" * (len(CHUNK_FIELDS) + 1))
+                marks = ", ".join("?" * (len(CHUNK_FIELDS) + 2))
                 cur = db.execute(
-                    f"INSERT INTO chunks ({_COLUMNS}, embedding) VALUES ({marks})", (*values, blob)
+                    f"INSERT INTO chunks ({_COLUMNS}, embedding, gen) VALUES ({marks})",
+                    (*values, blob, self._writing),
                 )
                 rowid = cur.lastrowid
             else:
                 rowid = row[0]
                 assignments = ", ".join(f"{f} = ?" for f in CHUNK_FIELDS[1:])
                 db.execute(
-                    f"UPDATE chunks SET {assignments}, embedding = ? WHERE rowid = ?",
-                    (*values[1:], blob, rowid),
+                    f"UPDATE chunks SET {assignments}, embedding = ?, gen = ? WHERE rowid = ?",
+                    (*values[1:], blob, self._writing, rowid),
                 )
                 db.execute("DELETE FROM chunks_fts WHERE rowid = ?", (rowid,))
             db.execute(
@@ -319,6 +340,10 @@ class SQLiteStore:
             if row is not None:
                 db.execute("DELETE FROM chunks_fts WHERE rowid = ?", (row[0],))
                 db.execute("DELETE FROM chunks WHERE rowid = ?", (row[0],))
+                db.execute(
+                    "INSERT INTO vector_deletions (rowid, gen) VALUES (?, ?)",
+                    (row[0], self._writing),
+                )
 
     def upsert(self, chunks: Sequence[Chunk]) -> None:
         with self._write("write to") as db:
@@ -510,10 +535,21 @@ class SQLiteStore:
 
     def _vector_index(self) -> _VectorIndex:
         generation = int(self._meta("generation") or 0)
-        if self._vectors is not None and self._vectors.generation == generation:
-            return self._vectors
-        started = time.perf_counter()
+        cached = self._vectors
+        if cached is not None and cached.generation == generation:
+            return cached
+        if cached is not None and 0 <= generation - cached.generation < DELETION_LOG_GENERATIONS:
+            refreshed = self._caught_up(cached, generation)
+            if refreshed is not None:
+                self._vectors = refreshed
+                return refreshed
         self._vectors = None  # drop the old matrix before building the new one
+        self._vectors = self._loaded(generation)
+        return self._vectors
+
+    def _loaded(self, generation: int) -> _VectorIndex:
+        """Every vector, read once (about a second at 100k chunks)."""
+        started = time.perf_counter()
         n = int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
         dim = self._dim()
         rowids = np.zeros(n, dtype=np.int64)
@@ -533,11 +569,78 @@ class SQLiteStore:
             workspaces[i] = wcodes.setdefault(ws, len(wcodes))
             scopes[i] = scodes.setdefault(sc, len(scodes))
             i += 1
-        self._vectors = _VectorIndex(
-            generation, rowids[:i], matrix[:i], workspaces[:i], scopes[:i], wcodes, scodes
-        )
+        positions = {int(r): j for j, r in enumerate(rowids[:i])}
         logger.debug("loaded %d vectors in %.3f s", i, time.perf_counter() - started)
-        return self._vectors
+        return _VectorIndex(
+            generation,
+            rowids[:i],
+            matrix[:i],
+            workspaces[:i],
+            scopes[:i],
+            wcodes,
+            scodes,
+            positions,
+        )
+
+    def _caught_up(self, cached: _VectorIndex, generation: int) -> _VectorIndex | None:
+        """``cached`` with the chunks written or deleted since it was built, or None when a
+        full reload is the better deal. Copy-on-write: a search running on another thread
+        keeps a consistent snapshot."""
+        since = cached.generation
+        deleted = [
+            r
+            for (r,) in self._db.execute(
+                "SELECT rowid FROM vector_deletions WHERE gen > ?", (since,)
+            )
+        ]
+        changed = self._db.execute(
+            "SELECT rowid, workspace, scope, embedding FROM chunks WHERE gen > ?", (since,)
+        ).fetchall()
+        n = len(cached.rowids)
+        if len(deleted) + len(changed) > max(1_000, n // 4):
+            return None
+        positions = dict(cached.positions)
+        wcodes, scodes = dict(cached.workspace_codes), dict(cached.scope_codes)
+        workspaces, scopes = cached.workspaces.copy(), cached.scopes.copy()
+        matrix = cached.matrix
+        dead = cached.dead
+        for rowid in deleted:  # deletions first: SQLite may hand a freed rowid out again
+            j = positions.pop(rowid, None)
+            if j is not None:
+                workspaces[j] = -1
+                dead += 1
+        new_rowids, new_vectors, new_ws, new_sc = [], [], [], []
+        for rowid, ws, sc, blob in changed:
+            vector = np.frombuffer(blob, dtype=np.float32)
+            wcode, scode = wcodes.setdefault(ws, len(wcodes)), scodes.setdefault(sc, len(scodes))
+            j = positions.get(rowid)
+            if j is None:
+                new_rowids.append(rowid)
+                new_vectors.append(vector)
+                new_ws.append(wcode)
+                new_sc.append(scode)
+                continue
+            if matrix is cached.matrix:
+                matrix = matrix.copy()
+            matrix[j], workspaces[j], scopes[j] = vector, wcode, scode
+        rowids = cached.rowids
+        if new_rowids:
+            positions.update({r: n + k for k, r in enumerate(new_rowids)})
+            rowids = np.concatenate([rowids, np.asarray(new_rowids, dtype=np.int64)])
+            matrix = np.vstack([matrix, np.asarray(new_vectors, dtype=np.float32)])
+            workspaces = np.concatenate([workspaces, np.asarray(new_ws, dtype=np.int32)])
+            scopes = np.concatenate([scopes, np.asarray(new_sc, dtype=np.int32)])
+        if dead > max(1_000, len(rowids) // 4):
+            return None  # compact: too many masked rows
+        logger.debug(
+            "vectors caught up to generation %d: %d changed, %d deleted",
+            generation,
+            len(changed),
+            len(deleted),
+        )
+        return _VectorIndex(
+            generation, rowids, matrix, workspaces, scopes, wcodes, scodes, positions, dead
+        )
 
     def _snapshot(self) -> _VectorIndex:
         with self._lock:

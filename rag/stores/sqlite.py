@@ -135,16 +135,37 @@ def _quoted(term: str) -> str:
 
 @dataclass
 class _VectorIndex:
+    """The vectors in memory: row ``j`` of ``matrix`` is the chunk with ``rowids[j]``.
+
+    The arrays are views of larger buffers, so chunks written later are appended in place
+    (no second copy of a 200 MB matrix); a search holds the views it started with.
+    """
+
     generation: int
-    rowids: np.ndarray
-    matrix: Matrix
-    workspaces: np.ndarray
-    scopes: np.ndarray
+    buffers: tuple[np.ndarray, Matrix, np.ndarray, np.ndarray]
+    """rowids, matrix, workspace codes, scope codes; ``size`` rows used, the rest spare."""
+    size: int
     workspace_codes: dict[str, int]
     scope_codes: dict[str, int]
     positions: dict[int, int]
-    """rowid → row of ``matrix``; rows of deleted chunks stay, masked by workspace -1."""
+    """rowid → row; rows of deleted chunks stay, masked by workspace code -1."""
     dead: int = 0
+
+    @property
+    def rowids(self) -> np.ndarray:
+        return self.buffers[0][: self.size]
+
+    @property
+    def matrix(self) -> Matrix:
+        return self.buffers[1][: self.size]
+
+    @property
+    def workspaces(self) -> np.ndarray:
+        return self.buffers[2][: self.size]
+
+    @property
+    def scopes(self) -> np.ndarray:
+        return self.buffers[3][: self.size]
 
 
 class SQLiteStore:
@@ -548,14 +569,14 @@ class SQLiteStore:
         return self._vectors
 
     def _loaded(self, generation: int) -> _VectorIndex:
-        """Every vector, read once (about a second at 100k chunks)."""
+        """Every vector, read once (about a second at 100k chunks), with room to grow."""
         started = time.perf_counter()
         n = int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
-        dim = self._dim()
-        rowids = np.zeros(n, dtype=np.int64)
-        matrix = np.zeros((n, dim), dtype=np.float32)
-        workspaces = np.zeros(n, dtype=np.int32)
-        scopes = np.zeros(n, dtype=np.int32)
+        capacity = n + max(1_024, n // 8)
+        rowids = np.zeros(capacity, dtype=np.int64)
+        matrix = np.zeros((capacity, self._dim()), dtype=np.float32)
+        workspaces = np.full(capacity, -1, dtype=np.int32)
+        scopes = np.zeros(capacity, dtype=np.int32)
         wcodes: dict[str, int] = {}
         scodes: dict[str, int] = {WORKSPACE_WIDE: 0}
         i = 0
@@ -572,65 +593,48 @@ class SQLiteStore:
         positions = {int(r): j for j, r in enumerate(rowids[:i])}
         logger.debug("loaded %d vectors in %.3f s", i, time.perf_counter() - started)
         return _VectorIndex(
-            generation,
-            rowids[:i],
-            matrix[:i],
-            workspaces[:i],
-            scopes[:i],
-            wcodes,
-            scodes,
-            positions,
+            generation, (rowids, matrix, workspaces, scopes), i, wcodes, scodes, positions
         )
 
     def _caught_up(self, cached: _VectorIndex, generation: int) -> _VectorIndex | None:
-        """``cached`` with the chunks written or deleted since it was built, or None when a
-        full reload is the better deal. Copy-on-write: a search running on another thread
-        keeps a consistent snapshot."""
+        """``cached`` updated in place with the chunks written or deleted since it was built,
+        or None when a full reload is the better deal (far behind, out of spare rows, or
+        too many masked rows). Runs under the store lock; a search already running on
+        another thread may see a row change under it, never a row that is not a chunk."""
         since = cached.generation
-        deleted = [
+        deleted = {
             r
             for (r,) in self._db.execute(
                 "SELECT rowid FROM vector_deletions WHERE gen > ?", (since,)
             )
-        ]
+        }
         changed = self._db.execute(
             "SELECT rowid, workspace, scope, embedding FROM chunks WHERE gen > ?", (since,)
         ).fetchall()
-        n = len(cached.rowids)
-        if len(deleted) + len(changed) > max(1_000, n // 4):
+        rowids, matrix, workspaces, scopes = cached.buffers
+        fresh = [row for row in changed if row[0] not in cached.positions or row[0] in deleted]
+        if len(deleted) + len(changed) > max(1_000, cached.size // 4) or (
+            cached.size + len(fresh) > len(rowids)
+        ):
             return None
-        positions = dict(cached.positions)
-        wcodes, scodes = dict(cached.workspace_codes), dict(cached.scope_codes)
-        workspaces, scopes = cached.workspaces.copy(), cached.scopes.copy()
-        matrix = cached.matrix
+        positions, wcodes, scodes = cached.positions, cached.workspace_codes, cached.scope_codes
         dead = cached.dead
         for rowid in deleted:  # deletions first: SQLite may hand a freed rowid out again
             j = positions.pop(rowid, None)
             if j is not None:
                 workspaces[j] = -1
                 dead += 1
-        new_rowids, new_vectors, new_ws, new_sc = [], [], [], []
+        size = cached.size
         for rowid, ws, sc, blob in changed:
-            vector = np.frombuffer(blob, dtype=np.float32)
-            wcode, scode = wcodes.setdefault(ws, len(wcodes)), scodes.setdefault(sc, len(scodes))
             j = positions.get(rowid)
             if j is None:
-                new_rowids.append(rowid)
-                new_vectors.append(vector)
-                new_ws.append(wcode)
-                new_sc.append(scode)
-                continue
-            if matrix is cached.matrix:
-                matrix = matrix.copy()
-            matrix[j], workspaces[j], scopes[j] = vector, wcode, scode
-        rowids = cached.rowids
-        if new_rowids:
-            positions.update({r: n + k for k, r in enumerate(new_rowids)})
-            rowids = np.concatenate([rowids, np.asarray(new_rowids, dtype=np.int64)])
-            matrix = np.vstack([matrix, np.asarray(new_vectors, dtype=np.float32)])
-            workspaces = np.concatenate([workspaces, np.asarray(new_ws, dtype=np.int32)])
-            scopes = np.concatenate([scopes, np.asarray(new_sc, dtype=np.int32)])
-        if dead > max(1_000, len(rowids) // 4):
+                j = positions[rowid] = size
+                rowids[j] = rowid
+                size += 1
+            matrix[j] = np.frombuffer(blob, dtype=np.float32)
+            workspaces[j] = wcodes.setdefault(ws, len(wcodes))
+            scopes[j] = scodes.setdefault(sc, len(scodes))
+        if dead > max(1_000, size // 4):
             return None  # compact: too many masked rows
         logger.debug(
             "vectors caught up to generation %d: %d changed, %d deleted",
@@ -638,9 +642,7 @@ class SQLiteStore:
             len(changed),
             len(deleted),
         )
-        return _VectorIndex(
-            generation, rowids, matrix, workspaces, scopes, wcodes, scodes, positions, dead
-        )
+        return _VectorIndex(generation, cached.buffers, size, wcodes, scodes, positions, dead)
 
     def _snapshot(self) -> _VectorIndex:
         with self._lock:

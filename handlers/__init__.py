@@ -90,3 +90,9 @@ def register(app: App, rt: Runtime) -> None:
     # upload): ack, so that Slack does not retry an unhandled event.
     app.event("message")(ack_only)
     app.event("file_shared")(ack_only)
+
+    def forget(body: dict[str, Any]) -> None:
+        event = body.get("event") or {}
+        files.forget_deleted_file(rt, team=str(body.get("team_id", "")), event=event)
+
+    app.event("file_deleted")(ack=ack_only, lazy=[forget])

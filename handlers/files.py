@@ -3,7 +3,8 @@
 One upload fires two events (``file_shared`` and ``message`` with ``subtype=file_share``).
 Gencode uses the message: it carries the files, the message ``ts`` (the thread to reply
 in) and the channel type. ``file_shared`` is acked and ignored. Each (file, message) is
-claimed once, so retries and duplicate events index nothing twice.
+claimed once, so retries and duplicate events index nothing twice. ``file_deleted``
+removes the file's code from the index.
 
 Code shared in a public channel is visible workspace-wide; anywhere else (private
 channel, DM, group DM, or a conversation whose type is unknown) it is scoped to that one
@@ -20,7 +21,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
-from rag import WORKSPACE_WIDE, Source
+from rag import WORKSPACE_WIDE, GencodeError, Source
 
 from . import messages
 from .download import DownloadError, download
@@ -277,3 +278,20 @@ def _index_one(
     finally:
         _react(client, channel=channel, ts=ts, name="eyes", add=False)
         _react(client, channel=channel, ts=ts, name="white_check_mark" if ok else "x")
+
+
+def forget_deleted_file(rt: Runtime, *, team: str, event: Mapping[str, Any]) -> None:
+    """A shared file was deleted in Slack: its code must stop answering questions.
+
+    Nothing is posted: the file's message and thread went with it. A store outage is
+    logged with a correlation id; Slack does not resend an event that was acked.
+    """
+    file_id = str(event.get("file_id") or "")
+    if not rt.dedupe.claim(("forget", team, file_id)):
+        return
+    try:
+        gone = rt.engine.forget_file(team, file_id)
+    except GencodeError:
+        logger.exception("could not forget deleted file %s [%s]", file_id, correlation_id())
+        return
+    logger.info("deleted file %s: forgot %d functions (team=%s)", file_id, len(gone), team)

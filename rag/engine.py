@@ -345,6 +345,16 @@ class Engine:
             )
         return self.generator.answer(question, hits, history=history, on_text=on_text)
 
+    def forget_file(self, workspace: str, file_id: str) -> list[str]:
+        """Remove a shared file's code from the index (it was deleted where it was shared).
+
+        Returns the qualified names that went, so callers can say what was forgotten.
+        """
+        gone = self.store.delete_file(workspace, file_id)
+        if gone:
+            logger.info("forgot file %s (workspace=%s): %d chunks", file_id, workspace, len(gone))
+        return [c.qualname for c in gone]
+
     def record_feedback(self, feedback: Feedback) -> None:
         self.store.record_feedback(feedback)
 

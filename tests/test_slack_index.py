@@ -206,6 +206,16 @@ class TestSlackIndex:
         first.engine.close()
         second.engine.close()
 
+    def test_a_file_deleted_in_slack_leaves_the_index(self, bot: Bot) -> None:
+        ts, event = share(bot, "orders.py", ORDERS_PY)
+        wait_done(bot.api, "C1", ts)
+        file_id = event["files"][0]["id"]
+        assert bot.engine.retrieve("upload retry", Scope.of("T1", "C1"), k=5)
+        deleted = {"type": "file_deleted", "file_id": file_id, "event_ts": bot.api.next_ts()}
+        assert bot.slack.event(deleted).status == 200
+        bot.api.wait_for(lambda: not bot.engine.retrieve("upload retry", Scope.of("T1", "C1"), k=5))
+        assert bot.engine.stats().chunks == 0
+
 
 class TestSlackIndexBadInput:
     def test_non_python_file_in_a_channel_is_ignored_silently(self, bot: Bot) -> None:

@@ -229,3 +229,14 @@ def test_expired_notes_are_dropped_at_start_up(os_store: OpenSearchStore) -> Non
     os_store.ensure_embedder("model-a", 512)  # as a new process or container starts
     assert os_store.client.count(index=os_store.claims_index)["count"] == 1
     assert os_store.remembers("fresh") and not os_store.remembers("old")
+
+
+def test_deleting_a_shared_file_removes_its_chunks(os_engine: Engine) -> None:
+    os_engine.index_bytes(UPLOADER, Source("up.py", workspace="T1", file_id="F1"))
+    os_engine.index_bytes(MAILER, Source("mail.py", workspace="T1", file_id="F2"))
+    assert sorted(os_engine.forget_file("T1", "F1")) == [
+        "<module>",
+        "delete_old_backups",
+        "upload_to_bucket",
+    ]
+    assert os_engine.stats().chunks == 1

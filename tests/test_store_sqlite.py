@@ -298,3 +298,17 @@ def test_vector_search_catches_up_with_writes_and_deletions(
     fresh = names(other.vector(engine.embedder.embed_query("resize a picture"), k=10, scope=scope))
     other.close()
     assert sorted(fresh) == sorted(found)
+
+
+def test_deleting_a_shared_file_removes_only_its_chunks(engine: Engine) -> None:
+    engine.index_bytes(UPLOADER, Source("up.py", workspace="T1", file_id="F1"))
+    engine.index_bytes(MAILER, Source("mail.py", workspace="T1", file_id="F2"))
+    engine.index_bytes(UPLOADER, Source("up.py", workspace="T2", file_id="F1"))  # other team
+    assert engine.forget_file("T1", "F1") == ["upload_to_bucket"]
+    assert names(engine.store.lexical("upload bucket email", k=10, scope=Scope.of("T1"))) == [
+        "send_invoice_email"
+    ]
+    assert names(engine.store.lexical("upload bucket", k=10, scope=Scope.of("T2"))) == [
+        "upload_to_bucket"
+    ]
+    assert engine.forget_file("T1", "F1") == []

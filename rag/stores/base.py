@@ -50,6 +50,10 @@ class ChunkStore(Protocol):
         """
         ...
 
+    def delete_file(self, workspace: str, file_id: str) -> list[Chunk]:
+        """Delete every chunk of a shared file (by its Slack file id); return what went."""
+        ...
+
     def chunks_of_source(self, source_key: str) -> list[Chunk]:
         """What is indexed for one file now (embeddings included)."""
         ...

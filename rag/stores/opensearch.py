@@ -326,6 +326,28 @@ class OpenSearchStore:
 
         return self._call("read a note", look)
 
+    def delete_file(self, workspace: str, file_id: str) -> list[Chunk]:
+        if not file_id:
+            return []
+        hits = self._search(
+            "find a file's chunks",
+            {
+                "size": 10_000,
+                "query": {
+                    "bool": {
+                        "filter": [
+                            {"term": {"workspace": workspace}},
+                            {"term": {"file_id": file_id}},
+                        ]
+                    }
+                },
+                "_source": {"excludes": _NOT_RETURNED},
+            },
+        )
+        gone = [self._chunk(h["_source"]) for h in hits]
+        self.delete([c.id for c in gone])
+        return gone
+
     def record_feedback(self, feedback: Feedback) -> None:
         body = {
             **feedback.__dict__,

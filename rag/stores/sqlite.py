@@ -384,6 +384,16 @@ class SQLiteStore:
             self._upsert(db, chunks)
         return stale
 
+    def delete_file(self, workspace: str, file_id: str) -> list[Chunk]:
+        if not file_id:
+            return []
+        with self._write("delete from") as db:
+            gone = self._select(
+                db, "workspace = ? AND file_id = ?", (workspace, file_id), embeddings=False
+            )
+            self._delete(db, [c.id for c in gone])
+        return gone
+
     def record_feedback(self, feedback: Feedback) -> None:
         with self._write("record feedback in", chunks=False) as db:
             db.execute(

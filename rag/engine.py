@@ -120,6 +120,15 @@ class Engine:
                 )
             )
 
+        def borrowable(hit: Chunk | None, p: ParsedChunk) -> bool:
+            # Same code elsewhere: a model's summary is worth reusing; an extractive one
+            # names its own qualname and file, and costs nothing to write again.
+            if hit is None or not reusable(hit, p):
+                return False
+            return hit.summary_by != EXTRACTIVE or (
+                hit.qualname == p.qualname and p.kind != "module"
+            )
+
         cached = self.store.get_by_hash(
             source.workspace,
             [
@@ -129,21 +138,15 @@ class Engine:
             ],
         )
         summaries: dict[int, tuple[str, str]] = {}
+        priors: dict[int, Chunk | None] = {}
+        """Per chunk, the indexed one whose embedding may be reused (if its text matches)."""
         to_summarize: list[int] = []
         for i, (cid, p) in enumerate(zip(ids, parsed, strict=True)):
-            prev = existing.get(cid)
-            if reusable(prev, p):
-                assert prev is not None
-                summaries[i] = (prev.summary, prev.summary_by)
-            elif reusable(cached.get(p.code_hash), p) and (
-                cached[p.code_hash].summary_by != EXTRACTIVE
-                or cached[p.code_hash].qualname == p.qualname
-                and p.kind != "module"
-            ):
-                # Same code elsewhere: a model's summary is worth reusing; an extractive
-                # one names its own qualname and file, and costs nothing to write again.
-                hit = cached[p.code_hash]
-                summaries[i] = (hit.summary, hit.summary_by)
+            prev, hit = existing.get(cid), cached.get(p.code_hash)
+            priors[i] = prev if reusable(prev, p) else hit
+            donor = prev if reusable(prev, p) else hit if borrowable(hit, p) else None
+            if donor is not None:
+                summaries[i] = (donor.summary, donor.summary_by)
             else:
                 to_summarize.append(i)
 
@@ -165,8 +168,7 @@ class Engine:
         to_embed: list[int] = []
         for i, (cid, p) in enumerate(zip(ids, parsed, strict=True)):
             summary, summary_by = summaries[i]
-            prior = existing.get(cid) if reusable(existing.get(cid), p) else cached.get(p.code_hash)
-            prev = existing.get(cid)
+            prior, prev = priors[i], existing.get(cid)
             chunk = Chunk(
                 id=cid,
                 workspace=source.workspace,

@@ -235,7 +235,8 @@ class SQLiteStore:
             except sqlite3.Error as exc:
                 raise self._wrap(exc, action) from exc
             try:
-                self._writing = int(self._meta("generation") or 0) + 1
+                # Only writes that touch chunks get a generation (claims are on the hot path).
+                self._writing = int(self._meta("generation") or 0) + 1 if chunks else 0
                 yield self._db
                 if chunks:
                     self._set_meta(self._db, "generation", str(self._writing))

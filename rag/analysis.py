@@ -117,19 +117,20 @@ class Analyzer:
         """Space-joined terms, ready for an FTS5 column with the ``unicode61`` tokenizer."""
         return " ".join(self.terms(text))
 
-    def with_english(self, text: str) -> str:
-        """``text`` followed by the English words of its Korean ones, for query embeddings.
+    def english_gloss(self, text: str) -> str:
+        """The English words of the Korean developer terms in ``text``, or ``""``.
 
-        The multilingual encoder already crosses languages; naming the developer terms in
-        English as well pulls a Korean question closer to English code names.
+        The query embedding averages the question's vector with this gloss's: the
+        multilingual encoder already crosses languages, and naming the developer terms in
+        English as well pulls a Korean question toward English code names without losing
+        what only the Korean says (bench/retrieval.py measures it).
         """
         english: list[str] = []
         for token in _TOKEN.findall(text):
             if _HANGUL.match(token):
                 surfaces = [surface for surface, _ in self._tagger().pos(token)]
                 english.extend(english_for(surfaces, skip=QUERY_STOPWORDS))
-        words = list(dict.fromkeys(english))
-        return f"{text} ({' '.join(words)})" if words else text
+        return " ".join(dict.fromkeys(english))
 
     def _english(self, words: list[str]) -> list[str]:
         return [stem(w) if self._stemming else w for w in words]

@@ -63,3 +63,16 @@ def test_korean_questions_also_search_for_the_english_words_code_uses() -> None:
 def test_question_filler_words_are_not_searched() -> None:
     terms = Analyzer().query_terms("How do I write a function that posts a message?")
     assert terms == ["post", "message"]
+
+
+def test_english_gloss_names_the_korean_developer_terms_in_english() -> None:
+    assert Analyzer().english_gloss("채널에 메시지 보내기").split() == [
+        "channel",
+        "message",
+        "send",
+        "post",
+    ]
+
+
+def test_english_question_has_no_gloss() -> None:
+    assert Analyzer().english_gloss("post a message to a channel") == ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag import Engine, InputError, NothingIndexedError, Scope, Source
@@ -162,6 +163,20 @@ def test_korean_question_finds_english_code(engine: Engine) -> None:
     assert hits[0].chunk.qualname == "upload_with_retry"
     hits = engine.retrieve("슬랙 채널에 메시지 보내기", Scope.of("T1"), k=3)
     assert hits[0].chunk.qualname == "send_slack_message"
+
+
+def test_korean_question_vector_also_votes_with_its_english_gloss(engine: Engine) -> None:
+    question = "슬랙 채널에 메시지 보내기"
+    english = engine.embedder.embed_query("send slack message")
+    plain = engine.embedder.embed_query(question)
+    voted = engine.query_vector(question)
+    assert np.linalg.norm(voted) == pytest.approx(1.0, abs=1e-5)
+    assert float(voted @ english) > float(plain @ english) + 0.05
+
+
+def test_english_question_vector_is_the_plain_query_embedding(engine: Engine) -> None:
+    question = "post a message to a channel"
+    assert np.array_equal(engine.query_vector(question), engine.embedder.embed_query(question))
 
 
 def test_hits_carry_fused_score_and_each_retrievers_rank(engine: Engine) -> None:

@@ -37,8 +37,12 @@ QUERIES = ROOT / "queries.jsonl"
 MANIFEST = ROOT / "manifest.json"
 KOREAN = Path(__file__).resolve().parent / "korean_queries.tsv"
 #: Written by someone who had not seen the query-expansion glossary (rag/glossary.py), while
-#: the glossary was widened after reading misses of KOREAN: this set is the honest figure.
+#: the glossary was widened after reading misses of KOREAN. It has since been used to choose
+#: between query-embedding variants, so it is a development set now.
 KOREAN_HELDOUT = Path(__file__).resolve().parent / "korean_queries_heldout.tsv"
+#: Written blind (no glossary, no other set, no search run) for functions drawn at random,
+#: and never used to choose anything: the Korean target is judged on this one.
+KOREAN_FRESH = Path(__file__).resolve().parent / "korean_queries_fresh.tsv"
 MODES = ("lexical", "vector", "hybrid")
 MODE_LABEL = {
     "lexical": "BM25 only (peer baseline)",
@@ -47,6 +51,9 @@ MODE_LABEL = {
 }
 SCOPE = Scope.of("local")
 K = 10
+#: Fusion headroom: the grid searched for the best weighted RRF on the very queries scored.
+GRID_K = (1, 5, 10, 20, 60, 100)
+GRID_WEIGHT = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 TARGET_RATIO = 1.5
 TARGET_KOREAN = 0.5
 
@@ -219,44 +226,120 @@ def cli_check(engine: Engine, queries: Sequence[Query]) -> tuple[int, int]:
 # -- report ------------------------------------------------------------------------------------
 
 
-def quality_table(
-    english: dict[str, Metrics], korean: dict[str, Metrics], heldout: dict[str, Metrics]
-) -> str:
-    rows = [
-        (
-            MODE_LABEL[m],
-            english[m].mrr,
-            english[m].r1,
-            english[m].r5,
-            heldout[m].mrr,
-            heldout[m].r1,
-            heldout[m].r5,
-            korean[m].mrr,
-            f"{english[m].ms_per_query:.1f}",
+@dataclass(frozen=True)
+class QuerySet:
+    """A named list of queries and what it may be used for."""
+
+    label: str
+    queries: list[Query]
+
+
+def quality_table(sets: Sequence[QuerySet], results: dict[str, dict[str, Metrics]]) -> str:
+    """One row per mode; MRR@10 for every set, R@1/R@5 for the first two (EN, KO test)."""
+    headers = ["mode"]
+    for i, qs in enumerate(sets):
+        headers.append(f"{qs.label} MRR@10 (n={len(qs.queries)})")
+        if i < 2:
+            headers += ["R@1", "R@5"]
+    headers.append("ms/query (EN)")
+    rows = []
+    for m in MODES:
+        row: list[object] = [MODE_LABEL[m]]
+        for i, qs in enumerate(sets):
+            got = results[qs.label][m]
+            row.append(got.mrr)
+            if i < 2:
+                row += [got.r1, got.r5]
+        row.append(f"{results[sets[0].label][m].ms_per_query:.1f}")
+        rows.append(tuple(row))
+    return table(headers, rows)
+
+
+# -- fusion headroom ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One query's top-50 lists from each retriever, as chunk ids, and its gold chunk id."""
+
+    lexical: tuple[str, ...]
+    vector: tuple[str, ...]
+    gold: str | None
+
+
+def ranked_lists(engine: Engine, queries: Sequence[Query]) -> list[Ranked]:
+    out = []
+    for query in queries:
+        lists = {m: engine.retrieve(query.text, SCOPE, k=50, mode=m) for m in ("lexical", "vector")}
+        gold = next(
+            (
+                h.chunk.id
+                for hits in lists.values()
+                for h in hits
+                if (h.chunk.source_path, h.chunk.qualname) == (query.path, query.qualname)
+            ),
+            None,
         )
-        for m in MODES
-    ]
-    n_en, n_ko = english["hybrid"].queries, korean["hybrid"].queries
-    n_held = heldout["hybrid"].queries
-    return table(
-        [
-            "mode",
-            f"EN MRR@10 (n={n_en})",
-            "EN R@1",
-            "EN R@5",
-            f"KO held-out MRR@10 (n={n_held})",
-            "R@1",
-            "R@5",
-            f"KO tuned-on MRR@10 (n={n_ko})",
-            "ms/query (EN)",
-        ],
-        rows,
+        out.append(
+            Ranked(
+                tuple(h.chunk.id for h in lists["lexical"]),
+                tuple(h.chunk.id for h in lists["vector"]),
+                gold,
+            )
+        )
+    return out
+
+
+def weighted_rrf_mrr(ranked: Sequence[Ranked], k: int, weight: float) -> float:
+    total = 0.0
+    for r in ranked:
+        scores: dict[str, float] = {}
+        for w, ids in ((1.0, r.lexical), (weight, r.vector)):
+            for rank, chunk_id in enumerate(ids, 1):
+                scores[chunk_id] = scores.get(chunk_id, 0.0) + w / (k + rank)
+        top = sorted(scores, key=lambda c: -scores[c])[:K]
+        if r.gold in top:
+            total += 1 / (top.index(r.gold) + 1)
+    return total / len(ranked)
+
+
+def oracle_router_mrr(ranked: Sequence[Ranked]) -> float:
+    total = 0.0
+    for r in ranked:
+        ranks = [ids.index(r.gold) + 1 for ids in (r.lexical[:K], r.vector[:K]) if r.gold in ids]
+        total += 1 / min(ranks) if ranks else 0.0
+    return total / len(ranked)
+
+
+def headroom_rows(label: str, ranked: Sequence[Ranked], bm25: float) -> list[tuple[object, ...]]:
+    """How far any fusion of these two rankings could go, to tell fusion from retriever limits.
+
+    Both figures are optimistic on purpose: the grid is searched on the queries it scores,
+    and the router knows the answer. If even they stay far below a target, no fusion
+    reaches it; a better retriever (a stronger embedding model, model-written summaries) is
+    what is missing.
+    """
+    best, (k, w) = max(
+        (weighted_rrf_mrr(ranked, k, w), (k, w)) for k in GRID_K for w in GRID_WEIGHT
     )
+    oracle = oracle_router_mrr(ranked)
+    return [
+        (
+            f"{label}: best weighted RRF, grid-searched on these queries (k={k}, vector x{w})",
+            best,
+            f"{best / bm25:.2f}x" if bm25 else "-",
+        ),
+        (
+            f"{label}: oracle router, the better of the BM25 and vector ranks per query",
+            oracle,
+            f"{oracle / bm25:.2f}x" if bm25 else "-",
+        ),
+    ]
 
 
-def targets_table(english: dict[str, Metrics], heldout: dict[str, Metrics]) -> str:
+def targets_table(english: dict[str, Metrics], korean_test: dict[str, Metrics]) -> str:
     ratio = english["hybrid"].mrr / english["lexical"].mrr if english["lexical"].mrr else 0.0
-    ko = heldout["hybrid"].mrr
+    ko = korean_test["hybrid"].mrr
     return table(
         ["target", "measured", "goal", "met"],
         [
@@ -267,7 +350,7 @@ def targets_table(english: dict[str, Metrics], heldout: dict[str, Metrics]) -> s
                 _yes(ratio >= TARGET_RATIO),
             ),
             (
-                "hybrid MRR@10 (Korean, held-out set)",
+                "hybrid MRR@10 (Korean, fresh test set)",
                 f"{ko:.3f}",
                 f">= {TARGET_KOREAN}",
                 _yes(ko >= TARGET_KOREAN),
@@ -284,21 +367,28 @@ def run(*, rebuild: bool = False, cli: bool = True, misses: int = 0) -> str:
     """Build or reuse the index, evaluate every mode, and return the report as Markdown."""
     info = prepare(rebuild=rebuild)
     english = corpus.load_queries(QUERIES)
-    korean = corpus.load_korean(KOREAN)
-    heldout = corpus.load_korean(KOREAN_HELDOUT)
+    sets = [
+        QuerySet("EN", english),
+        QuerySet("KO test", corpus.load_korean(KOREAN_FRESH)),
+        QuerySet("KO dev", corpus.load_korean(KOREAN_HELDOUT)),
+        QuerySet("KO tuned-on", corpus.load_korean(KOREAN)),
+    ]
     engine = engine_at(HOME)
     try:
-        check_golds(engine, [*english, *korean, *heldout])
+        check_golds(engine, [q for qs in sets for q in qs.queries])
         engine.retrieve("warm up the models", SCOPE, k=K)
-        results = {
-            name: {m: evaluate(engine, qs, m) for m in MODES}
-            for name, qs in (("en", english), ("ko", korean), ("held", heldout))
-        }
+        results = {qs.label: {m: evaluate(engine, qs.queries, m) for m in MODES} for qs in sets}
+        headroom = [
+            row
+            for qs in sets[:2]
+            for row in headroom_rows(
+                qs.label, ranked_lists(engine, qs.queries), results[qs.label]["lexical"].mrr
+            )
+        ]
+        korean = sets[3].queries
         agreement = cli_check(engine, [*english[:5], *korean[:3]]) if cli else None
-        if misses:
-            _print_misses(engine, heldout, results["held"]["hybrid"], misses)
-            _print_misses(engine, korean, results["ko"]["hybrid"], misses)
-            _print_misses(engine, english, results["en"]["hybrid"], misses)
+        for qs in sets if misses else ():
+            _print_misses(engine, qs.queries, results[qs.label]["hybrid"], misses)
     finally:
         engine.close()
     parts = [
@@ -307,9 +397,17 @@ def run(*, rebuild: bool = False, cli: bool = True, misses: int = 0) -> str:
         f"{info['packages']['botocore']}, {info['files']} files, {info['chunks']} chunks, "  # type: ignore[index]
         f"docstrings blanked; indexed in {info['index_seconds']} s (cached under bench/.data).",
         "",
-        quality_table(results["en"], results["ko"], results["held"]),
+        "Korean sets: *test* was written blind and never used to choose anything; *dev* was",
+        "written blind and then used to choose between query-embedding variants; the glossary",
+        "was widened while reading the misses of *tuned-on*.",
         "",
-        targets_table(results["en"], results["held"]),
+        quality_table(sets, results),
+        "",
+        targets_table(results["EN"], results["KO test"]),
+        "",
+        "### Fusion headroom: is the fusion or a retriever the limit?",
+        "",
+        table(["optimistic bound", "MRR@10", "vs BM25 only"], headroom),
         "",
         '### Peer baseline: the sample\'s `"\\ndef "` splitter vs our ast chunker (same files)',
         "",

@@ -180,11 +180,26 @@ def main() -> int:
 
     terms = Analyzer().korean_morphemes("디렉터리 트리 전체를 재귀적으로 복사하기")
     assert "디렉터리" in terms and "복사" in terms, terms
+
+    # The service models the bundle keeps (the rest of botocore/data is trimmed).
+    import boto3
+
+    for service in ("bedrock-runtime", "bedrock", "secretsmanager", "lambda", "sts"):
+        boto3.client(service, region_name="us-east-1")
+
+    loaded = [
+        m
+        for m in list(sys.modules.values())
+        if (getattr(m, "__file__", None) or "").startswith(os.getcwd())
+        and (getattr(m, "__file__", None) or "").endswith(".py")
+    ]
+    precompiled = sum(1 for m in loaded if m.__cached__ and os.path.exists(m.__cached__))
     print(
         f"smoke: ok: cold start (Slack secret, auth.test, OpenSearch index created with nori) "
         f"{cold:.2f}s; url_verification, "
         f"app_mention ack + lazy Invoke of {FUNCTION_ARN.rsplit(':', 1)[-1]}, 401 on a bad "
-        f"signature; mecab-ko: {' / '.join(terms)}"
+        f"signature; mecab-ko: {' / '.join(terms)}; bytecode shipped for {precompiled} of the "
+        f"{len(loaded)} modules imported"
     )
     server.shutdown()
     return 0

@@ -10,7 +10,9 @@
 #      nothing but the bundle on sys.path (SMOKE=0 skips it).
 # Then deploy with:  .tools/node/node_modules/.bin/osls deploy --stage STAGE --region REGION
 # Arguments are passed to `serverless package` (e.g. --stage prod --region ap-northeast-2).
-# Env: ARCH=arm64|x86_64 (must match serverless.yml's provider.architecture), SMOKE=0|1.
+# Env: ARCH=arm64|x86_64 (must match serverless.yml's provider.architecture), SMOKE=0|1,
+#      LAMBDA_PYTHON_BIN=path of a CPython 3.12 (found as python3.12 on PATH or via pyenv):
+#      it precompiles the bundle, which saves about 2 s of every cold start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARCH=${ARCH:-arm64}
@@ -52,8 +54,20 @@ rm -rf .build/site && mkdir -p .build
     "${PLATFORMS[@]}" --implementation cp --python-version "$LAMBDA_PYTHON" \
     --abi "cp${LAMBDA_PYTHON/./}" --only-binary=:all: "${DEPS[@]}"
 
-step "trim and zip"
-"$TOOLPY" scripts/lambda_bundle.py build --site .build/site --out .build/gencode-lambda.zip
+step "trim, precompile and zip"
+runs() { [ -n "$1" ] && "$1" -c '' 2>/dev/null; }
+if ! runs "${LAMBDA_PYTHON_BIN:-}"; then
+    LAMBDA_PYTHON_BIN=$(command -v "python$LAMBDA_PYTHON" || true)
+    if ! runs "$LAMBDA_PYTHON_BIN" && command -v pyenv >/dev/null; then  # a shim may not run
+        LAMBDA_PYTHON_BIN="$(pyenv prefix "$LAMBDA_PYTHON" 2>/dev/null || true)/bin/python$LAMBDA_PYTHON"
+    fi
+    runs "$LAMBDA_PYTHON_BIN" || LAMBDA_PYTHON_BIN=
+fi
+COMPILE=()
+if [ -n "$LAMBDA_PYTHON_BIN" ]; then
+    COMPILE=(--compile-with "$LAMBDA_PYTHON_BIN" --expect-python "$LAMBDA_PYTHON")
+fi
+"$TOOLPY" scripts/lambda_bundle.py build --site .build/site --out .build/gencode-lambda.zip "${COMPILE[@]}"
 
 step "serverless package $*"
 rm -rf .serverless
@@ -82,7 +96,8 @@ if [ "${SMOKE:-1}" = 1 ]; then
     rm -rf .build/smoke-site
     "$TOOLPY" -m pip install "${PIP[@]}" --no-compile --target .build/smoke-site \
         --only-binary=:all: "${DEPS[@]}"
-    "$TOOLPY" scripts/lambda_bundle.py build --site .build/smoke-site --out .build/smoke.zip | tail -1
+    "$TOOLPY" scripts/lambda_bundle.py build --site .build/smoke-site --out .build/smoke.zip \
+        --compile-with "$TOOLPY" | tail -1
     "$TOOLPY" scripts/lambda_bundle.py smoke --bundle .build/smoke.zip --template "$TEMPLATE"
 fi
 step "done: deploy with .tools/node/node_modules/.bin/osls deploy $* (infra/README.md)"

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -75,8 +75,6 @@ class Engine:
     summarizer: Summarizer
     generator: Generator
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
-    analyzer: Analyzer = field(default_factory=Analyzer)
-    """Prepares questions for the query embedding (Korean terms also named in English)."""
 
     def __post_init__(self) -> None:
         self.store.ensure_embedder(self.embedder.model_id, self.embedder.dim)
@@ -303,6 +301,11 @@ class Engine:
             yield self.index_bytes(data, source, on_progress=progress)
 
     # -- retrieval and answers ---------------------------------------------------------------
+
+    @property
+    def analyzer(self) -> Analyzer:
+        """The store's analyzer, shared so a process loads MeCab and its dictionary once."""
+        return self.store.analyzer
 
     def query_vector(self, query: str) -> Vector:
         """The vector a question is searched with.

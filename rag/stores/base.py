@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..analysis import Analyzer
 from ..embed import Vector
 from ..models import Chunk, Scope, StoreStats
 
@@ -37,6 +38,8 @@ class Feedback:
 
 class ChunkStore(Protocol):
     backend: str
+    analyzer: Analyzer
+    """Turns text into lexical terms; the engine uses the same one for questions."""
 
     def ensure_embedder(self, model_id: str, dim: int) -> None:
         """Record the embedding model on first use; refuse a different one afterwards."""

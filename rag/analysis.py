@@ -93,6 +93,35 @@ class Analyzer:
             if tag.split("+")[0] in _KEEP_TAGS and not (len(surface) == 1 and tag.startswith("V"))
         ]
 
+    def lemmas(self, token: str) -> list[str]:
+        """A Korean token's morphemes in dictionary form, for glossary lookups.
+
+        MeCab fuses a verb and its ending into one surface (``가져와서`` is one morpheme,
+        VV+EC) and keeps some compounds whole; its *expression* field spells out the parts
+        (``가져오/VV/*+아서/EC/*``), so ``가져오`` finds its English whatever the ending.
+        """
+        out: list[str] = []
+        for morpheme in self._tagger().parse(token):
+            feature = morpheme.feature
+            if feature.type in ("Inflect", "Compound") and feature.expression:
+                out.extend(part.split("/", 1)[0] for part in feature.expression.split("+"))
+            else:
+                out.append(morpheme.surface)
+        return out
+
+    def english_words(self, token: str) -> list[str]:
+        """The glossary's English for one Korean token, looked up two ways.
+
+        As MeCab segments it (a loanword may be two pieces, 리스+너, keyed as 리스너) and
+        in dictionary form (가져와서 → 가져오), since either can be the one the glossary has.
+        """
+        surfaces = [surface for surface, _ in self._tagger().pos(token)]
+        words = english_for(surfaces, skip=QUERY_STOPWORDS)
+        lemmas = self.lemmas(token)
+        if lemmas != surfaces:
+            words += english_for(lemmas, skip=QUERY_STOPWORDS)
+        return list(dict.fromkeys(words))
+
     def terms(self, text: str, *, translate: bool = False) -> list[str]:
         """Index terms of ``text``; with ``translate``, Korean words also yield English ones."""
         out: list[str] = []
@@ -100,8 +129,7 @@ class Analyzer:
             if _HANGUL.match(token):
                 out.extend(self.korean_morphemes(token))
                 if translate:
-                    surfaces = [surface for surface, _ in self._tagger().pos(token)]
-                    out.extend(self._english(english_for(surfaces, skip=QUERY_STOPWORDS)))
+                    out.extend(self._english(self.english_words(token)))
                 continue
             words = identifier_words(token)
             lowered = token.lower().strip("_")
@@ -128,8 +156,7 @@ class Analyzer:
         english: list[str] = []
         for token in _TOKEN.findall(text):
             if _HANGUL.match(token):
-                surfaces = [surface for surface, _ in self._tagger().pos(token)]
-                english.extend(english_for(surfaces, skip=QUERY_STOPWORDS))
+                english.extend(self.english_words(token))
         return " ".join(dict.fromkeys(english))
 
     def _english(self, words: list[str]) -> list[str]:

@@ -4,10 +4,16 @@ Why: BM25 can only match words that occur in the index, and most code (names, do
 extractive summaries) is English. A Korean question's content morphemes are looked up here
 and their English equivalents join the lexical query, so "파일 업로드 재시도" also searches
 for "file upload retry". The vector retriever crosses languages on its own; this lets the
-lexical side contribute too. Keys are mecab-ko-dic morphemes (or two adjacent ones joined).
+lexical side contribute too. Keys are mecab-ko-dic morphemes in dictionary form (or two
+adjacent ones joined); :meth:`rag.analysis.Analyzer.lemmas` turns 가져와서 into 가져오 first.
+
+Two layers: the entries below, written for Gencode's domain (and widened on one benchmark
+set's misses, see bench/README.md), then the general vocabulary of :mod:`.glossary_general`.
 """
 
 from __future__ import annotations
+
+from .glossary_general import ENTRIES as GENERAL_ENTRIES
 
 _ENTRIES = """
 파일 file|업로드 upload|다운로드 download|채널 channel|메시지 message|메세지 message
@@ -52,7 +58,7 @@ _ENTRIES = """
 멘션 mention|그룹 group|주제 topic|목적 purpose|이름변경 rename|초대장 invite|나가기 leave|퇴장 leave kick
 리전 region regions|인스턴스 instance|메타데이터 metadata|역할 role|자격 credential credentials
 증명 credential credentials|자격증명 credentials|엔드포인트 endpoint|엔드 endpoint|리소스 resource
-서비스 service|정책 policy|람다 lambda|기다리 wait|웨이터 waiter|페이지네이터 paginator|체크섬 checksum
+서비스 service|정책 policy|람다 lambda|기다리 wait|웨이터 waiter|체크섬 checksum
 유닉스 unix|세그먼트 segment|점 dot|올바르 valid|올바른지 valid|올바른 valid|합치 merge combine build
 원하 desired|가능 available|특수 special|이스케이프 escape|디버그 debug|콘솔 console|로거 logger
 나중 later|특정 specific|보이 visible|새 new|설치 install installation|승인 authorize approve
@@ -63,20 +69,20 @@ _ENTRIES = """
 첫 first|마지막 last|최대 max maximum|최소 min minimum|순서 order|역순 reverse|사전 dict
 딕셔너리 dict|배열 array list|집합 set|튜플 tuple|정수 int integer|실수 float|시간대 timezone
 문서 document doc|주석 comment|템플릿 template|렌더 render|렌더링 render|마크다운 markdown
-미리보기 preview|썸네일 thumbnail|멀티파트 multipart|풀 pool|커넥션 connection|웹소켓 websocket
+멀티파트 multipart|풀 pool|커넥션 connection|웹소켓 websocket
 핑 ping|하트비트 heartbeat|구독 subscribe subscription|발행 publish|메트릭 metric metrics
 모니터링 monitor|알람 alarm|헬스 health|초기화 init initialize reset|등록 register|주입 inject
-의존 dependency|버전 version|호환 compatible|마이그레이션 migration|백업 backup|복원 restore
+의존 dependency|버전 version|호환 compatible|백업 backup|복원 restore
 내보내기 export|풀기 extract unzip|아카이브 archive|상대 relative|절대 absolute|확장자 extension
 베이스64 base64|유니코드 unicode|바이너리 binary|회전 rotate|교체 replace|치환 replace substitute
 자동 auto automatic|수동 manual|활성 enable active|활성화 enable|비활성 disable|비활성화 disable
 허용 allow|거부 deny reject|차단 block|차단하 block|공개 public|비공개 private|개인 private
 기록 history log record|이력 history|최근 recent latest|오래된 old stale|만들 create make
-열기 open|닫기 close|재귀적 recursive|트리 tree|노드 node|그래프 graph|경로찾기 path
+열기 open|닫기 close|재귀적 recursive|트리 tree|노드 node|그래프 graph
 """
 
 KOREAN_TO_ENGLISH: dict[str, tuple[str, ...]] = {}
-for _entry in _ENTRIES.replace("\n", "|").split("|"):
+for _entry in [*_ENTRIES.replace("\n", "|").split("|"), *GENERAL_ENTRIES.splitlines()]:
     if _entry.strip():
         _korean, *_english = _entry.split()
         KOREAN_TO_ENGLISH.setdefault(_korean, tuple(_english))

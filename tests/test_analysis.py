@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import mecab
 import pytest
 
 from rag.analysis import Analyzer, identifier_words, stem
+from rag.glossary import KOREAN_TO_ENGLISH
 
 
 @pytest.mark.parametrize(
@@ -76,3 +78,26 @@ def test_english_gloss_names_the_korean_developer_terms_in_english() -> None:
 
 def test_english_question_has_no_gloss() -> None:
     assert Analyzer().english_gloss("post a message to a channel") == ""
+
+
+def test_conjugated_verbs_find_their_english_whatever_the_ending() -> None:
+    analyzer = Analyzer()
+    assert analyzer.lemmas("가져와서") == ["가져오", "아서"]
+    for question in ("파일 가져오기", "파일을 가져와서 저장해줘", "파일 가져온 다음"):
+        assert "fetch" in analyzer.query_terms(question), question
+
+
+def test_loanwords_written_in_hangul_search_for_the_english_word() -> None:
+    terms = Analyzer().query_terms("채널에 캔버스 만들고 이벤트 리스너랑 페이로드 보내기")
+    english = {stem(w) for w in ("canvas", "payload", "channel", "create", "listener")}
+    assert english <= set(terms)
+
+
+def test_every_glossary_key_is_one_or_two_morphemes_as_the_lookup_needs() -> None:
+    tagger = mecab.MeCab()
+    unusable = []
+    for key in KOREAN_TO_ENGLISH:
+        surfaces = [surface for surface, _ in tagger.pos(key)]
+        if len(surfaces) > 2 or "".join(surfaces) != key:
+            unusable.append(key)
+    assert unusable == []

@@ -1,10 +1,11 @@
 """Retrieval quality: MRR@10 and recall@1/5 for BM25, vector and hybrid, side by side.
 
-Run ``python -m bench.retrieval`` (``--rebuild`` to rebuild the cached corpus and index).
+Run ``python -m bench.retrieval`` (``--rebuild`` to rebuild the cached corpus and index;
+``--backends env`` to measure the embedder and LLM the environment configures, e.g. Bedrock).
 
 The corpus is the installed source of ``slack_sdk`` and ``botocore`` with docstrings
 blanked (see :mod:`bench.corpus`); English queries are the docstrings' first sentences,
-Korean ones are hand-written in ``bench/korean_queries.tsv``. BM25-only is the peer
+Korean ones are hand-written in four sets (``bench/korean_queries*.tsv``, see README). BM25-only is the peer
 baseline for quality, and the peer's ``"\\ndef "`` splitter is compared with our ast
 chunker on the same files.
 """
@@ -20,14 +21,16 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bot.config import Settings
+from bot.services import build_engine
 from rag import Chunk, Engine, Hit, Scope, Source
 from rag.chunking import chunk_python
 
 from . import corpus
-from ._common import DATA, engine_at, status, table
+from ._common import DATA, status, table
 from .corpus import Query
 
 ROOT = DATA / "retrieval"
@@ -74,42 +77,80 @@ class Metrics:
     """1-based rank of the gold answer within the top ``K``, ``None`` when missed."""
 
 
+@dataclass(frozen=True)
+class Backends:
+    """Which embedder and summarizer build the benchmark index, and where it is cached."""
+
+    settings: Settings
+    label: str
+
+    @property
+    def home(self) -> Path:
+        return self.settings.home
+
+
+def backends(*, from_env: bool = False) -> Backends:
+    """The offline default, or the embedder and LLM the environment configures.
+
+    With ``from_env`` (``--backends env``), ``GENCODE_EMBEDDER=bedrock GENCODE_LLM=bedrock``
+    measures what DESIGN.md counts on: model-written bilingual summaries and Titan vectors.
+    That index costs one summary and one embedding call per chunk (about 4,500), once; it
+    is cached beside the default one. The store is always SQLite, so only the models differ.
+    """
+    if not from_env:
+        return Backends(Settings(home=HOME), "offline default: local USE, extractive summaries")
+    env = Settings.from_env()
+    home = ROOT / f"home-{env.embedder}-{env.llm}"
+    return Backends(
+        replace(env, home=home, store="sqlite"),
+        f"GENCODE_EMBEDDER={env.embedder}, GENCODE_LLM={env.llm}",
+    )
+
+
 def manifest() -> dict[str, object]:
-    """What the cached index depends on; a mismatch triggers a rebuild."""
+    """What the cached corpus depends on; a mismatch rebuilds it and every index."""
     return {"corpus_version": corpus.CORPUS_VERSION, "packages": corpus.package_versions()}
 
 
-def prepare(*, rebuild: bool) -> dict[str, object]:
-    """Build (or reuse) the blanked corpus, its queries and its index under ``bench/.data``."""
+def prepare(*, rebuild: bool, chosen: Backends | None = None) -> dict[str, object]:
+    """Build (or reuse) the blanked corpus, its queries and an index under ``bench/.data``."""
+    chosen = chosen or backends()
     wanted = manifest()
-    if not rebuild and MANIFEST.exists():
+    fresh_corpus = rebuild or not MANIFEST.exists()
+    if not fresh_corpus:
         cached: dict[str, object] = json.loads(MANIFEST.read_text())
-        if all(cached.get(k) == v for k, v in wanted.items()):
-            return cached
-    status("building the retrieval corpus (docstrings blanked) ...")
-    shutil.rmtree(ROOT, ignore_errors=True)
-    ROOT.mkdir(parents=True)
-    queries, _ = corpus.build(CORPUS)
-    corpus.save_queries(QUERIES, queries)
-    status(f"indexing {CORPUS} with the real engine ...")
+        fresh_corpus = any(cached.get(k) != v for k, v in wanted.items())
+    if fresh_corpus:
+        status("building the retrieval corpus (docstrings blanked) ...")
+        shutil.rmtree(ROOT, ignore_errors=True)
+        ROOT.mkdir(parents=True)
+        queries, _ = corpus.build(CORPUS)
+        corpus.save_queries(QUERIES, queries)
+        MANIFEST.write_text(json.dumps(wanted, indent=2))
+    built = chosen.home / "bench-index.json"
+    if built.exists():
+        return {**wanted, **json.loads(built.read_text())}
+    status(f"indexing {CORPUS} with the real engine ({chosen.label}) ...")
+    shutil.rmtree(chosen.home, ignore_errors=True)
     started = time.perf_counter()
-    engine = engine_at(HOME)
+    engine = build_engine(chosen.settings)
     try:
         report = engine.index_paths([CORPUS])
         stats = engine.stats()
+        models = {"embedder": engine.embedder.model_id, "summarizer": engine.summarizer.model_id}
     finally:
         engine.close()
     seconds = time.perf_counter() - started
     if report.errors:
         raise SystemExit(f"corpus files failed to index: {[f.error for f in report.errors]}")
-    info = {
-        **wanted,
+    info: dict[str, object] = {
+        **models,
         "files": len(report.files),
         "chunks": stats.chunks,
         "index_seconds": round(seconds, 1),
     }
-    MANIFEST.write_text(json.dumps(info, indent=2))
-    return info
+    built.write_text(json.dumps(info, indent=2))
+    return {**wanted, **info}
 
 
 def gold_rank(hits: Sequence[Hit], query: Query) -> int | None:
@@ -185,7 +226,7 @@ def peer_counts(queries: Sequence[Query]) -> list[tuple[str, int, int]]:
 # -- the CLI contract --------------------------------------------------------------------------
 
 
-def cli_check(engine: Engine, queries: Sequence[Query]) -> tuple[int, int]:
+def cli_check(engine: Engine, queries: Sequence[Query], home: Path) -> tuple[int, int]:
     """``gencode search --queries FILE --json`` must print one JSON array per query line,
     with the same top hits as the in-process engine. Returns ``(agreeing, total)``.
     """
@@ -198,7 +239,7 @@ def cli_check(engine: Engine, queries: Sequence[Query]) -> tuple[int, int]:
             [
                 str(gencode),
                 "--home",
-                str(HOME),
+                str(home),
                 "search",
                 "--queries",
                 str(listing),
@@ -352,9 +393,10 @@ def _yes(ok: bool) -> str:
     return "yes" if ok else "NO"
 
 
-def run(*, rebuild: bool = False, cli: bool = True, misses: int = 0) -> str:
+def run(*, rebuild: bool = False, cli: bool = True, misses: int = 0, from_env: bool = False) -> str:
     """Build or reuse the index, evaluate every mode, and return the report as Markdown."""
-    info = prepare(rebuild=rebuild)
+    chosen = backends(from_env=from_env)
+    info = prepare(rebuild=rebuild, chosen=chosen)
     english = corpus.load_queries(QUERIES)
     sets = [
         QuerySet("EN", english),
@@ -363,7 +405,7 @@ def run(*, rebuild: bool = False, cli: bool = True, misses: int = 0) -> str:
         QuerySet("KO dev", corpus.load_korean(KOREAN_HELDOUT)),
         QuerySet("KO tuned-on", corpus.load_korean(KOREAN)),
     ]
-    engine = engine_at(HOME)
+    engine = build_engine(chosen.settings)
     try:
         check_golds(engine, [q for qs in sets for q in qs.queries])
         engine.retrieve("warm up the models", SCOPE, k=K)
@@ -376,7 +418,7 @@ def run(*, rebuild: bool = False, cli: bool = True, misses: int = 0) -> str:
             )
         ]
         korean = sets[-1].queries
-        agreement = cli_check(engine, [*english[:5], *korean[:3]]) if cli else None
+        agreement = cli_check(engine, [*english[:5], *korean[:3]], chosen.home) if cli else None
         for qs in sets if misses else ():
             _print_misses(engine, qs.queries, results[qs.label]["hybrid"], misses)
     finally:
@@ -386,6 +428,7 @@ def run(*, rebuild: bool = False, cli: bool = True, misses: int = 0) -> str:
         f"Corpus: slack_sdk {info['packages']['slack_sdk']} + botocore "  # type: ignore[index]
         f"{info['packages']['botocore']}, {info['files']} files, {info['chunks']} chunks, "  # type: ignore[index]
         f"docstrings blanked; indexed in {info['index_seconds']} s (cached under bench/.data).",
+        f"Models: {info['embedder']} embeddings, {info['summarizer']} summaries ({chosen.label}).",
         "",
         "Korean sets (bench/README.md): *test* and *random dev* were written blind for functions",
         "drawn at random; only *test* was never used to choose anything. *dev* was written blind",
@@ -432,10 +475,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--no-cli", action="store_true", help="skip the gencode CLI check")
     parser.add_argument(
+        "--backends",
+        choices=("default", "env"),
+        default="default",
+        help="env: index with GENCODE_EMBEDDER / GENCODE_LLM (e.g. bedrock) instead of offline",
+    )
+    parser.add_argument(
         "--misses", type=int, default=0, help="print N missed queries per set to stderr"
     )
     args = parser.parse_args(argv)
-    print(run(rebuild=args.rebuild, cli=not args.no_cli, misses=args.misses))
+    print(
+        run(
+            rebuild=args.rebuild,
+            cli=not args.no_cli,
+            misses=args.misses,
+            from_env=args.backends == "env",
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ from typing import Any
 
 from rag import Engine, GencodeError, Turn
 
-from .render import unescape
+from .download import DownloadError, download
+from .render import escape, unescape
 
 logger = logging.getLogger(__name__)
 
@@ -242,6 +243,8 @@ def read_thread(
                 if question is None and payload.get("question"):
                     question = str(payload["question"])
                 answer_parts.append(str(m.get("text", "")))
+            elif answer_id is not None and m.get("files"):
+                answer_parts.extend(_snippets(rt, m["files"]))  # long code, uploaded with it
             continue
         if m.get("bot_id") or m.get("subtype") == "bot_message":
             continue  # other bots never steer the conversation
@@ -257,6 +260,37 @@ def read_thread(
         messages=len(msgs),
         trimmed=trimmed,
     )
+
+
+SNIPPET_MAX_BYTES = 200_000
+
+
+def _snippets(rt: Runtime, files: list[Mapping[str, Any]]) -> list[str]:
+    """Code that went up as snippets with an answer, fenced, for the follow-up's history.
+
+    Without it a follow-up ("now make it async") would not see the code it refers to
+    whenever that code was too long for a message. Best effort: a snippet that cannot be
+    fetched is left out and logged; the answer's text still goes in.
+    """
+    out = []
+    for f in files:
+        if f.get("filetype") not in ("python", "text"):
+            continue
+        try:
+            data = download(
+                str(f.get("url_private_download") or ""),
+                token=rt.token,
+                api_url=rt.api_url,
+                max_bytes=SNIPPET_MAX_BYTES,
+                timeout=10.0,
+            )
+        except DownloadError as exc:
+            logger.warning("snippet %s left out of the thread history: %s", f.get("id"), exc)
+            continue
+        language = "python" if f.get("filetype") == "python" else ""
+        code = data.decode("utf-8", errors="replace").rstrip()
+        out.append(escape(f"```{language}\n{code}\n```"))
+    return out
 
 
 def _ts(message: Mapping[str, Any]) -> tuple[int, int]:

@@ -290,6 +290,35 @@ class SlackAPI:
             return "no_text"
         return None
 
+    def _share_uploads(self, channel: str, thread_ts: str | None, ids: list[str]) -> None:
+        """What Slack posts once an upload completes: a message by the uploader with the files."""
+        shared = []
+        for fid in ids:
+            info = self.files.setdefault(fid, {"id": fid})
+            name = info.get("name") or fid
+            with self._lock:
+                content = self.uploads.get(fid, b"")
+            self.file_bytes[fid] = content
+            info.update(
+                size=len(content),
+                filetype="python" if name.endswith(".py") else "text",
+                url_private_download=f"{self.url}/files-pri/{self.team}-{fid}/download/{name}",
+            )
+            shared.append(dict(info))
+        msg: dict[str, Any] = {
+            "type": "message",
+            "ts": self.next_ts(),
+            "user": BOT_USER,
+            "bot_id": BOT_ID,
+            "text": "",
+            "upload": True,
+            "files": shared,
+        }
+        if thread_ts:
+            msg["thread_ts"] = thread_ts
+        with self._lock:
+            self.messages.setdefault(channel, []).append(msg)
+
     def _api(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
             return {
@@ -385,6 +414,8 @@ class SlackAPI:
             for f in files:
                 if f.get("title"):
                     self.files.setdefault(f["id"], {"id": f["id"]})["title"] = f["title"]
+            if p.get("channel_id"):
+                self._share_uploads(p["channel_id"], p.get("thread_ts"), [f["id"] for f in files])
             return {"ok": True, "files": [self.files.get(f["id"], f) for f in files]}
         if method == "apps.connections.open":
             if not self.socket_url:

@@ -37,11 +37,14 @@ def seed(
 
 
 def final_answer(api: SlackAPI, channel: str, thread_ts: str) -> list[dict[str, Any]]:
-    """The bot's messages in the thread once the answer carries its feedback buttons."""
+    """The bot's messages in the thread once the answer carries its feedback buttons
+    (snippets it uploaded come as messages of their own, and are left out)."""
 
     def done() -> list[dict[str, Any]] | None:
         msgs = [
-            m for m in api.thread(channel, thread_ts) if m.get("bot_id") and m["ts"] != thread_ts
+            m
+            for m in api.thread(channel, thread_ts)
+            if m.get("bot_id") and m["ts"] != thread_ts and not m.get("upload")
         ]
         if any(b.get("type") == "actions" for m in msgs for b in m.get("blocks", [])):
             return msgs
@@ -202,6 +205,47 @@ class TestSlackAskThread:
         # answered in the same thread
         posts = bot.api.calls_to("chat.postMessage")
         assert posts[-1].params["thread_ts"] == root
+
+    def test_follow_up_history_includes_code_that_went_up_as_a_snippet(
+        self, start_bot: Any
+    ) -> None:
+        code = "def check(a, b):\n" + "    assert a < b, 'a & b'\n" * 120
+        gen = FakeGenerator(pieces=[f"Here it is:\n```python\n{code}```\n"])
+        bot = start_bot(gen)
+        seed(bot)
+        bot.slack.command("compare things")
+        root = bot.api.wait_for(lambda: bot.api.bot_messages("C1"))[0]["ts"]
+        final_answer(bot.api, "C1", root)
+        bot.api.wait_calls("files.completeUploadExternal")
+        assert code not in bot.api.thread("C1", root)[1]["text"]  # too long: it is a snippet
+        ts = bot.api.add_message("C1", "now make it async", thread_ts=root)
+        bot.slack.event(message_event("now make it async", ts=ts, thread_ts=root))
+        bot.api.wait_for(lambda: len(gen.calls) == 2)
+        ((_, history),) = gen.rewrites
+        assert f"```python\n{code.rstrip()}\n```" in history[0].answer
+        downloads = bot.api.calls_to("download")
+        assert downloads and downloads[-1].headers["authorization"] == f"Bearer {bot.api.token}"
+
+    def test_snippet_that_cannot_be_fetched_is_left_out_of_the_history(
+        self, start_bot: Any, caplog: Any
+    ) -> None:
+        code = "x = 1\n" * 600
+        gen = FakeGenerator(pieces=[f"Here it is:\n```python\n{code}```\n"])
+        bot = start_bot(gen)
+        seed(bot)
+        bot.slack.command("compare things")
+        root = bot.api.wait_for(lambda: bot.api.bot_messages("C1"))[0]["ts"]
+        final_answer(bot.api, "C1", root)
+        bot.api.wait_calls("files.completeUploadExternal")
+        for fid in bot.api.uploads:
+            bot.api.file_behaviour[fid] = "404"
+        ts = bot.api.add_message("C1", "now make it async", thread_ts=root)
+        bot.slack.event(message_event("now make it async", ts=ts, thread_ts=root))
+        bot.api.wait_for(lambda: len(gen.calls) == 2)
+        ((_, history),) = gen.rewrites
+        assert history[0].answer.startswith("Here it is:") and "x = 1" not in history[0].answer
+        assert "left out of the thread history" in caplog.text
+        assert not [m for m in bot.api.bot_messages("C1") if "Sorry" in m["text"]]
 
     def test_reply_in_a_thread_without_the_bot_is_ignored_without_api_calls(self, bot: Bot) -> None:
         seed(bot)

@@ -24,7 +24,7 @@ from slack_sdk.web import WebClient
 from rag import WORKSPACE_WIDE, GencodeError, Source
 
 from . import messages
-from .download import DownloadError, download
+from .download import DownloadError
 from .render import SlackMessage, escape, plain, render_index_report
 from .runtime import INDEX_EVENT, Runtime, correlation_id, metadata, read_thread
 
@@ -224,12 +224,7 @@ def _index_one(
             show(plain(messages.index_refused(shown, messages.too_big(name, size, limit))))
             return
         try:
-            data = download(
-                str(file.get("url_private_download") or ""),
-                token=rt.token,
-                api_url=rt.api_url,
-                max_bytes=limit,
-            )
+            data = rt.download(file, max_bytes=limit)
         except DownloadError as exc:
             logger.info("download of %s failed: %s", file_id, exc)
             show(plain(messages.index_refused(shown, escape(messages.download_failed(str(exc))))))

@@ -96,6 +96,16 @@ class Runtime:
     thread_memory: float = 90 * 86_400.0
     """How long a thread Gencode posted in keeps being answered (seconds since the last post)."""
 
+    def download(self, file: Mapping[str, Any], *, max_bytes: int, timeout: float = 30.0) -> bytes:
+        """A file's bytes from its ``url_private_download``, the token going to Slack only."""
+        return download(
+            str(file.get("url_private_download") or ""),
+            token=self.token,
+            api_url=self.api_url,
+            max_bytes=max_bytes,
+            timeout=timeout,
+        )
+
     @staticmethod
     def _thread_key(team: str, channel: str, thread_ts: str) -> str:
         return f"thread\x1f{team}\x1f{channel}\x1f{thread_ts}"
@@ -277,13 +287,7 @@ def _snippets(rt: Runtime, files: list[Mapping[str, Any]]) -> list[str]:
         if f.get("filetype") not in ("python", "text"):
             continue
         try:
-            data = download(
-                str(f.get("url_private_download") or ""),
-                token=rt.token,
-                api_url=rt.api_url,
-                max_bytes=SNIPPET_MAX_BYTES,
-                timeout=10.0,
-            )
+            data = rt.download(f, max_bytes=SNIPPET_MAX_BYTES, timeout=10.0)
         except DownloadError as exc:
             logger.warning("snippet %s left out of the thread history: %s", f.get("id"), exc)
             continue

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
-from rag import Source
+from rag import Source, Turn
 from tests.fakes import FakeGenerator
 from tests.samples import ORDERS_PY
 from tests.slack_api import SlackAPI
@@ -206,10 +207,11 @@ class TestSlackAskThread:
         posts = bot.api.calls_to("chat.postMessage")
         assert posts[-1].params["thread_ts"] == root
 
-    def test_follow_up_history_includes_code_that_went_up_as_a_snippet(
-        self, start_bot: Any
-    ) -> None:
-        code = "def check(a, b):\n" + "    assert a < b, 'a & b'\n" * 120
+    @staticmethod
+    def answered_with_snippet(
+        start_bot: Any, code: str, *, before_follow_up: Callable[[Bot], None] | None = None
+    ) -> tuple[Bot, Turn]:
+        """Ask, get an answer whose code is too long for a message, follow up: the history."""
         gen = FakeGenerator(pieces=[f"Here it is:\n```python\n{code}```\n"])
         bot = start_bot(gen)
         seed(bot)
@@ -218,32 +220,32 @@ class TestSlackAskThread:
         final_answer(bot.api, "C1", root)
         bot.api.wait_calls("files.completeUploadExternal")
         assert code not in bot.api.thread("C1", root)[1]["text"]  # too long: it is a snippet
+        if before_follow_up:
+            before_follow_up(bot)
         ts = bot.api.add_message("C1", "now make it async", thread_ts=root)
         bot.slack.event(message_event("now make it async", ts=ts, thread_ts=root))
         bot.api.wait_for(lambda: len(gen.calls) == 2)
-        ((_, history),) = gen.rewrites
-        assert f"```python\n{code.rstrip()}\n```" in history[0].answer
-        downloads = bot.api.calls_to("download")
-        assert downloads and downloads[-1].headers["authorization"] == f"Bearer {bot.api.token}"
+        ((_, (turn,)),) = gen.rewrites
+        return bot, turn
+
+    def test_follow_up_history_includes_code_that_went_up_as_a_snippet(
+        self, start_bot: Any
+    ) -> None:
+        code = "def check(a, b):\n" + "    assert a < b, 'a & b'\n" * 120
+        bot, turn = self.answered_with_snippet(start_bot, code)
+        assert f"```python\n{code.rstrip()}\n```" in turn.answer
+        (fetched,) = bot.api.calls_to("download")
+        assert fetched.headers["authorization"] == f"Bearer {bot.api.token}"
 
     def test_snippet_that_cannot_be_fetched_is_left_out_of_the_history(
         self, start_bot: Any, caplog: Any
     ) -> None:
-        code = "x = 1\n" * 600
-        gen = FakeGenerator(pieces=[f"Here it is:\n```python\n{code}```\n"])
-        bot = start_bot(gen)
-        seed(bot)
-        bot.slack.command("compare things")
-        root = bot.api.wait_for(lambda: bot.api.bot_messages("C1"))[0]["ts"]
-        final_answer(bot.api, "C1", root)
-        bot.api.wait_calls("files.completeUploadExternal")
-        for fid in bot.api.uploads:
-            bot.api.file_behaviour[fid] = "404"
-        ts = bot.api.add_message("C1", "now make it async", thread_ts=root)
-        bot.slack.event(message_event("now make it async", ts=ts, thread_ts=root))
-        bot.api.wait_for(lambda: len(gen.calls) == 2)
-        ((_, history),) = gen.rewrites
-        assert history[0].answer.startswith("Here it is:") and "x = 1" not in history[0].answer
+        def gone(bot: Bot) -> None:
+            for fid in bot.api.uploads:
+                bot.api.file_behaviour[fid] = "404"
+
+        bot, turn = self.answered_with_snippet(start_bot, "x = 1\n" * 600, before_follow_up=gone)
+        assert turn.answer.startswith("Here it is:") and "x = 1" not in turn.answer
         assert "left out of the thread history" in caplog.text
         assert not [m for m in bot.api.bot_messages("C1") if "Sorry" in m["text"]]
 

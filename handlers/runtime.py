@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -220,20 +220,17 @@ def read_thread(
             break
     bot_present = any(_is_ours(m, context) for m in msgs)
     earlier = [m for m in msgs if _ts(m) < _ts({"ts": before_ts})]
-    turns: list[Turn] = []
+    # An answer's parts are its messages' text and, deferred, the snippets uploaded with it:
+    # those are fetched only for the turns kept, not for every answer of a long thread.
+    drafts: list[tuple[str, list[str | list[Mapping[str, Any]]]]] = []
     question: str | None = None
-    answer_parts: list[str] = []
+    answer_parts: list[str | list[Mapping[str, Any]]] = []
     answer_id: str | None = None
 
     def close() -> None:
         nonlocal question, answer_parts, answer_id
         if question is not None and answer_parts:
-            turns.append(
-                Turn(
-                    question=question[: rt.history_chars],
-                    answer=unescape("\n".join(answer_parts))[: rt.history_chars],
-                )
-            )
+            drafts.append((question, answer_parts))
             question = None
         answer_parts, answer_id = [], None
 
@@ -254,7 +251,7 @@ def read_thread(
                     question = str(payload["question"])
                 answer_parts.append(str(m.get("text", "")))
             elif answer_id is not None and m.get("files"):
-                answer_parts.extend(_snippets(rt, m["files"]))  # long code, uploaded with it
+                answer_parts.append(list(m["files"]))  # long code, uploaded with the answer
             continue
         if m.get("bot_id") or m.get("subtype") == "bot_message":
             continue  # other bots never steer the conversation
@@ -263,19 +260,30 @@ def read_thread(
         if text:
             question = text
     close()
-    trimmed = more or len(turns) > rt.history_turns
+    turns = tuple(
+        Turn(
+            question=asked[: rt.history_chars],
+            answer=unescape(
+                "\n".join(
+                    part if isinstance(part, str) else "\n".join(_snippets(rt, part))
+                    for part in parts
+                )
+            )[: rt.history_chars],
+        )
+        for asked, parts in drafts[-rt.history_turns :]
+    )
     return ThreadView(
         bot_present=bot_present,
-        turns=tuple(turns[-rt.history_turns :]),
+        turns=turns,
         messages=len(msgs),
-        trimmed=trimmed,
+        trimmed=more or len(drafts) > rt.history_turns,
     )
 
 
 SNIPPET_MAX_BYTES = 200_000
 
 
-def _snippets(rt: Runtime, files: list[Mapping[str, Any]]) -> list[str]:
+def _snippets(rt: Runtime, files: Sequence[Mapping[str, Any]]) -> list[str]:
     """Code that went up as snippets with an answer, fenced, for the follow-up's history.
 
     Without it a follow-up ("now make it async") would not see the code it refers to

@@ -328,6 +328,36 @@ class TestSlackAskThread:
         assert len(bot.api.calls_to("conversations.replies")) == 5  # at most 5 pages of 200
         assert len(gen.calls[-1]["history"]) == 3  # type: ignore[arg-type]
 
+    def test_only_the_snippets_of_the_answers_kept_in_history_are_fetched(
+        self, start_bot: Any
+    ) -> None:
+        gen = FakeGenerator()
+        bot = start_bot(gen)
+        seed(bot)
+        root = bot.api.add_message("C1", "<@UBOT> upload with retry")
+        mention = {"type": "app_mention", "channel": "C1", "user": "U1", "ts": root}
+        bot.slack.event({**mention, "text": "<@UBOT> upload with retry"})
+        final_answer(bot.api, "C1", root)
+        for i in range(10):
+            bot.api.add_message("C1", f"question {i}", thread_ts=root)
+            answer = {"event_type": "gencode_answer", "event_payload": {"answer": f"a{i}"}}
+            bot.api.add_message(
+                "C1", f"answer {i}", user="UBOT", bot_id="BBOT", thread_ts=root, metadata=answer
+            )
+            snippet = bot.api.add_file(f"answer_{i}.py", f"def f{i}(): pass\n".encode())
+            bot.api.add_message(
+                "C1", "", user="UBOT", bot_id="BBOT", thread_ts=root, upload=True, files=[snippet]
+            )
+        ts = bot.api.add_message("C1", "and now in Korean", thread_ts=root)
+        bot.slack.event(message_event("and now in Korean", ts=ts, thread_ts=root))
+        bot.api.wait_for(lambda: len(gen.calls) == 2)
+        history = gen.calls[-1]["history"]
+        assert [t.question for t in history] == ["question 7", "question 8", "question 9"]  # type: ignore[attr-defined]
+        assert [t.answer for t in history] == [  # type: ignore[attr-defined]
+            f"answer {i}\n```python\ndef f{i}(): pass\n```" for i in (7, 8, 9)
+        ]
+        assert len(bot.api.calls_to("download")) == 3  # not one per answer of the thread
+
     def test_edit_in_a_bot_thread_gets_an_ephemeral_note_and_deletion_is_ignored(
         self, bot: Bot
     ) -> None:

@@ -291,14 +291,20 @@ class TestSlackAskThread:
         time.sleep(0.3)
         assert [c.method for c in bot.api.calls if c.method != "auth.test"] == []
 
-    def test_huge_thread_is_read_in_pages_and_trimmed_with_a_note(self, start_bot: Any) -> None:
+    @staticmethod
+    def thread_gencode_answered_in(start_bot: Any) -> tuple[Bot, FakeGenerator, str]:
+        """A mention answered in its thread: Gencode knows the thread from then on."""
         gen = FakeGenerator()
         bot = start_bot(gen)
         seed(bot)
         root = bot.api.add_message("C1", "<@UBOT> upload with retry")
         mention = {"type": "app_mention", "channel": "C1", "user": "U1", "ts": root}
         bot.slack.event({**mention, "text": "<@UBOT> upload with retry"})
-        final_answer(bot.api, "C1", root)  # Gencode answered in this thread, so it knows it
+        final_answer(bot.api, "C1", root)
+        return bot, gen, root
+
+    def test_huge_thread_is_read_in_pages_and_trimmed_with_a_note(self, start_bot: Any) -> None:
+        bot, gen, root = self.thread_gencode_answered_in(start_bot)
         for i in range(1200):
             if i % 2:
                 bot.api.messages["C1"].append(
@@ -331,13 +337,7 @@ class TestSlackAskThread:
     def test_only_the_snippets_of_the_answers_kept_in_history_are_fetched(
         self, start_bot: Any
     ) -> None:
-        gen = FakeGenerator()
-        bot = start_bot(gen)
-        seed(bot)
-        root = bot.api.add_message("C1", "<@UBOT> upload with retry")
-        mention = {"type": "app_mention", "channel": "C1", "user": "U1", "ts": root}
-        bot.slack.event({**mention, "text": "<@UBOT> upload with retry"})
-        final_answer(bot.api, "C1", root)
+        bot, gen, root = self.thread_gencode_answered_in(start_bot)
         for i in range(10):
             bot.api.add_message("C1", f"question {i}", thread_ts=root)
             answer = {"event_type": "gencode_answer", "event_payload": {"answer": f"a{i}"}}

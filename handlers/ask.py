@@ -38,6 +38,7 @@ from .runtime import (
     metadata,
     question_text,
     read_thread,
+    upload_snippet,
 )
 
 logger = logging.getLogger(__name__)
@@ -216,14 +217,7 @@ def _deliver(
     for message in rest:
         _post(client, channel=channel, thread_ts=thread_ts, message=message, meta=meta)
     for upload in rendered.uploads:
-        client.files_upload_v2(
-            channel=channel,
-            thread_ts=thread_ts,
-            content=upload.content,
-            filename=upload.filename,
-            title=upload.title,
-            snippet_type=upload.snippet_type,
-        )
+        upload_snippet(client, channel=channel, thread_ts=thread_ts, upload=upload)
 
 
 def _safely(say: Callable[[str], object], text: str, team: str, channel: str, thread: str) -> None:

@@ -26,7 +26,14 @@ from rag import WORKSPACE_WIDE, GencodeError, Source
 from . import messages
 from .download import DownloadError
 from .render import SlackMessage, escape, plain, render_index_report
-from .runtime import INDEX_EVENT, Runtime, correlation_id, metadata, read_thread
+from .runtime import (
+    INDEX_EVENT,
+    Runtime,
+    correlation_id,
+    metadata,
+    read_thread,
+    upload_snippet,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -250,15 +257,7 @@ def _index_one(
         )
         show(rendered.message)
         if rendered.upload is not None:
-            up = rendered.upload
-            client.files_upload_v2(
-                channel=channel,
-                thread_ts=thread_ts,
-                content=up.content,
-                filename=up.filename,
-                title=up.title,
-                snippet_type=up.snippet_type,
-            )
+            upload_snippet(client, channel=channel, thread_ts=thread_ts, upload=rendered.upload)
         ok = True
     except Exception:
         cid = correlation_id()

@@ -20,7 +20,7 @@ from typing import Any
 from rag import Engine, GencodeError, Turn
 
 from .download import DownloadError, download
-from .render import escape, unescape
+from .render import Upload, escape, unescape
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +128,18 @@ class Runtime:
 
 
 # -- small event helpers ---------------------------------------------------------------------
+
+
+def upload_snippet(client: Any, *, channel: str, thread_ts: str, upload: Upload) -> None:
+    """Post ``upload`` as a file snippet in the thread (long code, long function lists)."""
+    client.files_upload_v2(
+        channel=channel,
+        thread_ts=thread_ts,
+        content=upload.content,
+        filename=upload.filename,
+        title=upload.title,
+        snippet_type=upload.snippet_type,
+    )
 
 
 def is_from_bot(event: Mapping[str, Any], context: Mapping[str, Any]) -> bool:

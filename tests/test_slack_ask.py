@@ -307,19 +307,14 @@ class TestSlackAskThread:
         bot, gen, root = self.thread_gencode_answered_in(start_bot)
         for i in range(1200):
             if i % 2:
-                bot.api.messages["C1"].append(
-                    {
-                        "type": "message",
-                        "ts": bot.api.next_ts(),
-                        "thread_ts": root,
-                        "user": "UBOT",
-                        "bot_id": "BBOT",
-                        "text": f"answer {i}",
-                        "metadata": {
-                            "event_type": "gencode_answer",
-                            "event_payload": {"answer": str(i)},
-                        },
-                    }
+                answer = {"event_type": "gencode_answer", "event_payload": {"answer": str(i)}}
+                bot.api.add_message(
+                    "C1",
+                    f"answer {i}",
+                    user="UBOT",
+                    bot_id="BBOT",
+                    thread_ts=root,
+                    metadata=answer,
                 )
             else:
                 bot.api.add_message("C1", f"question {i}", thread_ts=root)

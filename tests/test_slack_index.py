@@ -236,16 +236,7 @@ class TestSlackIndexBadInput:
 
     def test_non_python_file_in_the_bots_thread_gets_a_note(self, bot: Bot) -> None:
         root = bot.api.add_message("C1", "question")
-        bot.api.messages["C1"].append(
-            {
-                "type": "message",
-                "ts": bot.api.next_ts(),
-                "thread_ts": root,
-                "user": "UBOT",
-                "bot_id": "BBOT",
-                "text": "answer",
-            }
-        )
+        bot.api.add_message("C1", "answer", user="UBOT", bot_id="BBOT", thread_ts=root)
         ts, _ = share(bot, "notes.md", b"# hi", thread_ts=root)
         (call,) = bot.api.wait_calls("chat.postMessage")
         assert "is not a Python file" in call.params["text"]

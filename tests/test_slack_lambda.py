@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 from slack_sdk.web import WebClient
 
 from bot.config import Settings
 from bot.lambda_handler import make_handler
-from rag import Source
+from rag import Engine, Source
 from tests.samples import ORDERS_PY
 from tests.slack_api import SlackAPI
 from tests.slack_helpers import SECRET, Slack, sign
@@ -53,6 +54,18 @@ def api_gateway_event(
     }
 
 
+def loopback_handler(slack_api: SlackAPI, engine: Engine) -> SlackRequestHandler:
+    """The Lambda handler over ``engine``, talking to the loopback Slack API."""
+    settings = Settings(
+        home=Path("/nonexistent"),
+        slack_bot_token=slack_api.token,
+        slack_signing_secret=SECRET,
+        slack_api_url=slack_api.api_url,
+    )
+    client = WebClient(token=slack_api.token, base_url=slack_api.api_url)
+    return make_handler(settings, engine, client=client)
+
+
 class TestSlackLambda:
     def test_lazy_listener_runs_on_the_replayed_invocation_once(
         self, slack_api: SlackAPI, make_engine: Any
@@ -61,15 +74,7 @@ class TestSlackLambda:
         engine.index_bytes(
             ORDERS_PY, Source("orders.py", workspace="T1", permalink="https://test.slack.com/f")
         )
-        settings = Settings(
-            home=Path("/nonexistent"),
-            slack_bot_token=slack_api.token,
-            slack_signing_secret=SECRET,
-            slack_api_url=slack_api.api_url,
-        )
-        handler = make_handler(
-            settings, engine, client=WebClient(token=slack_api.token, base_url=slack_api.api_url)
-        )
+        handler = loopback_handler(slack_api, engine)
         fake = FakeLambda()
         handler.app.listener_runner.lazy_listener_runner.lambda_client = fake  # type: ignore[attr-defined]
 
@@ -103,17 +108,7 @@ class TestSlackLambda:
         assert "upload_with_retry" in final.params["text"]
 
     def test_bad_signature_is_rejected(self, slack_api: SlackAPI, make_engine: Any) -> None:
-        settings = Settings(
-            home=Path("/nonexistent"),
-            slack_bot_token=slack_api.token,
-            slack_signing_secret=SECRET,
-            slack_api_url=slack_api.api_url,
-        )
-        handler = make_handler(
-            settings,
-            make_engine(),
-            client=WebClient(token=slack_api.token, base_url=slack_api.api_url),
-        )
+        handler = loopback_handler(slack_api, make_engine())
         event = api_gateway_event("{}", "application/json")
         event["headers"]["x-slack-signature"] = "v0=bad"
         assert handler.handle(event, Context())["statusCode"] == 401

@@ -59,16 +59,22 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8")).hexdigest()
 
 
+def refuse_oversize(path: str, size: int, *, max_bytes: int) -> None:
+    """Raise :class:`InputError` for a file over the size limit (checked before reading it,
+    where the size is known first)."""
+    if size > max_bytes:
+        raise InputError(
+            f"{path}: the file is {size:,} bytes, over the {max_bytes:,}-byte limit "
+            "(set GENCODE_MAX_FILE_BYTES to raise it)."
+        )
+
+
 def decode_source(data: bytes, path: str, *, max_bytes: int) -> str:
     """Bytes of a shared or local file to text, refusing what is not Python source.
 
     Honours a PEP 263 encoding cookie and a UTF-8 BOM; anything else must be UTF-8.
     """
-    if len(data) > max_bytes:
-        raise InputError(
-            f"{path}: the file is {len(data):,} bytes, over the {max_bytes:,}-byte limit "
-            "(set GENCODE_MAX_FILE_BYTES to raise it)."
-        )
+    refuse_oversize(path, len(data), max_bytes=max_bytes)
     if b"\x00" in data[:8192]:
         raise InputError(f"{path}: this looks like a binary file, not Python source.")
     try:

@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 
 from .analysis import Analyzer, identifier_words
-from .chunking import ParsedChunk, chunk_python, decode_source
+from .chunking import ParsedChunk, chunk_python, decode_source, refuse_oversize
 from .discover import Found, Missing, find_python_files
 from .embed import Embedder, Vector, normalise
 from .errors import GencodeError, InputError
@@ -283,15 +283,14 @@ class Engine:
                 )
                 continue
             try:
-                size = found.path.stat().st_size
-                if size > self.max_file_bytes:  # refuse without reading it into memory
-                    yield FileReport(
-                        path=found.display,
-                        error=f"{found.display}: the file is {size:,} bytes, over the "
-                        f"{self.max_file_bytes:,}-byte limit (set GENCODE_MAX_FILE_BYTES to raise it).",
-                    )
-                    continue
+                # refused by its size before it is read into memory
+                refuse_oversize(
+                    found.display, found.path.stat().st_size, max_bytes=self.max_file_bytes
+                )
                 data = found.path.read_bytes()
+            except InputError as exc:
+                yield FileReport(path=found.display, error=str(exc))
+                continue
             except OSError as exc:
                 yield FileReport(
                     path=found.display, error=f"{found.display}: {exc.strerror or exc}"

@@ -56,6 +56,17 @@ def test_index_lists_bad_files_and_goes_on(project: Path) -> None:
     assert "nope.py: no such file or directory" in err
 
 
+def test_index_refuses_a_file_over_the_size_limit_without_reading_it(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GENCODE_MAX_FILE_BYTES", "2000")
+    (project / "big.py").write_text("x = 1\n" * 500)
+    code, out, err = run("index", str(project))
+    assert code == 0
+    assert out.strip() == "indexed 1 files: 3 new, 0 unchanged, 0 removed functions; 1 errors"
+    assert "big.py: the file is 3,000 bytes, over the 2,000-byte limit" in err
+
+
 def test_index_of_only_bad_input_fails(tmp_path: Path) -> None:
     notes = tmp_path / "notes.md"
     notes.write_text("# hi")

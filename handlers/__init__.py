@@ -12,7 +12,7 @@ from slack_bolt import Ack, App
 from slack_sdk.web import WebClient
 
 from . import ask, feedback, files, messages
-from .runtime import Runtime, is_from_bot, mentions_bot, read_thread
+from .runtime import Runtime, bot_in_thread, is_from_bot, mentions_bot
 
 __all__ = ["Runtime", "register"]
 
@@ -74,10 +74,8 @@ def register(app: App, rt: Runtime) -> None:
         thread_ts = str(msg.get("thread_ts") or msg.get("ts") or "")
         if not rt.dedupe.claim(("edit", channel, msg.get("ts"), msg.get("text"))):
             return
-        view = read_thread(
-            rt, client, channel=channel, thread_ts=thread_ts, before_ts="9" * 12, context=context
-        )
-        if view.bot_present and msg.get("user"):
+        ours = bot_in_thread(rt, client, channel=channel, thread_ts=thread_ts, context=context)
+        if ours and msg.get("user"):
             client.chat_postEphemeral(
                 channel=channel,
                 user=str(msg["user"]),

@@ -29,9 +29,9 @@ from .render import SlackMessage, escape, plain, render_index_report
 from .runtime import (
     INDEX_EVENT,
     Runtime,
+    bot_in_thread,
     correlation_id,
     metadata,
-    read_thread,
     upload_snippet,
 )
 
@@ -109,14 +109,9 @@ def index_shared_files(
             )
             if not direct and thread_ts != ts:
                 try:
-                    direct = read_thread(
-                        rt,
-                        client,
-                        channel=channel,
-                        thread_ts=thread_ts,
-                        before_ts=ts,
-                        context=context,
-                    ).bot_present
+                    direct = bot_in_thread(
+                        rt, client, channel=channel, thread_ts=thread_ts, context=context
+                    )
                 except SlackApiError:
                     direct = False
         return direct

@@ -197,21 +197,11 @@ def _is_ours(message: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
     )
 
 
-def read_thread(
-    rt: Runtime,
-    client: Any,
-    *,
-    channel: str,
-    thread_ts: str,
-    before_ts: str,
-    context: Mapping[str, Any],
-) -> ThreadView:
-    """The thread's earlier exchanges, oldest first, via ``conversations.replies``.
-
-    A question and its answer are recognised by the metadata our messages carry
-    (``gencode_question`` on a ``/gencode`` echo, ``gencode_answer`` on answers), and a
-    person's message followed by our answer. At most ``thread_max_pages`` pages are read.
-    """
+def _thread_messages(
+    rt: Runtime, client: Any, *, channel: str, thread_ts: str
+) -> tuple[list[Mapping[str, Any]], bool]:
+    """The thread's messages via ``conversations.replies``, at most ``thread_max_pages``
+    pages; and whether more were left unread."""
     msgs: list[Mapping[str, Any]] = []
     cursor = None
     more = False
@@ -230,6 +220,33 @@ def read_thread(
         more = bool(resp.get("has_more")) and bool(cursor)
         if not more:
             break
+    return msgs, more
+
+
+def bot_in_thread(
+    rt: Runtime, client: Any, *, channel: str, thread_ts: str, context: Mapping[str, Any]
+) -> bool:
+    """Whether Gencode posted in the thread: its messages only, no history, no snippets."""
+    msgs, _ = _thread_messages(rt, client, channel=channel, thread_ts=thread_ts)
+    return any(_is_ours(m, context) for m in msgs)
+
+
+def read_thread(
+    rt: Runtime,
+    client: Any,
+    *,
+    channel: str,
+    thread_ts: str,
+    before_ts: str,
+    context: Mapping[str, Any],
+) -> ThreadView:
+    """The thread's earlier exchanges, oldest first, via ``conversations.replies``.
+
+    A question and its answer are recognised by the metadata our messages carry
+    (``gencode_question`` on a ``/gencode`` echo, ``gencode_answer`` on answers), and a
+    person's message followed by our answer. At most ``thread_max_pages`` pages are read.
+    """
+    msgs, more = _thread_messages(rt, client, channel=channel, thread_ts=thread_ts)
     bot_present = any(_is_ours(m, context) for m in msgs)
     earlier = [m for m in msgs if _ts(m) < _ts({"ts": before_ts})]
     # An answer's parts are its messages' text and, deferred, the snippets uploaded with it:

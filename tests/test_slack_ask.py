@@ -37,6 +37,20 @@ def seed(
     assert report.ok, report.error
 
 
+def edit_event(bot: Bot, ts: str, thread_ts: str) -> dict[str, Any]:
+    """U1 edits its reply ``ts`` in the thread from "make it async" to "make it sync"."""
+    before = {"type": "message", "user": "U1", "ts": ts, "thread_ts": thread_ts}
+    return {
+        "type": "message",
+        "subtype": "message_changed",
+        "channel": "C1",
+        "channel_type": "channel",
+        "ts": bot.api.next_ts(),
+        "message": {**before, "text": "make it sync"},
+        "previous_message": {**before, "text": "make it async"},
+    }
+
+
 def final_answer(api: SlackAPI, channel: str, thread_ts: str) -> list[dict[str, Any]]:
     """The bot's messages in the thread once the answer carries its feedback buttons
     (snippets it uploaded come as messages of their own, and are left out)."""
@@ -237,6 +251,19 @@ class TestSlackAskThread:
         (fetched,) = bot.api.calls_to("download")
         assert fetched.headers["authorization"] == f"Bearer {bot.api.token}"
 
+    def test_an_edit_in_a_thread_with_snippets_downloads_nothing(self, start_bot: Any) -> None:
+        gen = FakeGenerator(pieces=["Here it is:\n```python\n" + "x = 1\n" * 600 + "```\n"])
+        bot = start_bot(gen)
+        seed(bot)
+        bot.slack.command("compare things")
+        root = bot.api.wait_for(lambda: bot.api.bot_messages("C1"))[0]["ts"]
+        final_answer(bot.api, "C1", root)
+        bot.api.wait_calls("files.completeUploadExternal")
+        ts = bot.api.add_message("C1", "make it async", thread_ts=root)
+        assert bot.slack.event(edit_event(bot, ts, root)).status == 200
+        bot.api.wait_calls("chat.postEphemeral")
+        assert bot.api.calls_to("download") == []  # only whether Gencode is in the thread
+
     def test_snippet_that_cannot_be_fetched_is_left_out_of_the_history(
         self, start_bot: Any, caplog: Any
     ) -> None:
@@ -362,28 +389,7 @@ class TestSlackAskThread:
         final_answer(bot.api, "C1", root)
         ts = bot.api.add_message("C1", "make it async", thread_ts=root)
         posted = len(bot.api.calls_to("chat.postMessage"))
-        edit = {
-            "type": "message",
-            "subtype": "message_changed",
-            "channel": "C1",
-            "channel_type": "channel",
-            "ts": bot.api.next_ts(),
-            "message": {
-                "type": "message",
-                "user": "U1",
-                "text": "make it sync",
-                "ts": ts,
-                "thread_ts": root,
-            },
-            "previous_message": {
-                "type": "message",
-                "user": "U1",
-                "text": "make it async",
-                "ts": ts,
-                "thread_ts": root,
-            },
-        }
-        assert bot.slack.event(edit).status == 200
+        assert bot.slack.event(edit_event(bot, ts, root)).status == 200
         (eph,) = bot.api.wait_calls("chat.postEphemeral")
         assert eph.params["user"] == "U1" and "edited" in eph.params["text"]
         deletion = {

@@ -13,8 +13,10 @@ space-separated terms before FTS5 sees it:
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from .glossary import english_for
@@ -70,6 +72,17 @@ def stem(word: str) -> str:
     return word
 
 
+def _lemmas(morphemes: Iterable[Any]) -> list[str]:
+    out: list[str] = []
+    for morpheme in morphemes:
+        feature = morpheme.feature
+        if feature.type in ("Inflect", "Compound") and feature.expression:
+            out.extend(part.split("/", 1)[0] for part in feature.expression.split("+"))
+        else:
+            out.append(morpheme.surface)
+    return out
+
+
 class Analyzer:
     """Turns text into index terms. One per store; MeCab loads on the first Korean text."""
 
@@ -77,6 +90,7 @@ class Analyzer:
         self._stemming = stemming
         self._mecab: Any = None
         self._lock = threading.Lock()
+        self._english_words = functools.lru_cache(maxsize=4096)(self._lookup_english)
 
     def _tagger(self) -> Any:
         with self._lock:
@@ -100,27 +114,25 @@ class Analyzer:
         VV+EC) and keeps some compounds whole; its *expression* field spells out the parts
         (``가져오/VV/*+아서/EC/*``), so ``가져오`` finds its English whatever the ending.
         """
-        out: list[str] = []
-        for morpheme in self._tagger().parse(token):
-            feature = morpheme.feature
-            if feature.type in ("Inflect", "Compound") and feature.expression:
-                out.extend(part.split("/", 1)[0] for part in feature.expression.split("+"))
-            else:
-                out.append(morpheme.surface)
-        return out
+        return _lemmas(self._tagger().parse(token))
 
-    def english_words(self, token: str) -> list[str]:
+    def english_words(self, token: str) -> tuple[str, ...]:
         """The glossary's English for one Korean token, looked up two ways.
 
         As MeCab segments it (a loanword may be two pieces, 리스+너, keyed as 리스너) and
         in dictionary form (가져와서 → 가져오), since either can be the one the glossary has.
+        Memoised: a question is analysed for the lexical query and again for its embedding.
         """
-        surfaces = [surface for surface, _ in self._tagger().pos(token)]
+        return self._english_words(token)
+
+    def _lookup_english(self, token: str) -> tuple[str, ...]:
+        morphemes = self._tagger().parse(token)
+        surfaces = [m.surface for m in morphemes]
         words = english_for(surfaces, skip=QUERY_STOPWORDS)
-        lemmas = self.lemmas(token)
+        lemmas = _lemmas(morphemes)
         if lemmas != surfaces:
             words += english_for(lemmas, skip=QUERY_STOPWORDS)
-        return list(dict.fromkeys(words))
+        return tuple(dict.fromkeys(words))
 
     def terms(self, text: str, *, translate: bool = False) -> list[str]:
         """Index terms of ``text``; with ``translate``, Korean words also yield English ones."""
@@ -159,7 +171,7 @@ class Analyzer:
                 english.extend(self.english_words(token))
         return " ".join(dict.fromkeys(english))
 
-    def _english(self, words: list[str]) -> list[str]:
+    def _english(self, words: Iterable[str]) -> list[str]:
         return [stem(w) if self._stemming else w for w in words]
 
     def query_terms(self, text: str) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from typing import Any
 
 from rag import Source, Turn
@@ -222,10 +221,8 @@ class TestSlackAskThread:
         assert posts[-1].params["thread_ts"] == root
 
     @staticmethod
-    def answered_with_snippet(
-        start_bot: Any, code: str, *, before_follow_up: Callable[[Bot], None] | None = None
-    ) -> tuple[Bot, Turn]:
-        """Ask, get an answer whose code is too long for a message, follow up: the history."""
+    def answer_with_snippet(start_bot: Any, code: str) -> tuple[Bot, FakeGenerator, str]:
+        """Ask, and get an answer whose code is too long for a message: a snippet goes up."""
         gen = FakeGenerator(pieces=[f"Here it is:\n```python\n{code}```\n"])
         bot = start_bot(gen)
         seed(bot)
@@ -234,31 +231,29 @@ class TestSlackAskThread:
         final_answer(bot.api, "C1", root)
         bot.api.wait_calls("files.completeUploadExternal")
         assert code not in bot.api.thread("C1", root)[1]["text"]  # too long: it is a snippet
-        if before_follow_up:
-            before_follow_up(bot)
+        return bot, gen, root
+
+    @staticmethod
+    def follow_up(bot: Bot, gen: FakeGenerator, root: str) -> Turn:
+        """Reply in the thread; the one earlier exchange the generator was given."""
         ts = bot.api.add_message("C1", "now make it async", thread_ts=root)
         bot.slack.event(message_event("now make it async", ts=ts, thread_ts=root))
         bot.api.wait_for(lambda: len(gen.calls) == 2)
         ((_, (turn,)),) = gen.rewrites
-        return bot, turn
+        return turn
 
     def test_follow_up_history_includes_code_that_went_up_as_a_snippet(
         self, start_bot: Any
     ) -> None:
         code = "def check(a, b):\n" + "    assert a < b, 'a & b'\n" * 120
-        bot, turn = self.answered_with_snippet(start_bot, code)
+        bot, gen, root = self.answer_with_snippet(start_bot, code)
+        turn = self.follow_up(bot, gen, root)
         assert f"```python\n{code.rstrip()}\n```" in turn.answer
         (fetched,) = bot.api.calls_to("download")
         assert fetched.headers["authorization"] == f"Bearer {bot.api.token}"
 
     def test_an_edit_in_a_thread_with_snippets_downloads_nothing(self, start_bot: Any) -> None:
-        gen = FakeGenerator(pieces=["Here it is:\n```python\n" + "x = 1\n" * 600 + "```\n"])
-        bot = start_bot(gen)
-        seed(bot)
-        bot.slack.command("compare things")
-        root = bot.api.wait_for(lambda: bot.api.bot_messages("C1"))[0]["ts"]
-        final_answer(bot.api, "C1", root)
-        bot.api.wait_calls("files.completeUploadExternal")
+        bot, _, root = self.answer_with_snippet(start_bot, "x = 1\n" * 600)
         ts = bot.api.add_message("C1", "make it async", thread_ts=root)
         assert bot.slack.event(edit_event(bot, ts, root)).status == 200
         bot.api.wait_calls("chat.postEphemeral")
@@ -267,11 +262,10 @@ class TestSlackAskThread:
     def test_snippet_that_cannot_be_fetched_is_left_out_of_the_history(
         self, start_bot: Any, caplog: Any
     ) -> None:
-        def gone(bot: Bot) -> None:
-            for fid in bot.api.uploads:
-                bot.api.file_behaviour[fid] = "404"
-
-        bot, turn = self.answered_with_snippet(start_bot, "x = 1\n" * 600, before_follow_up=gone)
+        bot, gen, root = self.answer_with_snippet(start_bot, "x = 1\n" * 600)
+        for fid in bot.api.uploads:
+            bot.api.file_behaviour[fid] = "404"
+        turn = self.follow_up(bot, gen, root)
         assert turn.answer.startswith("Here it is:") and "x = 1" not in turn.answer
         assert "left out of the thread history" in caplog.text
         assert not [m for m in bot.api.bot_messages("C1") if "Sorry" in m["text"]]

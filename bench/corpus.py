@@ -27,8 +27,9 @@ PACKAGES = ("slack_sdk", "botocore")
 SEED = 20261126
 SAMPLE = 300
 CALLABLE_KINDS = ("function", "method", "async_function", "async_method")
-CORPUS_VERSION = 1
-"""Bump when the corpus rules change, so cached indexes are rebuilt."""
+CORPUS_VERSION = 2
+"""Bump when the corpus rules or source keys change, so cached indexes are rebuilt
+(2: sources gained a repository)."""
 
 # Near-identical clones (async_client.py repeats client.py with the same docstrings) would
 # make most queries ambiguous; vendored code (requests, six) is not botocore's own.

@@ -188,7 +188,9 @@ def check_golds(engine: Engine, queries: Sequence[Query]) -> None:
 
 
 def _chunks_of(engine: Engine, path: str) -> list[Chunk]:
-    return engine.store.chunks_of_source(Source(path, workspace=SCOPE.workspace).key)
+    return engine.store.chunks_of_source(
+        Source(path, workspace=SCOPE.workspace, repo=CORPUS.name).key
+    )
 
 
 # -- the peer baseline -------------------------------------------------------------------------

@@ -100,13 +100,22 @@ def cli(ctx: click.Context, home: Path | None, verbose: int) -> None:
     show_default=True,
     help="Conversation id that alone may see this code; '*' for the whole workspace.",
 )
+@click.option(
+    "--repo",
+    default=None,
+    help="Repository name for these files (default: the git remote's name, else the "
+    "folder's). Files are told apart by repository and path: re-indexing a repository "
+    "replaces its files, other repositories' same-named files stay.",
+)
 @pass_context
-def index(ctx: Context, paths: tuple[Path, ...], workspace: str, scope: str) -> None:
+def index(
+    ctx: Context, paths: tuple[Path, ...], workspace: str, scope: str, repo: str | None
+) -> None:
     """Index Python files and directories (recursively, honouring .gitignore)."""
     engine = ctx.engine()
     from rag.discover import find_python_files
 
-    total = sum(1 for _ in find_python_files(list(paths)))
+    total = sum(1 for _ in find_python_files(list(paths), repo=repo))
     reports = []
     bar: Any
     with (
@@ -116,7 +125,7 @@ def index(ctx: Context, paths: tuple[Path, ...], workspace: str, scope: str) -> 
             label="indexing",
             file=sys.stderr,
             show_pos=True,
-            item_show_func=lambda r: r.path if r else None,
+            item_show_func=lambda r: r.display if r else None,
         ) as bar,
     ):
 
@@ -128,7 +137,7 @@ def index(ctx: Context, paths: tuple[Path, ...], workspace: str, scope: str) -> 
             bar.render_progress()
 
         for report in engine.iter_index_paths(
-            list(paths), workspace=workspace, scope=scope, on_progress=inside_file
+            list(paths), workspace=workspace, scope=scope, repo=repo, on_progress=inside_file
         ):
             reports.append(report)
             bar.update(1, report)
@@ -138,9 +147,11 @@ def index(ctx: Context, paths: tuple[Path, ...], workspace: str, scope: str) -> 
     for failed in result.errors:
         click.echo(f"error: {failed.error}", err=True)
     for report in reports:
+        if report.skipped:
+            click.echo(f"skipped: {report.display}: {report.skipped}", err=True)
         for problem in report.summary_errors:
             click.echo(
-                f"warning: {report.path}: summary failed, kept an extractive one: {problem}",
+                f"warning: {report.display}: summary failed, kept an extractive one: {problem}",
                 err=True,
             )
     click.echo(result.line())
@@ -151,6 +162,7 @@ def index(ctx: Context, paths: tuple[Path, ...], workspace: str, scope: str) -> 
 def _hit_json(hit: Hit) -> dict[str, Any]:
     c = hit.chunk
     return {
+        "repo": c.repo,
         "path": c.source_path,
         "qualname": c.qualname,
         "kind": c.kind,
@@ -214,7 +226,7 @@ def search(
         c = hit.chunk
         found_by = ", ".join(f"{r}#{rank}" for r, rank in sorted(hit.ranks.items()))
         click.echo(
-            f"{n:>2}. {click.style(c.qualname, bold=True)}  {c.source_path}:{c.start_line}-{c.end_line}"
+            f"{n:>2}. {click.style(c.qualname, bold=True)}  {c.display_path}:{c.start_line}-{c.end_line}"
             f"  score {hit.score:.4f} ({found_by})"
         )
         if c.summary:
@@ -246,7 +258,7 @@ def ask(ctx: Context, question: tuple[str, ...], k: int, workspace: str, convers
         c = hit.chunk
         mark = "" if n in answer.cited else " (not cited)"
         click.echo(
-            f"  [{n}] {c.source_path} · {c.qualname} (L{c.start_line}–{c.end_line}) · "
+            f"  [{n}] {c.display_path} · {c.qualname} (L{c.start_line}–{c.end_line}) · "
             f"{hit.score:.4f}{mark}"
         )
     if answer.model and answer.generated:

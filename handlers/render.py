@@ -213,7 +213,7 @@ def pack(blocks: Sequence[Block], *, tail: Sequence[Block] = ()) -> list[SlackMe
 def reference_line(number: int, hit: Hit, *, cited: bool) -> str:
     """``[n] <permalink|file> · Class.method (L12–40) · score``."""
     c: Chunk = hit.chunk
-    name = escape(c.source_path.replace("|", "/"))
+    name = escape(c.display_path.replace("|", "/"))
     shown = f"<{c.permalink}|{name}>" if c.permalink else name
     line = f"[{number}] {shown} · {escape(c.qualname)} (L{c.start_line}–{c.end_line}) · {hit.score:.3f}"
     return line if cited else f"{line} {messages.NOT_CITED}"

@@ -88,23 +88,32 @@ def decode_source(data: bytes, path: str, *, max_bytes: int) -> str:
             f"{path}: the file is not valid {encoding} text; save it as UTF-8 "
             "or declare its encoding with a '# -*- coding: ... -*-' line."
         ) from exc
-    text = text.removeprefix("\ufeff")
-    if not text.strip():
-        raise InputError(f"{path}: the file is empty; there is nothing to index.")
-    return text
+    return text.removeprefix("\ufeff")
 
 
 def chunk_python(source: str, path: str) -> list[ParsedChunk]:
     """Every definition a user could call, plus one module-preamble chunk.
 
-    Raises :class:`ParseError` (``path:line: message``) when the source does not parse.
+    Raises :class:`ParseError` (``path:line: message``) when the source does not parse,
+    or nests too deeply for the parser (``a.b.b.b…`` thousands deep overflows its stack).
     """
     try:
-        tree = ast.parse(source, filename=path)
+        return _chunks(source, path)
     except SyntaxError as exc:
         raise ParseError(path, exc.lineno, exc.msg or "invalid syntax") from exc
     except ValueError as exc:  # e.g. source containing NUL characters
         raise ParseError(path, None, str(exc)) from exc
+    except (RecursionError, MemoryError) as exc:
+        raise ParseError(
+            path,
+            None,
+            "an expression is nested too deeply for Python's parser "
+            f"({type(exc).__name__}); split it up to index this file",
+        ) from exc
+
+
+def _chunks(source: str, path: str) -> list[ParsedChunk]:
+    tree = ast.parse(source, filename=path)
     lines = source.splitlines(keepends=True)
     chunks: list[ParsedChunk] = []
     preamble = _preamble(tree, lines, path)

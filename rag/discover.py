@@ -1,17 +1,29 @@
-"""Find the Python files under the paths a user names, the way they would expect.
+"""Find the Python files under the paths a user names, the way they would expect, and
+read them without trusting what they are.
 
 Skips version-control and tool folders, virtual environments (any folder holding a
 ``pyvenv.cfg``), and whatever the ``.gitignore`` files on the way exclude.
+
+Every file belongs to a repository: the git work tree it sits in (named after its
+``origin`` remote, else its folder), or else the directory that was named. Paths are
+relative to that root, so ``util.py`` of two repositories are two different files.
 """
 
 from __future__ import annotations
 
+import configparser
 import os
+import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
+
+from .chunking import refuse_oversize
+from .errors import InputError
+from .models import printable
 
 SKIP_DIRS = frozenset(
     {
@@ -38,22 +50,152 @@ class Found:
     path: Path
     """Where the file is on disk."""
     display: str
-    """Relative to the directory that was named, or the file name for a single file."""
+    """Relative to its repository's root (printable even for non-UTF-8 names)."""
+    repo: str = ""
+    """The repository it belongs to."""
 
 
 @dataclass(frozen=True)
 class Missing:
     path: Path
 
+    @property
+    def display(self) -> str:
+        return printable(str(self.path))
 
-def find_python_files(paths: list[Path]) -> Iterator[Found | Missing]:
+
+def find_python_files(paths: list[Path], *, repo: str | None = None) -> Iterator[Found | Missing]:
+    """Each file to index under ``paths``; ``repo`` overrides the repository's name."""
     for root in paths:
-        if root.is_file():
-            yield Found(root, root.name)
-        elif root.is_dir():
-            yield from _walk(root)
+        if root.is_dir():
+            top = repository_top(root) or root.absolute()
+            name = repo or repo_name(top)
+            for found in _walk(root):
+                rel = _relative(found.path, top)
+                yield Found(found.path, rel, name)
+        elif os.path.lexists(root):
+            # A file, or something named like one (a FIFO, a device): the reader decides.
+            top = repository_top(root.absolute().parent) or root.absolute().parent
+            yield Found(root, _relative(root, top), repo or repo_name(top))
         else:
             yield Missing(root)
+
+
+def _relative(path: Path, top: Path) -> str:
+    try:
+        rel = path.absolute().relative_to(top).as_posix()
+    except ValueError:
+        rel = path.name
+    return printable(rel)
+
+
+def git_root(start: Path) -> Path | None:
+    """The top of the git work tree holding ``start`` (a ``.git`` folder or file), if any."""
+    here = start.absolute()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def repository_top(folder: Path) -> Path | None:
+    """The git work tree ``folder`` belongs to, if it is part of that repository.
+
+    A folder the repository does not track (a virtualenv, ``node_modules``, anything its
+    ``.gitignore`` files exclude) is not part of it: indexing it names its own repository.
+    """
+    here = folder.absolute()
+    top = git_root(here)
+    if top is None or top == here:
+        return top
+    rel = here.relative_to(top).parts
+    for depth in range(1, len(rel) + 1):
+        inner = top.joinpath(*rel[:depth])
+        if inner.name in SKIP_DIRS or (inner / "pyvenv.cfg").exists():
+            return None
+        for d in range(depth):  # every .gitignore above it may exclude it
+            spec = _ignore_spec(top.joinpath(*rel[:d]))
+            if spec is not None and spec.match_file("/".join(rel[d:depth]) + "/"):
+                return None
+    return top
+
+
+def repo_name(top: Path) -> str:
+    """A repository's name: its ``origin`` remote's last path part, else its folder's name."""
+    url = _origin_url(top)
+    if url:
+        name = re.split(r"[/:]", url.rstrip("/"))[-1].removesuffix(".git")
+        if name:
+            return printable(name)
+    return printable(top.name or "root")
+
+
+def _origin_url(top: Path) -> str:
+    git = top / ".git"
+    if git.is_file():  # a worktree or submodule: "gitdir: <path>"
+        text = git.read_text(encoding="utf-8", errors="replace").strip()
+        if not text.startswith("gitdir:"):
+            return ""
+        git = (top / text.removeprefix("gitdir:").strip()).resolve()
+        common = git / "commondir"
+        if common.is_file():
+            git = (git / common.read_text(encoding="utf-8").strip()).resolve()
+    config = configparser.ConfigParser(strict=False, interpolation=None)
+    try:
+        config.read(git / "config", encoding="utf-8")
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return ""
+    section = 'remote "origin"'
+    if config.has_section(section):
+        return config.get(section, "url", fallback="")
+    remotes = [s for s in config.sections() if s.startswith("remote ")]
+    return config.get(remotes[0], "url", fallback="") if remotes else ""
+
+
+def read_bounded(path: Path, *, max_bytes: int, shown: str) -> bytes:
+    """A regular file's bytes, never more than ``max_bytes`` (refused past that).
+
+    The type is checked on the opened descriptor, not the name: a symlink to
+    ``/dev/zero`` would otherwise be read forever, and opening a FIFO would wait for a
+    writer that never comes (``O_NONBLOCK`` makes that open return at once).
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise InputError(f"{shown}: {exc.strerror or exc}.") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{shown}: {_kind_of(info.st_mode)}, not a regular file; skipped.")
+        refuse_oversize(shown, info.st_size, max_bytes=max_bytes)
+        os.set_blocking(fd, True)
+        parts: list[bytes] = []
+        size = 0
+        while size <= max_bytes:
+            part = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            if not part:
+                break
+            parts.append(part)
+            size += len(part)
+        refuse_oversize(shown, size, max_bytes=max_bytes)  # it may have grown meanwhile
+        return b"".join(parts)
+    except OSError as exc:
+        raise InputError(f"{shown}: {exc.strerror or exc}.") from exc
+    finally:
+        os.close(fd)
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "a special file"
 
 
 def _ignore_spec(directory: Path) -> pathspec.GitIgnoreSpec | None:
@@ -92,4 +234,4 @@ def _walk(root: Path) -> Iterator[Found]:
         for name in sorted(files):
             path = here / name
             if name.endswith(".py") and not ignored(path, False):
-                yield Found(path, path.relative_to(root).as_posix())
+                yield Found(path, printable(path.relative_to(root).as_posix()))

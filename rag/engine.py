@@ -19,14 +19,14 @@ from functools import partial
 from pathlib import Path
 
 from .analysis import Analyzer, identifier_words
-from .chunking import ParsedChunk, chunk_python, decode_source, refuse_oversize
-from .discover import Found, Missing, find_python_files
+from .chunking import ParsedChunk, chunk_python, decode_source
+from .discover import Missing, find_python_files, read_bounded
 from .embed import Embedder, Vector, normalise
-from .errors import GencodeError, InputError
+from .errors import GencodeError, InputError, LLMError, StoreError
 from .generate import Generator, TextCallback
 from .models import Answer, Chunk, FileReport, Hit, IndexReport, Scope, Source, StoreStats, Turn
 from .retrieve import reciprocal_rank_fusion
-from .stores.base import ChunkStore, Feedback, ScoredChunk
+from .stores.base import ChunkStore, Feedback, Replaced, ScoredChunk
 from .summarize import EXTRACTIVE, Summarizer, extractive_summary, first_sentence
 
 logger = logging.getLogger(__name__)
@@ -68,6 +68,52 @@ def embedding_text(chunk: Chunk) -> str:
     return f"{words}. {what}".strip(" .") if what else words
 
 
+def _by_occurrence(chunks: Sequence[Chunk]) -> dict[tuple[str, int], Chunk]:
+    """Chunks keyed by (qualname, n): the n-th definition of that name in the file."""
+    out: dict[tuple[str, int], Chunk] = {}
+    seen: dict[str, int] = {}
+    for c in sorted(chunks, key=lambda c: c.start_line):
+        n = seen.get(c.qualname, 0)
+        seen[c.qualname] = n + 1
+        out[(c.qualname, n)] = c
+    return out
+
+
+def _classified(
+    source: Source, chunks: Sequence[Chunk], occurrences: Sequence[int], replaced: Replaced
+) -> FileReport:
+    """New, changed, unchanged and removed functions, counted against what the store held
+    when it wrote (two indexers of the same file must not both count its functions new).
+    A function of an adopted older copy (another id, same qualname) is not "new"."""
+    by_id = {c.id: c for c in replaced.before}
+    kept = {c.id for c in chunks}
+    moved = _by_occurrence([c for c in replaced.before if c.id not in kept])
+    matched: set[str] = set()
+    new: list[Chunk] = []
+    changed: list[Chunk] = []
+    unchanged: list[Chunk] = []
+    for c, occurrence in zip(chunks, occurrences, strict=True):
+        prev = by_id.get(c.id)
+        if prev is None:
+            prev = moved.get((c.qualname, occurrence))
+            if prev is not None:
+                matched.add(prev.id)
+        if prev is None:
+            new.append(c)
+        elif prev.code_hash == c.code_hash:
+            unchanged.append(c)
+        else:
+            changed.append(c)
+    return FileReport(
+        path=source.path,
+        repo=source.repo,
+        new=tuple(new),
+        changed=tuple(changed),
+        unchanged=tuple(unchanged),
+        removed=tuple(c.qualname for c in replaced.removed if c.id not in matched),
+    )
+
+
 @dataclass
 class Engine:
     store: ChunkStore
@@ -88,25 +134,55 @@ class Engine:
 
         Store and model outages raise (:class:`~rag.errors.StoreError`,
         :class:`~rag.errors.LLMError`): they are not the file's fault, and nothing
-        already indexed is touched.
+        already indexed is touched. An empty file (an ``__init__.py``, say) is skipped,
+        not an error, and changes nothing either.
         """
         try:
-            text = decode_source(data, source.path, max_bytes=self.max_file_bytes)
-            parsed = chunk_python(text, source.path)
+            text = decode_source(data, source.display, max_bytes=self.max_file_bytes)
+            if not text.strip():
+                return FileReport(path=source.path, repo=source.repo, skipped="empty file")
+            parsed = chunk_python(text, source.display)
         except InputError as exc:
-            logger.info("refused %s: %s", source.path, exc)
-            return FileReport(path=source.path, error=str(exc))
+            logger.info("refused %s: %s", source.display, exc)
+            return FileReport(path=source.path, repo=source.repo, error=str(exc))
         return self._index_parsed(parsed, source, on_progress)
+
+    def _previous(self, source: Source) -> tuple[dict[str, Chunk], dict[tuple[str, int], Chunk]]:
+        """What is indexed for ``source`` now: by chunk id, and, for chunks stored under the
+        key of an index written before sources had repositories, by (qualname, occurrence).
+
+        Such older chunks are adopted (their summaries and vectors reused, then retired)
+        only when they came from the same conversation and no repository, so that indexing
+        ``b/util.py`` never takes over ``a/util.py``'s code.
+        """
+        existing = {c.id: c for c in self.store.chunks_of_source(source.key)}
+        legacy: dict[tuple[str, int], Chunk] = {}
+        if not existing and source.legacy_key != source.key:
+            older = [
+                c
+                for c in self.store.chunks_of_source(source.legacy_key)
+                if c.channel == source.channel and not c.repo
+            ]
+            legacy = _by_occurrence(older)
+        return existing, legacy
 
     def _index_parsed(
         self, parsed: list[ParsedChunk], source: Source, on_progress: IndexProgress | None
     ) -> FileReport:
-        existing = {c.id: c for c in self.store.chunks_of_source(source.key)}
+        existing, legacy = self._previous(source)
         seen: dict[str, int] = {}
         ids = []
+        occurrences = []
         for p in parsed:
-            ids.append(chunk_id(source, p.qualname, seen.get(p.qualname, 0)))
-            seen[p.qualname] = seen.get(p.qualname, 0) + 1
+            occurrence = seen.get(p.qualname, 0)
+            ids.append(chunk_id(source, p.qualname, occurrence))
+            occurrences.append(occurrence)
+            seen[p.qualname] = occurrence + 1
+        if legacy:
+            for cid, p, occurrence in zip(ids, parsed, occurrences, strict=True):
+                old = legacy.get((p.qualname, occurrence))
+                if old is not None:
+                    existing[cid] = old
 
         def reusable(prev: Chunk | None, p: ParsedChunk) -> bool:
             return (
@@ -189,6 +265,7 @@ class Engine:
                 channel_kind=source.channel_kind,
                 indexed_at=prev.indexed_at if prev and prev.code_hash == p.code_hash else now,
                 indexed_by=source.indexed_by,
+                repo=source.repo,
             )
             if (
                 prior is not None
@@ -207,33 +284,23 @@ class Engine:
             if on_progress:
                 on_progress("embed", len(to_embed), len(to_embed))
 
-        removed = self.store.replace_source(source.key, chunks)
-        new: list[Chunk] = []
-        changed: list[Chunk] = []
-        unchanged: list[Chunk] = []
-        for c in chunks:
-            prev = existing.get(c.id)
-            (
-                new if prev is None else unchanged if prev.code_hash == c.code_hash else changed
-            ).append(c)
+        replaced = self.store.replace_source(
+            source.key, chunks, retire=[c.id for c in legacy.values()]
+        )
+        report = _classified(source, chunks, occurrences, replaced)
         logger.info(
-            "indexed %s (workspace=%s scope=%s): %d new, %d changed, %d unchanged, %d removed",
-            source.path,
+            "indexed %s (workspace=%s scope=%s channel=%s): %d new, %d changed, "
+            "%d unchanged, %d removed",
+            source.display,
             source.workspace,
             source.scope,
-            len(new),
-            len(changed),
-            len(unchanged),
-            len(removed),
+            source.channel,
+            len(report.new),
+            len(report.changed),
+            len(report.unchanged),
+            len(report.removed),
         )
-        return FileReport(
-            path=source.path,
-            new=tuple(new),
-            changed=tuple(changed),
-            unchanged=tuple(unchanged),
-            removed=tuple(c.qualname for c in removed),
-            summary_errors=tuple(summary_errors),
-        )
+        return replace(report, summary_errors=tuple(summary_errors))
 
     def index_paths(
         self,
@@ -242,12 +309,13 @@ class Engine:
         workspace: str = "local",
         scope: str = "*",
         indexed_by: str = "",
+        repo: str | None = None,
         on_file: Callable[[FileReport], None] | None = None,
     ) -> IndexReport:
         """Index files and directories from disk; one bad file never stops the others."""
         reports = []
         for report in self.iter_index_paths(
-            paths, workspace=workspace, scope=scope, indexed_by=indexed_by
+            paths, workspace=workspace, scope=scope, indexed_by=indexed_by, repo=repo
         ):
             reports.append(report)
             if on_file:
@@ -261,43 +329,54 @@ class Engine:
         workspace: str,
         scope: str,
         indexed_by: str = "",
+        repo: str | None = None,
         on_progress: Callable[[str, str, int, int], None] | None = None,
     ) -> Iterator[FileReport]:
         """Index files one by one, yielding each file's report as it is done.
 
+        A file is identified by its repository (``repo``, or the git remote's or root
+        folder's name) and its path inside it. Only regular files are read, each with a
+        bounded read; anything else wrong with one file becomes that file's report line.
         ``on_progress(path, stage, done, total)`` reports work inside a file (summaries
         from a model can take a while for a big one).
         """
-        for found in find_python_files(list(paths)):
+        for found in find_python_files(list(paths), repo=repo):
             if isinstance(found, Missing):
                 yield FileReport(
-                    path=str(found.path), error=f"{found.path}: no such file or directory."
+                    path=found.display, error=f"{found.display}: no such file or directory."
                 )
                 continue
-            assert isinstance(found, Found)
-            source = Source(found.display, workspace=workspace, scope=scope, indexed_by=indexed_by)
+            source = Source(
+                found.display,
+                workspace=workspace,
+                scope=scope,
+                indexed_by=indexed_by,
+                repo=found.repo,
+            )
             if not found.path.name.endswith(".py"):
                 yield FileReport(
-                    path=found.display,
-                    error=f"{found.display}: not a Python file (only .py files are indexed).",
+                    path=source.path,
+                    repo=source.repo,
+                    error=f"{source.display}: not a Python file (only .py files are indexed).",
                 )
                 continue
+            progress = partial(on_progress, source.display) if on_progress else None
             try:
-                # refused by its size before it is read into memory
-                refuse_oversize(
-                    found.display, found.path.stat().st_size, max_bytes=self.max_file_bytes
-                )
-                data = found.path.read_bytes()
+                data = read_bounded(found.path, max_bytes=self.max_file_bytes, shown=source.display)
+                report = self.index_bytes(data, source, on_progress=progress)
             except InputError as exc:
-                yield FileReport(path=found.display, error=str(exc))
-                continue
-            except OSError as exc:
-                yield FileReport(
-                    path=found.display, error=f"{found.display}: {exc.strerror or exc}"
+                report = FileReport(path=source.path, repo=source.repo, error=str(exc))
+            except (StoreError, LLMError):
+                raise  # an outage, not this file's fault: stop before touching more
+            except Exception as exc:  # a bug or an input nobody foresaw: this file only
+                logger.exception("indexing %s failed", source.display)
+                report = FileReport(
+                    path=source.path,
+                    repo=source.repo,
+                    error=f"{source.display}: could not be indexed ({type(exc).__name__}); "
+                    "the others go on; the traceback is in the log.",
                 )
-                continue
-            progress = partial(on_progress, found.display) if on_progress else None
-            yield self.index_bytes(data, source, on_progress=progress)
+            yield report
 
     # -- retrieval and answers ---------------------------------------------------------------
 

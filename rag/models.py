@@ -14,6 +14,25 @@ if TYPE_CHECKING:
 
 ChunkKind = Literal["function", "async_function", "method", "async_method", "class", "module"]
 
+
+def printable(text: str) -> str:
+    """``text`` with no lone surrogates, which no store can encode.
+
+    A file name that is not UTF-8 reaches Python with its bytes smuggled in as surrogates
+    (``bad_\udce9.py``); those bytes are shown escaped (``bad_\\xe9.py``), so two such
+    names stay distinct. Other lone surrogates (from JSON ``\\ud800``) are escaped too.
+    """
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 #: ``Chunk.scope`` value for code that any conversation of its workspace may see
 #: (shared in a public channel, or indexed from the CLI without a narrower scope).
 WORKSPACE_WIDE = "*"
@@ -24,7 +43,7 @@ class Source:
     """Where a file came from: a path on disk or a file shared in Slack."""
 
     path: str
-    """Display path: relative to the indexed directory, or the Slack file name."""
+    """Relative to the repository's root, or the Slack file name."""
     workspace: str = "local"
     scope: str = WORKSPACE_WIDE
     """``*`` for workspace-wide, otherwise the one conversation id that may see it."""
@@ -35,11 +54,33 @@ class Source:
     channel_kind: str = ""
     """``public channel``, ``private channel``, ``DM``, ``group DM``, or empty for the CLI."""
     indexed_by: str = ""
+    repo: str = ""
+    """The repository the file belongs to (``gencode index --repo``, an archive's name);
+    empty for a single file shared in Slack, where the conversation tells files apart."""
+
+    def __post_init__(self) -> None:
+        for name in ("path", "repo"):
+            object.__setattr__(self, name, printable(getattr(self, name)))
 
     @property
     def key(self) -> str:
-        """What identifies "the same file" across re-uploads: its path within its scope."""
+        """What identifies "the same file" across re-indexing: workspace, scope, the
+        conversation it was shared in, repository and path.
+
+        Only the same source replaces a file's code: ``util.py`` of two repositories, or
+        ``x.py`` shared in two channels, are two sources that live side by side.
+        """
+        return "\x1f".join((self.workspace, self.scope, self.channel, self.repo, self.path))
+
+    @property
+    def legacy_key(self) -> str:
+        """The key indexes written before repositories existed used (workspace, scope,
+        path): read once to adopt such a file's chunks when its source is next indexed."""
         return f"{self.workspace}\x1f{self.scope}\x1f{self.path}"
+
+    @property
+    def display(self) -> str:
+        return f"{self.repo}/{self.path}" if self.repo else self.path
 
 
 @dataclass(frozen=True)
@@ -69,12 +110,19 @@ class Chunk:
     language: str = "python"
     indexed_at: float = 0.0
     indexed_by: str = ""
+    repo: str = ""
+    """The repository the file belongs to; empty for single files shared in Slack."""
     embedding: npt.NDArray[np.float32] | None = field(default=None, repr=False, compare=False)
     """Present when a store hands back a chunk for reuse; search results leave it out."""
 
     @property
     def name(self) -> str:
         return self.qualname.rsplit(".", 1)[-1]
+
+    @property
+    def display_path(self) -> str:
+        """``repo/path`` for code from a repository, the bare path otherwise."""
+        return f"{self.repo}/{self.source_path}" if self.repo else self.source_path
 
 
 @dataclass(frozen=True)
@@ -165,12 +213,19 @@ class FileReport:
     """Qualified names deleted because the file no longer defines them."""
     error: str = ""
     """Why the file was refused; nothing indexed for it changed."""
+    skipped: str = ""
+    """Why a file holds nothing to index (it is empty); not an error."""
+    repo: str = ""
     summary_errors: tuple[str, ...] = ()
     """Chunks whose model summary failed for good; they keep an extractive one for now."""
 
     @property
     def ok(self) -> bool:
         return not self.error
+
+    @property
+    def display(self) -> str:
+        return f"{self.repo}/{self.path}" if self.repo else self.path
 
     @property
     def chunks(self) -> tuple[Chunk, ...]:
@@ -199,11 +254,21 @@ class IndexReport:
     def errors(self) -> tuple[FileReport, ...]:
         return tuple(f for f in self.files if not f.ok)
 
+    @property
+    def skipped(self) -> tuple[FileReport, ...]:
+        return tuple(f for f in self.files if f.ok and f.skipped)
+
+    @property
+    def repos(self) -> tuple[str, ...]:
+        return tuple(sorted({f.repo for f in self.files if f.repo}))
+
     def line(self) -> str:
-        ok = sum(1 for f in self.files if f.ok)
+        indexed = sum(1 for f in self.files if f.ok and not f.skipped)
+        where = f" of {', '.join(self.repos)}" if self.repos else ""
+        skipped = f"{len(self.skipped)} skipped, " if self.skipped else ""
         return (
-            f"indexed {ok} files: {self.new} new, {self.unchanged} unchanged, "
-            f"{self.removed} removed functions; {len(self.errors)} errors"
+            f"indexed {indexed} files{where}: {self.new} new, {self.unchanged} unchanged, "
+            f"{self.removed} removed functions; {skipped}{len(self.errors)} errors"
         )
 
 

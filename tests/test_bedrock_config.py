@@ -130,5 +130,5 @@ def test_cli_indexes_and_streams_an_answer_from_bedrock(
     assert "1 new" in indexed.output
     assert "재시도하며 파일을 올립니다" in searched.output
     assert asked.output.startswith("Call [1]:\n\n```python\nupload_with_retry('report.csv')\n```")
-    assert "[1] storage.py · upload_with_retry (L1–3)" in asked.output
+    assert "[1] repo/storage.py · upload_with_retry (L1–3)" in asked.output
     assert len(bedrock_server.calls("converse-stream")) == 1

@@ -183,10 +183,9 @@ def test_utf8_bom_is_accepted() -> None:
     [
         (b"\x7fELF\x02\x01\x00\x00binary", "binary"),
         (b"def f():\n    return '\xff\xfe'\n", "not valid utf-8"),
-        (b"   \n\n", "empty"),
         (b"x = 1\n" * 100, "over the 50-byte limit"),
     ],
-    ids=["binary", "non-utf8", "empty", "too-big"],
+    ids=["binary", "non-utf8", "too-big"],
 )
 def test_unacceptable_bytes_are_refused_clearly(data: bytes, fragment: str) -> None:
     with pytest.raises(InputError) as info:

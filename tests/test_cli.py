@@ -39,10 +39,16 @@ def run(*args: str) -> tuple[int, str, str]:
 def test_index_prints_the_closing_line_and_progress_on_stderr(project: Path) -> None:
     code, out, err = run("index", str(project))
     assert code == 0
-    assert out.strip() == "indexed 1 files: 3 new, 0 unchanged, 0 removed functions; 0 errors"
+    assert (
+        out.strip()
+        == "indexed 1 files of project: 3 new, 0 unchanged, 0 removed functions; 0 errors"
+    )
     assert "indexing" in err
     code, out, _ = run("index", str(project))
-    assert out.strip() == "indexed 1 files: 0 new, 3 unchanged, 0 removed functions; 0 errors"
+    assert (
+        out.strip()
+        == "indexed 1 files of project: 0 new, 3 unchanged, 0 removed functions; 0 errors"
+    )
 
 
 def test_index_lists_bad_files_and_goes_on(project: Path) -> None:
@@ -50,9 +56,12 @@ def test_index_lists_bad_files_and_goes_on(project: Path) -> None:
     (project / "blob.py").write_bytes(b"\x00\x01\x02")
     code, out, err = run("index", str(project), str(project / "nope.py"))
     assert code == 0
-    assert out.strip() == "indexed 1 files: 3 new, 0 unchanged, 0 removed functions; 3 errors"
-    assert "error: lib/bad.py:1: " in err
-    assert "error: blob.py: this looks like a binary file" in err
+    assert (
+        out.strip()
+        == "indexed 1 files of project: 3 new, 0 unchanged, 0 removed functions; 3 errors"
+    )
+    assert "error: project/lib/bad.py:1: " in err
+    assert "error: project/blob.py: this looks like a binary file" in err
     assert "nope.py: no such file or directory" in err
 
 
@@ -63,7 +72,10 @@ def test_index_refuses_a_file_over_the_size_limit_without_reading_it(
     (project / "big.py").write_text("x = 1\n" * 500)
     code, out, err = run("index", str(project))
     assert code == 0
-    assert out.strip() == "indexed 1 files: 3 new, 0 unchanged, 0 removed functions; 1 errors"
+    assert (
+        out.strip()
+        == "indexed 1 files of project: 3 new, 0 unchanged, 0 removed functions; 1 errors"
+    )
     assert "big.py: the file is 3,000 bytes, over the 2,000-byte limit" in err
 
 
@@ -82,6 +94,7 @@ def test_search_json_is_exactly_one_array_of_hits(project: Path) -> None:
     hits = json.loads(out)
     assert len(hits) == 3
     assert set(hits[0]) == {
+        "repo",
         "path",
         "qualname",
         "kind",
@@ -91,6 +104,7 @@ def test_search_json_is_exactly_one_array_of_hits(project: Path) -> None:
         "summary",
     }
     assert hits[0]["path"] == "lib/web.py"
+    assert hits[0]["repo"] == "project"
     assert hits[0]["qualname"] == "parse_query_string"
     assert hits[0]["kind"] == "function"
     assert (hits[0]["start_line"], hits[0]["end_line"]) == (2, 4)
@@ -121,7 +135,7 @@ def test_ask_prints_the_answer_and_numbered_references(project: Path) -> None:
     assert code == 0
     assert "not generated" in out
     assert "References:" in out
-    assert "[1] lib/web.py · RetryingUploader.upload (L8–10)" in out
+    assert "[1] project/lib/web.py · RetryingUploader.upload (L8–10)" in out
 
 
 def test_ask_with_nothing_indexed_says_how_to_index() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import Engine, InputError, NothingIndexedError, Scope, Source
+from rag import Engine, IndexReport, InputError, NothingIndexedError, Scope, Source
 from tests.conftest import CountingEmbedder, CountingSummarizer
 
 V1 = b'''
@@ -140,13 +140,24 @@ def test_a_file_with_a_syntax_error_keeps_its_previous_version(engine: Engine) -
 
 
 @pytest.mark.parametrize(
-    "data", [b"\x00\x01binary", b"\xff\xfe\xfa not utf-8", b"", b"x = 1\n" * 300_000]
+    "data", [b"\x00\x01binary", b"\xff\xfe\xfa not utf-8", b"x = 1\n" * 300_000]
 )
 def test_refused_content_changes_nothing(engine: Engine, data: bytes) -> None:
     engine.index_bytes(V1, SRC)
     report = engine.index_bytes(data, SRC)
     assert report.error.startswith("storage.py: ")
     assert engine.stats().chunks == 5
+
+
+@pytest.mark.parametrize("data", [b"", b"  \n\n", b"\xef\xbb\xbf\n"], ids=["empty", "blank", "bom"])
+def test_an_empty_file_is_skipped_not_an_error_and_changes_nothing(
+    engine: Engine, data: bytes
+) -> None:
+    engine.index_bytes(V1, SRC)
+    report = engine.index_bytes(data, SRC)
+    assert report.ok and report.skipped == "empty file"
+    assert engine.stats().chunks == 5
+    assert IndexReport((report,)).line().endswith("1 skipped, 0 errors")
 
 
 def test_same_named_definitions_get_distinct_ids(engine: Engine) -> None:
@@ -235,10 +246,14 @@ def test_index_paths_walks_directories_like_a_developer_expects(
 
     report = engine.index_paths([repo, tmp_path / "missing"], workspace="T1")
     assert sorted(f.path for f in report.files if f.ok) == ["pkg/good.py", "pkg/sub/kept.py"]
+    assert {f.repo for f in report.files if f.ok} == {"repo"}
     errors = {f.path: f.error for f in report.errors}
-    assert errors["pkg/broken.py"].startswith("pkg/broken.py:1: ")
+    assert errors["pkg/broken.py"].startswith("repo/pkg/broken.py:1: ")
     assert "no such file or directory" in errors[str(tmp_path / "missing")]
-    assert report.line() == "indexed 2 files: 6 new, 0 unchanged, 0 removed functions; 2 errors"
+    assert (
+        report.line()
+        == "indexed 2 files of repo: 6 new, 0 unchanged, 0 removed functions; 2 errors"
+    )
 
 
 def test_extractive_answer_to_a_korean_question_is_labelled_in_korean(engine: Engine) -> None:
@@ -253,9 +268,10 @@ def test_indexing_reports_progress_inside_each_file(engine: Engine, tmp_path: Pa
     seen: list[tuple[str, str, int, int]] = []
     reports = list(
         engine.iter_index_paths(
-            [tmp_path], workspace="T1", scope="*", on_progress=lambda *a: seen.append(a)
+            [tmp_path], workspace="T1", scope="*", repo="app", on_progress=lambda *a: seen.append(a)
         )
     )
     assert reports[0].ok
-    assert ("storage.py", "summarize", 1, 5) in seen and ("storage.py", "summarize", 5, 5) in seen
-    assert ("storage.py", "embed", 5, 5) in seen
+    shown = "app/storage.py"
+    assert (shown, "summarize", 1, 5) in seen and (shown, "summarize", 5, 5) in seen
+    assert (shown, "embed", 5, 5) in seen

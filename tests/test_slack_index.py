@@ -148,6 +148,42 @@ class TestSlackIndex:
         assert "2 unchanged" in text and "removed" in text
         assert "*Removed* (no longer in the file): `OrderRepo`" in text
 
+    def test_same_named_files_from_two_public_channels_both_stay(self, bot: Bot) -> None:
+        ts1, _ = share(bot, "team_utils.py", ORDERS_PY, channel="C1")
+        wait_done(bot.api, "C1", ts1)
+        ts3, _ = share(bot, "team_utils.py", PAYMENTS_PY, channel="C3", user="U2")
+        wait_done(bot.api, "C3", ts3)
+        assert "0 removed" in reply_text(bot.api, "C3", ts3)
+        # U1's code from C1 still answers, beside U2's from C3 (both workspace-wide)
+        hits = bot.engine.retrieve("upload retry order", Scope.of("T1", "C9"), k=20)
+        channels = {h.chunk.channel for h in hits}
+        assert channels == {"C1", "C3"}
+        assert any(h.chunk.qualname == "upload_with_retry" for h in hits)
+
+    def test_resharing_in_the_same_conversation_replaces_only_that_copy(self, bot: Bot) -> None:
+        ts1, _ = share(bot, "team_utils.py", ORDERS_PY, channel="C1")
+        wait_done(bot.api, "C1", ts1)
+        ts3, _ = share(bot, "team_utils.py", ORDERS_PY, channel="C3", user="U2")
+        wait_done(bot.api, "C3", ts3)
+        smaller = ORDERS_PY.replace(b"class OrderRepo", b"class Repo")
+        ts4, _ = share(bot, "team_utils.py", smaller, channel="C3", user="U2")
+        wait_done(bot.api, "C3", ts4)
+        assert "*Removed* (no longer in the file): `OrderRepo`" in reply_text(bot.api, "C3", ts4)
+        repos = [
+            h.chunk.channel
+            for h in bot.engine.retrieve("order repo", Scope.of("T1"), k=30)
+            if h.chunk.qualname == "OrderRepo"
+        ]
+        assert repos == ["C1"]
+
+    def test_a_file_nested_too_deeply_gets_a_reason_not_an_apology(self, bot: Bot) -> None:
+        deep = b"x = a" + b".b" * 5000 + b"\n"
+        ts, _ = share(bot, "deep.py", deep)
+        assert wait_done(bot.api, "C1", ts) == ["x"]
+        text = reply_text(bot.api, "C1", ts)
+        assert "nested too deeply" in text
+        assert "correlation" not in text.lower()
+
     def test_retries_and_both_event_types_index_once(self, bot: Bot) -> None:
         file = bot.api.add_file("orders.py", ORDERS_PY)
         ts = bot.api.add_message("C1", "", files=[file])

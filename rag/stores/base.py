@@ -24,6 +24,20 @@ class ScoredChunk:
 
 
 @dataclass(frozen=True)
+class Replaced:
+    """What :meth:`ChunkStore.replace_source` found and did, read inside the write.
+
+    Counting new and unchanged functions from what the store held *when it wrote*, not
+    from an earlier read, keeps reports honest when two indexers work on the same files.
+    """
+
+    before: tuple[Chunk, ...]
+    """The file's chunks (and the retired ones) just before the write, without embeddings."""
+    removed: tuple[Chunk, ...]
+    """Those of ``before`` that the write deleted."""
+
+
+@dataclass(frozen=True)
 class Feedback:
     """A 👍/👎 on an answer, kept with what was asked and what was cited."""
 
@@ -45,11 +59,14 @@ class ChunkStore(Protocol):
         """Record the embedding model on first use; refuse a different one afterwards."""
         ...
 
-    def replace_source(self, source_key: str, chunks: Sequence[Chunk]) -> list[Chunk]:
+    def replace_source(
+        self, source_key: str, chunks: Sequence[Chunk], *, retire: Sequence[str] = ()
+    ) -> Replaced:
         """Make ``chunks`` the whole indexed content of one file, atomically.
 
-        Chunks of that file not in ``chunks`` are deleted and returned. Readers see the
-        old version or the new one, never a mix. Every chunk must carry its embedding.
+        Chunks of that file not in ``chunks`` are deleted, and so are the chunks with the
+        ids in ``retire`` (an older copy of the same file under a former key). Readers see
+        the old version or the new one, never a mix. Every chunk must carry its embedding.
         """
         ...
 

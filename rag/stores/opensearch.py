@@ -37,7 +37,7 @@ from ..analysis import Analyzer
 from ..embed import Vector
 from ..errors import EmbedderMismatchError, StoreError
 from ..models import WORKSPACE_WIDE, Chunk, Scope, StoreStats
-from .base import Feedback, ScoredChunk
+from .base import Feedback, Replaced, ScoredChunk
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +90,7 @@ def index_body(*, dim: int, embed_model: str, nori: bool = True) -> dict[str, An
                         "source_path",
                         "channel",
                         "channel_kind",
+                        "repo",
                     )
                 },
                 "permalink": {"type": "keyword", "index": False},
@@ -215,7 +216,19 @@ class OpenSearchStore:
                 f"embedder is {model_id} ({dim} dimensions). Set OPENSEARCH_INDEX to a new index "
                 "for this embedder, or re-index into a fresh one."
             )
+        self._call("add new fields to the index mapping", self._add_new_fields)
         self._forget_expired()
+
+    def _add_new_fields(self) -> None:
+        """Fields added after an index was created (the mapping is strict): adding a field
+        to a mapping is allowed in place, and old documents simply lack it."""
+        mapping = self.client.indices.get_mapping(index=self.index)
+        known = next(iter(mapping.values()))["mappings"].get("properties", {})
+        if "repo" not in known:
+            self.client.indices.put_mapping(
+                index=self.index, body={"properties": {"repo": {"type": "keyword"}}}
+            )
+            logger.info("added the repo field to OpenSearch index %s", self.index)
 
     def _ensure_side_indices(self) -> None:
         """The claims and feedback indices, with times as ``double``: a dynamic mapping
@@ -267,12 +280,18 @@ class OpenSearchStore:
                 lambda: self.client.delete_by_query(index=self.index, body=body, refresh=True),
             )
 
-    def replace_source(self, source_key: str, chunks: Sequence[Chunk]) -> list[Chunk]:
+    def replace_source(
+        self, source_key: str, chunks: Sequence[Chunk], *, retire: Sequence[str] = ()
+    ) -> Replaced:
         keep = {c.id for c in chunks}
-        stale = [c for c in self.chunks_of_source(source_key) if c.id not in keep]
+        # Read right before writing: without transactions, this is as honest as it gets.
+        before = self.chunks_of_source(source_key)
+        known = {c.id for c in before}
+        before += [c for c in self.get(list(retire)) if c.id not in known]
+        stale = [c for c in before if c.id not in keep]
         self.upsert(chunks)  # the new version first: readers never lose a function that stays
         self.delete([c.id for c in stale])
-        return stale
+        return Replaced(before=tuple(before), removed=tuple(stale))
 
     @staticmethod
     def _claim_id(key: str) -> str:

@@ -30,11 +30,11 @@ from ..analysis import Analyzer
 from ..embed import Matrix, Vector
 from ..errors import EmbedderMismatchError, StoreError, StoreLockedError
 from ..models import WORKSPACE_WIDE, Chunk, Scope, StoreStats
-from .base import Feedback, ScoredChunk
+from .base import Feedback, Replaced, ScoredChunk
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Each entry upgrades the schema from version i to i + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -97,6 +97,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX chunks_by_gen ON chunks (gen);
     CREATE TABLE vector_deletions (rowid INTEGER NOT NULL, gen INTEGER NOT NULL);
     CREATE INDEX vector_deletions_by_gen ON vector_deletions (gen);
+    """,
+    # Sources are (conversation, repository, path): older chunks keep their keys and are
+    # adopted by their source the next time it is indexed (see Engine).
+    """
+    ALTER TABLE chunks ADD COLUMN repo TEXT NOT NULL DEFAULT '';
     """,
 )
 
@@ -375,15 +380,24 @@ class SQLiteStore:
         with self._write("delete from") as db:
             self._delete(db, ids)
 
-    def replace_source(self, source_key: str, chunks: Sequence[Chunk]) -> list[Chunk]:
+    def replace_source(
+        self, source_key: str, chunks: Sequence[Chunk], *, retire: Sequence[str] = ()
+    ) -> Replaced:
         keep = {c.id for c in chunks}
         with self._write("write to") as db:
-            stale = [
-                c for c in self._select(db, "source_key = ?", (source_key,)) if c.id not in keep
-            ]
+            before = self._select(db, "source_key = ?", (source_key,), embeddings=False)
+            known = {c.id for c in before}
+            if retire:
+                marks = ",".join("?" * len(retire))
+                before += [
+                    c
+                    for c in self._select(db, f"id IN ({marks})", list(retire), embeddings=False)
+                    if c.id not in known
+                ]
+            stale = [c for c in before if c.id not in keep]
             self._delete(db, [c.id for c in stale])
             self._upsert(db, chunks)
-        return stale
+        return Replaced(before=tuple(before), removed=tuple(stale))
 
     def delete_file(self, workspace: str, file_id: str) -> list[Chunk]:
         if not file_id:

@@ -240,3 +240,49 @@ def test_deleting_a_shared_file_removes_its_chunks(os_engine: Engine) -> None:
         "upload_to_bucket",
     ]
     assert os_engine.stats().chunks == 1
+
+
+def test_an_index_from_before_repositories_gains_the_field_and_keeps_its_chunks(
+    osmem_url: str, embedder: CountingEmbedder, summarizer: CountingSummarizer
+) -> None:
+    client = OpenSearch(hosts=[osmem_url])
+    old = index_body(dim=embedder.dim, embed_model=embedder.model_id, nori=False)
+    del old["mappings"]["properties"]["repo"]
+    client.indices.create(index="chunks-old", body=old)
+    legacy = Source("up.py", workspace="T1", channel="C1")
+    doc = {
+        "id": "legacy-1",
+        "workspace": "T1",
+        "scope": "*",
+        "source_key": legacy.legacy_key,
+        "source_path": "up.py",
+        "qualname": "upload_to_bucket",
+        "kind": "function",
+        "signature": "def upload_to_bucket(bucket, key, path)",
+        "start_line": 5,
+        "end_line": 7,
+        "code": "def upload_to_bucket(bucket, key, path):\n    pass\n",
+        "code_hash": "0" * 64,
+        "channel": "C1",
+        "language": "python",
+        "indexed_at": 1.0,
+        "embedding": [0.0] * (embedder.dim - 1) + [1.0],
+    }
+    client.index(index="chunks-old", id="legacy-1", body=doc, refresh=True)
+
+    store = OpenSearchStore(client, index="chunks-old", nori=False)
+    engine = Engine(
+        store=store, embedder=embedder, summarizer=summarizer, generator=ExtractiveGenerator()
+    )
+    try:
+        assert store.get(["legacy-1"])[0].qualname == "upload_to_bucket"  # nothing lost
+        report = engine.index_bytes(UPLOADER, legacy)
+        # the old chunk was adopted and replaced, not left beside a duplicate
+        assert "upload_to_bucket" not in [c.qualname for c in report.new]
+        assert store.get(["legacy-1"]) == []
+        (chunk,) = [c for c in store.chunks_of_source(legacy.key) if c.name == "upload_to_bucket"]
+        assert chunk.channel == "C1" and chunk.repo == ""
+        other = engine.index_bytes(UPLOADER, Source("up.py", workspace="T1", repo="tools"))
+        assert other.removed == () and engine.stats().files == 2
+    finally:
+        store.close()

@@ -257,10 +257,7 @@ def ask(ctx: Context, question: tuple[str, ...], k: int, workspace: str, convers
     for n, hit in answer.cited_first():
         c = hit.chunk
         mark = "" if n in answer.cited else " (not cited)"
-        click.echo(
-            f"  [{n}] {c.display_path} · {c.qualname} (L{c.start_line}–{c.end_line}) · "
-            f"{hit.score:.4f}{mark}"
-        )
+        click.echo(f"  [{n}] {c.display_path} · {c.qualname} ({c.lines}) · {hit.score:.4f}{mark}")
     if answer.model and answer.generated:
         click.echo(
             f"\n(model: {answer.model}; {answer.usage.input_tokens} in / "

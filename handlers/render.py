@@ -215,7 +215,7 @@ def reference_line(number: int, hit: Hit, *, cited: bool) -> str:
     c: Chunk = hit.chunk
     name = escape(c.display_path.replace("|", "/"))
     shown = f"<{c.permalink}|{name}>" if c.permalink else name
-    line = f"[{number}] {shown} · {escape(c.qualname)} (L{c.start_line}–{c.end_line}) · {hit.score:.3f}"
+    line = f"[{number}] {shown} · {escape(c.qualname)} ({c.lines}) · {hit.score:.3f}"
     return line if cited else f"{line} {messages.NOT_CITED}"
 
 
@@ -334,7 +334,7 @@ def _one_line(chunk: Chunk, limit: int = 140) -> str:
 
 def function_line(chunk: Chunk) -> str:
     name = "module preamble" if chunk.kind == "module" else chunk.qualname
-    return f"• `{escape(name)}` L{chunk.start_line}–{chunk.end_line} — {escape(_one_line(chunk))}"
+    return f"• `{escape(name)}` {chunk.lines} — {escape(_one_line(chunk))}"
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,8 @@ class ParsedChunk:
     code: str
     docstring: str = ""
     facts: Facts = field(default_factory=Facts)
+    cell: int = 0
+    """The notebook cell it came from (lines count from that cell's top); 0 for .py files."""
 
     @property
     def code_hash(self) -> str:

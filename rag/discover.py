@@ -15,7 +15,7 @@ import configparser
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +41,49 @@ SKIP_DIRS = frozenset(
         ".ruff_cache",
         ".eggs",
         "site-packages",
+        "build",
+        "dist",
     }
 )
+
+
+def skipped_folder(name: str) -> bool:
+    """Folders no one wants indexed: tools' caches, virtualenvs by name, build output."""
+    return name in SKIP_DIRS or name.endswith(".egg-info")
+
+
+def kept_paths(
+    paths: Iterable[str], *, gitignores: Mapping[str, str], venvs: Iterable[str] = ()
+) -> set[str]:
+    """The ``paths`` (posix, relative) the CLI's walk would index, for files that are not on
+    disk (an archive's members): skipped folders, virtualenvs (folders in ``venvs``, which
+    hold a ``pyvenv.cfg``) and whatever the ``.gitignore`` texts (by folder, ``""`` for the
+    root) exclude are left out."""
+    specs = {
+        folder: pathspec.GitIgnoreSpec.from_lines(text.splitlines())
+        for folder, text in gitignores.items()
+    }
+    skipped_venvs = set(venvs)
+    kept = set()
+    for path in paths:
+        parts = path.split("/")
+        folders = ["/".join(parts[:i]) for i in range(len(parts))]  # "", "a", "a/b"…
+        if any(skipped_folder(p) for p in parts[:-1]) or any(
+            f in skipped_venvs for f in folders[1:]
+        ):
+            continue
+        excluded = False
+        for i, folder in enumerate(folders):
+            spec = specs.get(folder)
+            if spec is None:
+                continue
+            for depth in range(i + 1, len(parts) + 1):
+                rel = "/".join(parts[i:depth]) + ("/" if depth < len(parts) else "")
+                if spec.match_file(rel):
+                    excluded = True
+        if not excluded:
+            kept.add(path)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -111,7 +152,7 @@ def repository_top(folder: Path) -> Path | None:
     rel = here.relative_to(top).parts
     for depth in range(1, len(rel) + 1):
         inner = top.joinpath(*rel[:depth])
-        if inner.name in SKIP_DIRS or (inner / "pyvenv.cfg").exists():
+        if skipped_folder(inner.name) or (inner / "pyvenv.cfg").exists():
             return None
         for d in range(depth):  # every .gitignore above it may exclude it
             spec = _ignore_spec(top.joinpath(*rel[:d]))
@@ -227,11 +268,11 @@ def _walk(root: Path) -> Iterator[Found]:
         dirs[:] = sorted(
             d
             for d in dirs
-            if d not in SKIP_DIRS
+            if not skipped_folder(d)
             and not (here / d / "pyvenv.cfg").exists()
             and not ignored(here / d, True)
         )
         for name in sorted(files):
             path = here / name
-            if name.endswith(".py") and not ignored(path, False):
+            if name.endswith((".py", ".ipynb")) and not ignored(path, False):
                 yield Found(path, printable(path.relative_to(root).as_posix()))

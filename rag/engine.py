@@ -24,7 +24,19 @@ from .discover import Missing, find_python_files, read_bounded
 from .embed import Embedder, Vector, normalise
 from .errors import GencodeError, InputError, LLMError, StoreError
 from .generate import Generator, TextCallback
-from .models import Answer, Chunk, FileReport, Hit, IndexReport, Scope, Source, StoreStats, Turn
+from .models import (
+    Answer,
+    Chunk,
+    FileReport,
+    Hit,
+    IndexReport,
+    Scope,
+    Source,
+    SourceSummary,
+    StoreStats,
+    Turn,
+)
+from .notebook import chunk_notebook, is_notebook
 from .retrieve import reciprocal_rank_fusion
 from .stores.base import ChunkStore, Feedback, Replaced, ScoredChunk
 from .summarize import EXTRACTIVE, Summarizer, extractive_summary, first_sentence
@@ -32,6 +44,7 @@ from .summarize import EXTRACTIVE, Summarizer, extractive_summary, first_sentenc
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_FILE_BYTES = 1_000_000
+INDEXED_SUFFIXES = (".py", ".ipynb")
 CANDIDATES = 50
 """How many hits each retriever contributes to fusion."""
 
@@ -141,7 +154,10 @@ class Engine:
             text = decode_source(data, source.display, max_bytes=self.max_file_bytes)
             if not text.strip():
                 return FileReport(path=source.path, repo=source.repo, skipped="empty file")
-            parsed = chunk_python(text, source.display)
+            if is_notebook(source.path):
+                parsed = chunk_notebook(text, source.display)
+            else:
+                parsed = chunk_python(text, source.display)
         except InputError as exc:
             logger.info("refused %s: %s", source.display, exc)
             return FileReport(path=source.path, repo=source.repo, error=str(exc))
@@ -266,6 +282,7 @@ class Engine:
                 indexed_at=prev.indexed_at if prev and prev.code_hash == p.code_hash else now,
                 indexed_by=source.indexed_by,
                 repo=source.repo,
+                cell=p.cell,
             )
             if (
                 prior is not None
@@ -353,11 +370,12 @@ class Engine:
                 indexed_by=indexed_by,
                 repo=found.repo,
             )
-            if not found.path.name.endswith(".py"):
+            if not found.path.name.endswith(INDEXED_SUFFIXES):
                 yield FileReport(
                     path=source.path,
                     repo=source.repo,
-                    error=f"{source.display}: not a Python file (only .py files are indexed).",
+                    error=f"{source.display}: not a Python file (only .py and .ipynb files "
+                    "are indexed).",
                 )
                 continue
             progress = partial(on_progress, source.display) if on_progress else None
@@ -377,6 +395,66 @@ class Engine:
                     "the others go on; the traceback is in the log.",
                 )
             yield report
+
+    def index_repository(
+        self,
+        files: Sequence[tuple[str, bytes]],
+        template: Source,
+        *,
+        on_file: Callable[[int, int, FileReport], None] | None = None,
+        out_of_time: Callable[[], bool] | None = None,
+    ) -> IndexReport:
+        """Make ``files`` (path, bytes) the whole content of ``template``'s repository.
+
+        Each file is indexed like a single one (unchanged functions cost nothing); then the
+        repository's files that are no longer in ``files`` leave the index. When
+        ``out_of_time()`` turns true between files, indexing stops there and nothing is
+        removed: the report's ``unfinished`` says how many files were not reached, and
+        indexing the same files again goes on where it stopped.
+        """
+        reports: list[FileReport] = []
+        keys: set[str] = set()
+        for done, (path, data) in enumerate(files, 1):
+            if out_of_time is not None and out_of_time():
+                logger.warning(
+                    "stopped indexing repository %s after %d of %d files: out of time",
+                    template.repo,
+                    done - 1,
+                    len(files),
+                )
+                return IndexReport(tuple(reports), unfinished=len(files) - done + 1)
+            source = replace(template, path=path)
+            keys.add(source.key)
+            report = self.index_bytes(data, source)
+            reports.append(report)
+            if on_file is not None:
+                on_file(done, len(files), report)
+        visible = Scope.of(template.workspace, template.channel, template.scope)
+        for gone in self.store.sources(visible, prefix=template.repo_prefix):
+            if gone.key in keys:
+                continue
+            replaced = self.store.replace_source(gone.key, [])
+            reports.append(
+                FileReport(
+                    path=gone.path,
+                    repo=gone.repo,
+                    removed=tuple(c.qualname for c in replaced.removed),
+                    deleted=True,
+                )
+            )
+        return IndexReport(tuple(reports))
+
+    def sources(self, scope: Scope) -> list[SourceSummary]:
+        """Every indexed file ``scope`` may see, for listing what Gencode knows."""
+        return self.store.sources(scope)
+
+    def forget_sources(self, keys: Sequence[str]) -> int:
+        """Remove whole files from the index (by source key); returns the functions gone."""
+        gone = 0
+        for key in keys:
+            gone += len(self.store.replace_source(key, []).removed)
+        logger.info("forgot %d files, %d functions", len(keys), gone)
+        return gone
 
     # -- retrieval and answers ---------------------------------------------------------------
 

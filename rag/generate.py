@@ -85,7 +85,7 @@ class ExtractiveGenerator:
         parts = [EXTRACTIVE_LABEL_KO if _HANGUL.search(question) else EXTRACTIVE_LABEL, ""]
         for n, hit in enumerate(used, 1):
             c = hit.chunk
-            parts.append(f"[{n}] {c.display_path} · {c.qualname} (L{c.start_line}–{c.end_line})")
+            parts.append(f"[{n}] {c.display_path} · {c.qualname} ({c.lines})")
             if c.summary:
                 parts.append(c.summary)
             parts.append(f"```python\n{c.code.rstrip()}\n```")

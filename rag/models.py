@@ -73,6 +73,11 @@ class Source:
         return "\x1f".join((self.workspace, self.scope, self.channel, self.repo, self.path))
 
     @property
+    def repo_prefix(self) -> str:
+        """The start of the key of every file of this source's repository."""
+        return self.key.removesuffix(self.path)
+
+    @property
     def legacy_key(self) -> str:
         """The key indexes written before repositories existed used (workspace, scope,
         path): read once to adopt such a file's chunks when its source is next indexed."""
@@ -112,12 +117,20 @@ class Chunk:
     indexed_by: str = ""
     repo: str = ""
     """The repository the file belongs to; empty for single files shared in Slack."""
+    cell: int = 0
+    """The notebook cell it came from (lines count from that cell's top); 0 for .py files."""
     embedding: npt.NDArray[np.float32] | None = field(default=None, repr=False, compare=False)
     """Present when a store hands back a chunk for reuse; search results leave it out."""
 
     @property
     def name(self) -> str:
         return self.qualname.rsplit(".", 1)[-1]
+
+    @property
+    def lines(self) -> str:
+        """``L12–20``, or ``cell 3, L2–5`` for notebook code (lines count from the cell)."""
+        span = f"L{self.start_line}–{self.end_line}"
+        return f"cell {self.cell}, {span}" if self.cell else span
 
     @property
     def display_path(self) -> str:
@@ -215,6 +228,8 @@ class FileReport:
     """Why the file was refused; nothing indexed for it changed."""
     skipped: str = ""
     """Why a file holds nothing to index (it is empty); not an error."""
+    deleted: bool = False
+    """The file left its repository, so its code left the index (``removed``)."""
     repo: str = ""
     summary_errors: tuple[str, ...] = ()
     """Chunks whose model summary failed for good; they keep an extractive one for now."""
@@ -237,6 +252,8 @@ class IndexReport:
     """Totals over many files, as the CLI and Slack print them."""
 
     files: tuple[FileReport, ...]
+    unfinished: int = 0
+    """Files not reached (time ran out); nothing was removed for a repository then."""
 
     @property
     def new(self) -> int:
@@ -263,13 +280,28 @@ class IndexReport:
         return tuple(sorted({f.repo for f in self.files if f.repo}))
 
     def line(self) -> str:
-        indexed = sum(1 for f in self.files if f.ok and not f.skipped)
+        indexed = sum(1 for f in self.files if f.ok and not f.skipped and not f.deleted)
         where = f" of {', '.join(self.repos)}" if self.repos else ""
         skipped = f"{len(self.skipped)} skipped, " if self.skipped else ""
         return (
             f"indexed {indexed} files{where}: {self.new} new, {self.unchanged} unchanged, "
             f"{self.removed} removed functions; {skipped}{len(self.errors)} errors"
         )
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    """One indexed file, as ``/gencode list`` shows it."""
+
+    key: str
+    workspace: str
+    scope: str
+    channel: str
+    repo: str
+    path: str
+    functions: int
+    indexed_at: float
+    indexed_by: str
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,7 @@ def test_an_old_store_migrates_and_its_files_are_adopted_not_duplicated(
     # back to schema 4, as an older Gencode left it
     db = sqlite3.connect(path)
     db.execute("ALTER TABLE chunks DROP COLUMN repo")
+    db.execute("ALTER TABLE chunks DROP COLUMN cell")
     db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     db.commit()
     db.close()

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from ..analysis import Analyzer
 from ..embed import Vector
-from ..models import Chunk, Scope, StoreStats
+from ..models import Chunk, Scope, SourceSummary, StoreStats
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,11 @@ class ChunkStore(Protocol):
 
     def delete_file(self, workspace: str, file_id: str) -> list[Chunk]:
         """Delete every chunk of a shared file (by its Slack file id); return what went."""
+        ...
+
+    def sources(self, scope: Scope, *, prefix: str = "") -> list[SourceSummary]:
+        """Every indexed file ``scope`` may see (whose key starts with ``prefix``), with its
+        function count, latest indexing time and who indexed it."""
         ...
 
     def chunks_of_source(self, source_key: str) -> list[Chunk]:

@@ -36,7 +36,7 @@ from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 from ..analysis import Analyzer
 from ..embed import Vector
 from ..errors import EmbedderMismatchError, StoreError
-from ..models import WORKSPACE_WIDE, Chunk, Scope, StoreStats
+from ..models import WORKSPACE_WIDE, Chunk, Scope, SourceSummary, StoreStats
 from .base import Feedback, Replaced, ScoredChunk
 
 logger = logging.getLogger(__name__)
@@ -99,6 +99,7 @@ def index_body(*, dim: int, embed_model: str, nori: bool = True) -> dict[str, An
                 "summary": raw_text,
                 "docstring": raw_text,
                 "start_line": {"type": "integer"},
+                "cell": {"type": "integer"},
                 "end_line": {"type": "integer"},
                 "indexed_at": {"type": "double"},
                 "name_terms": terms,
@@ -224,11 +225,11 @@ class OpenSearchStore:
         to a mapping is allowed in place, and old documents simply lack it."""
         mapping = self.client.indices.get_mapping(index=self.index)
         known = next(iter(mapping.values()))["mappings"].get("properties", {})
-        if "repo" not in known:
-            self.client.indices.put_mapping(
-                index=self.index, body={"properties": {"repo": {"type": "keyword"}}}
-            )
-            logger.info("added the repo field to OpenSearch index %s", self.index)
+        wanted = {"repo": {"type": "keyword"}, "cell": {"type": "integer"}}
+        missing = {name: kind for name, kind in wanted.items() if name not in known}
+        if missing:
+            self.client.indices.put_mapping(index=self.index, body={"properties": missing})
+            logger.info("added %s to OpenSearch index %s", sorted(missing), self.index)
 
     def _ensure_side_indices(self) -> None:
         """The claims and feedback indices, with times as ``double``: a dynamic mapping
@@ -383,6 +384,51 @@ class OpenSearchStore:
     def _search(self, action: str, body: dict[str, Any]) -> list[dict[str, Any]]:
         result = self._call(action, lambda: self.client.search(index=self.index, body=body))
         return list(result["hits"]["hits"])
+
+    def sources(self, scope: Scope, *, prefix: str = "") -> list[SourceSummary]:
+        query: dict[str, Any] = {"bool": {"filter": self._scope_filter(scope)}}
+        if prefix:
+            query["bool"]["filter"].append({"prefix": {"source_key": prefix}})
+        fields = ["scope", "channel", "repo", "source_path", "indexed_by"]
+        body = {
+            "size": 0,
+            "query": query,
+            "aggs": {
+                "files": {
+                    "terms": {"field": "source_key", "size": 10_000, "order": {"_key": "asc"}},
+                    "aggs": {
+                        "latest": {"max": {"field": "indexed_at"}},
+                        "one": {
+                            "top_hits": {
+                                "size": 1,
+                                "sort": [{"indexed_at": "desc"}],
+                                "_source": fields,
+                            }
+                        },
+                    },
+                }
+            },
+        }
+        result = self._call(
+            "list indexed files", lambda: self.client.search(index=self.index, body=body)
+        )
+        out = []
+        for bucket in result["aggregations"]["files"]["buckets"]:
+            doc = bucket["one"]["hits"]["hits"][0]["_source"]
+            out.append(
+                SourceSummary(
+                    key=bucket["key"],
+                    workspace=scope.workspace,
+                    scope=doc.get("scope", ""),
+                    channel=doc.get("channel", ""),
+                    repo=doc.get("repo", ""),
+                    path=doc.get("source_path", ""),
+                    functions=int(bucket["doc_count"]),
+                    indexed_at=float(bucket["latest"]["value"] or 0.0),
+                    indexed_by=doc.get("indexed_by", ""),
+                )
+            )
+        return out
 
     def chunks_of_source(self, source_key: str) -> list[Chunk]:
         hits = self._search(

@@ -29,12 +29,12 @@ from threadpoolctl import ThreadpoolController
 from ..analysis import Analyzer
 from ..embed import Matrix, Vector
 from ..errors import EmbedderMismatchError, StoreError, StoreLockedError
-from ..models import WORKSPACE_WIDE, Chunk, Scope, StoreStats
+from ..models import WORKSPACE_WIDE, Chunk, Scope, SourceSummary, StoreStats
 from .base import Feedback, Replaced, ScoredChunk
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Each entry upgrades the schema from version i to i + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -102,6 +102,9 @@ MIGRATIONS: tuple[str, ...] = (
     # adopted by their source the next time it is indexed (see Engine).
     """
     ALTER TABLE chunks ADD COLUMN repo TEXT NOT NULL DEFAULT '';
+    """,
+    """
+    ALTER TABLE chunks ADD COLUMN cell INTEGER NOT NULL DEFAULT 0;
     """,
 )
 
@@ -503,6 +506,37 @@ class SQLiteStore:
                 return self._select(self._db, where, params, embeddings=embeddings)
             except sqlite3.Error as exc:
                 raise self._wrap(exc, "read") from exc
+
+    def sources(self, scope: Scope, *, prefix: str = "") -> list[SourceSummary]:
+        scopes = [WORKSPACE_WIDE, *sorted(scope.conversations)]
+        marks = ",".join("?" * len(scopes))
+        # SQLite fills the bare columns from the row holding max(indexed_at).
+        sql = (
+            "SELECT source_key, scope, channel, repo, source_path, count(*), max(indexed_at), "
+            f"indexed_by FROM chunks WHERE workspace = ? AND scope IN ({marks}) "
+            "AND substr(source_key, 1, ?) = ? GROUP BY source_key ORDER BY source_key"
+        )
+        with self._lock:
+            try:
+                rows = self._db.execute(
+                    sql, [scope.workspace, *scopes, len(prefix), prefix]
+                ).fetchall()
+            except sqlite3.Error as exc:
+                raise self._wrap(exc, "read") from exc
+        return [
+            SourceSummary(
+                key=r[0],
+                workspace=scope.workspace,
+                scope=r[1],
+                channel=r[2],
+                repo=r[3],
+                path=r[4],
+                functions=int(r[5]),
+                indexed_at=float(r[6]),
+                indexed_by=r[7],
+            )
+            for r in rows
+        ]
 
     def chunks_of_source(self, source_key: str) -> list[Chunk]:
         return self._read("source_key = ? ORDER BY start_line", (source_key,), embeddings=True)

@@ -1,0 +1,333 @@
+"""Read a repository shared as an archive (``.zip``, ``.tar.gz``, ``.tgz``, ``.tar``), in memory.
+
+Archives come from strangers in a chat, so nothing here trusts them:
+
+* nothing is written to disk: members are read into memory, each with a bounded read;
+* an entry whose path leaves the archive (``../``, an absolute path, a drive letter)
+  refuses the whole archive: it was made to attack an extractor;
+* symlinks, hard links, devices and FIFOs are skipped, never followed;
+* limits on the number of entries, the total uncompressed size, each file's size and the
+  compression ratio refuse a zip bomb before it is expanded (the declared sizes are
+  checked first, and the bytes actually read are counted, since headers can lie);
+* archives inside the archive are not opened.
+
+Only files Gencode indexes (``.py`` and ``.ipynb``) and ``.gitignore`` files are read; the
+CLI's rules then apply (virtualenvs, ``node_modules``, build folders and whatever the
+``.gitignore`` files exclude are left out). File names that are neither UTF-8 nor CP949
+(what Korean Windows writes into zips) are skipped with a reason.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import logging
+import re
+import stat
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from .discover import kept_paths
+from .errors import InputError
+from .models import printable
+
+logger = logging.getLogger(__name__)
+
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
+INDEXED_SUFFIXES = (".py", ".ipynb")
+
+
+class ArchiveError(InputError):
+    """An archive refused as a whole; the message is the one reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """What an archive may hold; every number is configurable (``GENCODE_ARCHIVE_*``)."""
+
+    max_entries: int = 20_000
+    max_total_bytes: int = 200_000_000
+    """Uncompressed size of everything in it."""
+    max_file_bytes: int = 1_000_000
+    """One file Gencode would read; bigger ones are skipped with a reason."""
+    max_ratio: float = 100.0
+    """Uncompressed / compressed size, for the whole archive and for any big entry."""
+
+
+@dataclass(frozen=True)
+class ArchiveFile:
+    path: str
+    """Relative to the repository's root (the single top folder is dropped)."""
+    data: bytes
+
+
+@dataclass(frozen=True)
+class SkippedEntry:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Archive:
+    repo: str
+    files: tuple[ArchiveFile, ...]
+    skipped: tuple[SkippedEntry, ...] = ()
+
+
+def is_archive(name: str) -> bool:
+    return name.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def archive_stem(name: str) -> str:
+    lower = name.lower()
+    for suffix in ARCHIVE_SUFFIXES:
+        if lower.endswith(suffix):
+            return name[: -len(suffix)] or "archive"
+    return name
+
+
+@dataclass
+class _Entry:
+    name: str
+    kind: str
+    """``file``, ``dir`` or why it is skipped (``a symlink``, ``a device``…)."""
+    size: int
+
+
+# A BOM-less UTF-8 name is the norm; CP949 is what Korean Windows tools write into zips.
+def _decoded(raw: bytes) -> str | None:
+    for encoding in ("utf-8", "cp949"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def _safe_parts(name: str) -> tuple[str, ...]:
+    """The path's parts, or an :class:`ArchiveError` if it points outside the archive."""
+    path = name.replace("\\", "/")
+    if path.startswith("/") or _DRIVE.match(path):
+        raise ArchiveError(
+            f"it contains an entry with an absolute path ({printable(name)}), which is how "
+            "archives attack the folder they are unpacked in; nothing was indexed."
+        )
+    parts = tuple(p for p in path.split("/") if p not in ("", "."))
+    if ".." in parts:
+        raise ArchiveError(
+            f"it contains an entry that climbs out of the archive ({printable(name)}), "
+            "which is how archives attack the folder they are unpacked in; nothing was indexed."
+        )
+    return parts
+
+
+class _Budget:
+    """Counts the bytes actually decompressed, whatever the headers claimed."""
+
+    def __init__(self, limits: ArchiveLimits, compressed: int) -> None:
+        self.limit = min(limits.max_total_bytes, int(limits.max_ratio * max(compressed, 1)))
+        self.limits = limits
+        self.used = 0
+
+    def take(self, n: int) -> None:
+        self.used += n
+        if self.used > self.limit:
+            raise ArchiveError(_too_much(self.limits))
+
+
+def _too_much(limits: ArchiveLimits) -> str:
+    return (
+        "it expands to more than it should: over "
+        f"{limits.max_total_bytes:,} bytes in all or {limits.max_ratio:g} times its own size "
+        "(a zip bomb looks like this). Share a smaller archive, or ask whoever runs Gencode "
+        "to raise GENCODE_ARCHIVE_MAX_BYTES."
+    )
+
+
+def _too_many(limits: ArchiveLimits) -> str:
+    return (
+        f"it has more than {limits.max_entries:,} entries. Share the part of the repository "
+        "you need, or ask whoever runs Gencode to raise GENCODE_ARCHIVE_MAX_ENTRIES."
+    )
+
+
+def read_archive(data: bytes, name: str, *, limits: ArchiveLimits | None = None) -> Archive:
+    """The indexable files of an archive, or :class:`ArchiveError` with the one reason."""
+    limits = limits or ArchiveLimits()
+    try:
+        if data[:4] == b"PK\x03\x04" or data[:4] == b"PK\x05\x06":
+            entries = list(_zip_entries(data, limits))
+        elif data[:2] == b"\x1f\x8b" or _looks_like_tar(data):
+            entries = list(_tar_entries(data, limits))
+        else:
+            raise ArchiveError("it is not a zip or tar archive that I can read.")
+    except ArchiveError:
+        raise
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        logger.info("archive %s refused as damaged: %s", printable(name), exc)
+        raise ArchiveError(
+            "it is damaged or cut short, so I could not read it. Share it again."
+        ) from exc
+    return _collect(entries, name)
+
+
+def _looks_like_tar(data: bytes) -> bool:
+    return len(data) >= 512 and data[257:262] == b"ustar"
+
+
+def _zip_entries(data: bytes, limits: ArchiveLimits) -> Iterator[tuple[_Entry, bytes | None]]:
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    infos = archive.infolist()
+    if len(infos) > limits.max_entries:
+        raise ArchiveError(_too_many(limits))
+    declared = sum(i.file_size for i in infos)
+    if declared > limits.max_total_bytes or declared > limits.max_ratio * max(len(data), 1):
+        raise ArchiveError(_too_much(limits))
+    budget = _Budget(limits, len(data))
+    for info in infos:
+        raw = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+        decoded = _decoded(raw)
+        mode = info.external_attr >> 16
+        kind = "dir" if info.is_dir() else "file"
+        if stat.S_ISLNK(mode):
+            kind = "a symlink"
+        elif mode and stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
+            kind = "a device or special file"
+        if decoded is None:
+            shown = printable(raw.decode("utf-8", "surrogateescape"))
+            _safe_parts(shown)
+            yield _Entry(shown, "unnamed", 0), None
+            continue
+        _safe_parts(decoded)
+        entry = _Entry(decoded, kind, info.file_size)
+        if kind != "file" or not _wanted(decoded):
+            yield entry, None
+            continue
+        if info.file_size > limits.max_file_bytes:
+            yield _Entry(decoded, "too big", info.file_size), None
+            continue
+        with archive.open(info) as member:  # reads no more than the declared size
+            content = member.read(limits.max_file_bytes + 1)
+        budget.take(len(content))
+        yield entry, content
+
+
+class _CountingReader(io.RawIOBase):
+    """A decompressed stream that stops the moment it has given more than the budget."""
+
+    def __init__(self, inner: io.BufferedIOBase | gzip.GzipFile, budget: _Budget) -> None:
+        self.inner = inner
+        self.budget = budget
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        chunk = self.inner.read(len(buffer))
+        self.budget.take(len(chunk))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def _tar_entries(data: bytes, limits: ArchiveLimits) -> Iterator[tuple[_Entry, bytes | None]]:
+    budget = _Budget(limits, len(data))
+    raw: io.BufferedIOBase | gzip.GzipFile = io.BytesIO(data)
+    if data[:2] == b"\x1f\x8b":
+        raw = gzip.GzipFile(fileobj=io.BytesIO(data))
+    stream = io.BufferedReader(_CountingReader(raw, budget))
+    count = 0
+    with tarfile.open(fileobj=stream, mode="r|", encoding="utf-8", errors="surrogateescape") as tar:
+        for member in tar:
+            count += 1
+            if count > limits.max_entries:
+                raise ArchiveError(_too_many(limits))
+            try:
+                decoded: str | None = member.name.encode("utf-8", "surrogateescape").decode("utf-8")
+            except UnicodeError:
+                decoded = _decoded(member.name.encode("utf-8", "surrogateescape"))
+            shown = printable(member.name)
+            _safe_parts(shown)
+            if decoded is None:
+                yield _Entry(shown, "unnamed", 0), None
+                continue
+            if member.issym():
+                kind = "a symlink"
+            elif member.islnk():
+                kind = "a hard link"
+            elif member.isdev() or member.isfifo():
+                kind = "a device or special file"
+            elif member.isdir():
+                kind = "dir"
+            elif member.isfile():
+                kind = "file"
+            else:
+                kind = "a special file"
+            entry = _Entry(decoded, kind, member.size)
+            if kind != "file" or not _wanted(decoded):
+                yield entry, None
+                continue
+            if member.size > limits.max_file_bytes:
+                yield _Entry(decoded, "too big", member.size), None
+                continue
+            extracted = tar.extractfile(member)
+            content = extracted.read(limits.max_file_bytes + 1) if extracted else b""
+            yield entry, content
+
+
+def _wanted(name: str) -> bool:
+    base = PurePosixPath(name.replace("\\", "/")).name
+    return base.endswith(INDEXED_SUFFIXES) or base in (".gitignore", "pyvenv.cfg")
+
+
+def _collect(entries: list[tuple[_Entry, bytes | None]], name: str) -> Archive:
+    files: dict[str, bytes] = {}
+    skipped: list[SkippedEntry] = []
+    markers: dict[str, bytes] = {}
+    tops: set[str] = set()
+    for entry, content in entries:
+        parts = _safe_parts(entry.name) if entry.name else ()
+        if parts:
+            tops.add(parts[0] if len(parts) > 1 or entry.kind == "dir" else "")
+        path = "/".join(parts)
+        if entry.kind == "unnamed":
+            skipped.append(SkippedEntry(entry.name, "its name is neither UTF-8 nor CP949"))
+        elif entry.kind == "too big":
+            if path.endswith(INDEXED_SUFFIXES):
+                skipped.append(SkippedEntry(path, f"{entry.size:,} bytes, over the size limit"))
+        elif entry.kind not in ("file", "dir"):
+            if path.endswith(INDEXED_SUFFIXES):
+                skipped.append(SkippedEntry(path, f"{entry.kind}, not followed"))
+        elif content is not None:
+            if PurePosixPath(path).name in (".gitignore", "pyvenv.cfg"):
+                markers[path] = content
+            else:
+                files[path] = content
+    stem = printable(archive_stem(PurePosixPath(name).name))
+    strip = ""
+    if len(tops) == 1 and "" not in tops:
+        strip = next(iter(tops)) + "/"
+    repo = strip.rstrip("/") or stem
+    gitignores = {
+        p.removesuffix(".gitignore").rstrip("/"): c.decode("utf-8", "replace")
+        for p, c in markers.items()
+        if p.endswith(".gitignore")
+    }
+    venvs = {p.removesuffix("pyvenv.cfg").rstrip("/") for p in markers if p.endswith("pyvenv.cfg")}
+    kept = kept_paths(files, gitignores=gitignores, venvs=venvs)
+    out = tuple(
+        ArchiveFile(printable(p.removeprefix(strip)), files[p]) for p in sorted(files) if p in kept
+    )
+    return Archive(
+        repo=printable(repo),
+        files=out,
+        skipped=tuple(
+            SkippedEntry(printable(s.path.removeprefix(strip)), s.reason) for s in skipped
+        ),
+    )

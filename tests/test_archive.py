@@ -1,0 +1,234 @@
+"""Repositories shared as archives: read in memory, hostile ones refused with one reason.
+
+Every hostile archive here is made by the test itself.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from rag import Engine, Scope, Source
+from rag.archive import ArchiveError, ArchiveLimits, read_archive
+
+UTIL = b"def slugify(text):\n    return text.lower().replace(' ', '-')\n"
+MONEY = b"def parse_money(text):\n    return round(float(text.strip('$')), 2)\n"
+
+
+def zipped(entries: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def tarred(entries: dict[str, bytes], *, mode: str = "w:gz") -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode=mode) as t:  # type: ignore[call-overload]
+        for name, data in entries.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def test_a_zip_with_one_top_folder_is_named_after_it() -> None:
+    data = zipped(
+        {
+            "shop-main/shop/util.py": UTIL,
+            "shop-main/shop/money.py": MONEY,
+            "shop-main/README.md": b"# shop",
+            "shop-main/.venv/pyvenv.cfg": b"home = /usr",
+            "shop-main/.venv/lib/x.py": UTIL,
+            "shop-main/node_modules/y.py": UTIL,
+            "shop-main/build/lib/shop/util.py": UTIL,
+            "shop-main/.gitignore": b"generated/\n",
+            "shop-main/generated/api.py": UTIL,
+            "shop-main/inner.zip": zipped({"z.py": UTIL}),
+        }
+    )
+    archive = read_archive(data, "shop-main.zip")
+    assert archive.repo == "shop-main"
+    assert [f.path for f in archive.files] == ["shop/money.py", "shop/util.py"]
+
+
+def test_a_tarball_without_one_top_folder_is_named_after_the_file() -> None:
+    archive = read_archive(tarred({"util.py": UTIL, "pkg/money.py": MONEY}), "tools.tar.gz")
+    assert archive.repo == "tools"
+    assert [f.path for f in archive.files] == ["pkg/money.py", "util.py"]
+    assert read_archive(tarred({"a.py": UTIL}, mode="w"), "plain.tar").repo == "plain"
+
+
+def test_a_zip_bomb_is_refused_before_it_is_expanded() -> None:
+    bomb = zipped({"big.py": b"\0" * 50_000_000})
+    assert len(bomb) < 100_000
+    with pytest.raises(ArchiveError, match="zip bomb"):
+        read_archive(bomb, "bomb.zip")
+
+
+def test_a_tar_bomb_is_stopped_while_it_expands() -> None:
+    bomb = tarred({"data.bin": b"\0" * 30_000_000})
+    with pytest.raises(ArchiveError, match="zip bomb"):
+        read_archive(bomb, "bomb.tgz", limits=ArchiveLimits(max_total_bytes=10_000_000))
+
+
+def test_a_hundred_thousand_tiny_entries_are_refused() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        for i in range(100_000):
+            z.writestr(f"f{i}.txt", b"")
+    with pytest.raises(ArchiveError, match="more than 20,000 entries"):
+        read_archive(buf.getvalue(), "many.zip")
+
+
+@pytest.mark.parametrize(
+    "name", ["../evil.py", "pkg/../../evil.py", "/etc/evil.py", "C:\\\\evil.py", "C:/evil.py"]
+)
+def test_entries_that_leave_the_archive_refuse_it(name: str) -> None:
+    with pytest.raises(ArchiveError, match="attack"):
+        read_archive(zipped({"ok.py": UTIL, name: UTIL}), "evil.zip")
+    with pytest.raises(ArchiveError, match="attack"):
+        read_archive(tarred({"ok.py": UTIL, name: UTIL}), "evil.tgz")
+
+
+def test_links_and_devices_are_skipped_with_a_reason() -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as t:
+        ok = tarfile.TarInfo("repo/ok.py")
+        ok.size = len(UTIL)
+        t.addfile(ok, io.BytesIO(UTIL))
+        for name, kind in [
+            ("repo/link.py", tarfile.SYMTYPE),
+            ("repo/hard.py", tarfile.LNKTYPE),
+            ("repo/zero.py", tarfile.CHRTYPE),
+            ("repo/pipe.py", tarfile.FIFOTYPE),
+        ]:
+            info = tarfile.TarInfo(name)
+            info.type = kind
+            info.linkname = "/etc/passwd" if kind in (tarfile.SYMTYPE, tarfile.LNKTYPE) else ""
+            t.addfile(info)
+    archive = read_archive(buf.getvalue(), "repo.tgz")
+    assert [f.path for f in archive.files] == ["ok.py"]
+    reasons = {s.path: s.reason for s in archive.skipped}
+    assert reasons == {
+        "link.py": "a symlink, not followed",
+        "hard.py": "a hard link, not followed",
+        "zero.py": "a device or special file, not followed",
+        "pipe.py": "a device or special file, not followed",
+    }
+    zbuf = io.BytesIO()
+    with zipfile.ZipFile(zbuf, "w") as z:
+        z.writestr("ok.py", UTIL)
+        link = zipfile.ZipInfo("link.py")
+        link.external_attr = (0o120777) << 16
+        z.writestr(link, "/etc/passwd")
+    archive = read_archive(zbuf.getvalue(), "z.zip")
+    assert [f.path for f in archive.files] == ["ok.py"]
+    assert [(s.path, s.reason) for s in archive.skipped] == [("link.py", "a symlink, not followed")]
+
+
+@pytest.mark.parametrize("cut", [0.3, 0.9])
+def test_a_truncated_archive_is_refused(cut: float) -> None:
+    noisy = {f"m{i}.py": UTIL + f"# {os.urandom(2000).hex()}\n".encode() for i in range(20)}
+    for data, name in [(zipped(noisy), "t.zip"), (tarred(noisy), "t.tgz")]:
+        with pytest.raises(ArchiveError, match="damaged or cut short"):
+            read_archive(data[: int(len(data) * cut)], name)
+
+
+def test_file_names_that_are_not_utf8_are_decoded_as_cp949_or_skipped() -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", encoding="utf-8", errors="surrogateescape") as t:
+        for raw, data in [
+            (b"repo/\xb9\xae\xbc\xad.py", UTIL),  # "문서" in CP949
+            (b"repo/bad_\xff\xfe.py", MONEY),  # neither UTF-8 nor CP949
+            (b"repo/ok.py", MONEY),
+        ]:
+            info = tarfile.TarInfo(raw.decode("utf-8", "surrogateescape"))
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    archive = read_archive(buf.getvalue(), "repo.tar")
+    assert [f.path for f in archive.files] == ["ok.py", "문서.py"]
+    assert [(s.path, s.reason) for s in archive.skipped] == [
+        ("bad_\\xff\\xfe.py", "its name is neither UTF-8 nor CP949")
+    ]
+
+
+def test_garbage_is_not_an_archive() -> None:
+    with pytest.raises(ArchiveError, match="not a zip or tar"):
+        read_archive(b"hello world" * 100, "x.zip")
+
+
+# -- a repository, indexed and re-indexed ---------------------------------------------------
+
+
+def test_reindexing_a_repository_replaces_it_incrementally(engine: Engine) -> None:
+    template = Source("", workspace="T1", scope="C1", channel="C1", repo="shop")
+    files = [("shop/util.py", UTIL), ("shop/money.py", MONEY)]
+    first = engine.index_repository(files, template)
+    assert first.new == 2 and first.line().startswith("indexed 2 files of shop")
+    summarizer = engine.summarizer
+    seen_before = len(summarizer.seen)  # type: ignore[attr-defined]
+    again = engine.index_repository([("shop/util.py", UTIL)], template)
+    assert len(summarizer.seen) == seen_before  # type: ignore[attr-defined]
+    assert (again.new, again.unchanged, again.removed) == (0, 1, 1)
+    assert [f.path for f in again.files if f.deleted] == ["shop/money.py"]
+    # another conversation's copy of the same repository is its own
+    other = Source("", workspace="T1", scope="C2", channel="C2", repo="shop")
+    engine.index_repository([("shop/util.py", UTIL)], other)
+    assert {s.channel for s in engine.sources(Scope.of("T1", "C1", "C2"))} == {"C1", "C2"}
+
+
+def test_a_repository_that_runs_out_of_time_removes_nothing(engine: Engine) -> None:
+    template = Source("", workspace="T1", channel="C1", repo="shop")
+    engine.index_repository([("util.py", UTIL), ("money.py", MONEY)], template)
+    calls = iter([False, True])
+    report = engine.index_repository(
+        [("util.py", UTIL)] + [(f"new{i}.py", MONEY) for i in range(3)],
+        template,
+        out_of_time=lambda: next(calls, True),
+    )
+    assert report.unfinished == 3
+    assert {s.path for s in engine.sources(Scope.of("T1"))} == {"util.py", "money.py"}
+
+
+NOTEBOOK = {
+    "cells": [
+        {"cell_type": "markdown", "source": ["# Sales"]},
+        {"cell_type": "code", "source": ["%matplotlib inline\n", "import pandas as pd\n"]},
+        {
+            "cell_type": "code",
+            "source": [
+                "def monthly_totals(df):\n",
+                "    return df.groupby('month').sum()\n",
+            ],
+        },
+        {"cell_type": "code", "source": "totals = monthly_totals(pd.read_csv('s.csv'))\n"},
+        {"cell_type": "code", "source": "def broken(:\n"},
+    ],
+    "metadata": {},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def test_notebook_code_cells_become_chunks_that_point_to_their_cell(
+    engine: Engine, tmp_path: Path
+) -> None:
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "nb" / "sales.ipynb").write_text(json.dumps(NOTEBOOK))
+    report = engine.index_paths([tmp_path / "nb"], workspace="T1")
+    (file,) = report.files
+    assert file.ok
+    found = {(c.qualname, c.cell, c.start_line) for c in file.chunks}
+    # the magic on line 1 of cell 2 became a comment: the import is its line 2
+    assert found == {("cell 2", 2, 2), ("monthly_totals", 3, 1), ("cell 4", 4, 1)}
+    hit = engine.retrieve("monthly totals group by month", Scope.of("T1"), k=1)[0]
+    assert hit.chunk.lines == "cell 3, L1–2"
+    assert hit.chunk.display_path == "nb/sales.ipynb"

@@ -23,6 +23,7 @@ import json
 import logging
 import queue
 import random
+import re
 import threading
 import time
 from collections import deque
@@ -39,13 +40,14 @@ from .generate import TextCallback
 from .models import Answer, Hit, Turn, Usage
 from .prompt import (
     NOTE_CUT,
-    STANDALONE_SYSTEM,
     Prompt,
     build_prompt,
     clean_query,
     close_open_fence,
     make_answer,
+    new_key,
     standalone_prompt,
+    standalone_system,
 )
 from .summarize import ProgressCallback, Summary
 
@@ -546,6 +548,8 @@ _LABEL = ("english:", "korean:", "한국어:", "영어:", "1.", "2.", "- ", "* "
 
 def summary_request(chunk: ParsedChunk, *, max_code_chars: int = 12_000) -> str:
     code = chunk.code if len(chunk.code) <= max_code_chars else chunk.code[:max_code_chars] + "\n…"
+    # The code is data: a "</code>" inside it must not end the block and speak as us.
+    code = re.sub(r"<(\s*/?\s*code\b)", r"<\\\1", code, flags=re.I)
     return (
         f"File: {chunk.path}\nName: {chunk.qualname}\nKind: {chunk.kind}\n"
         f"Signature: {chunk.signature}\n\n<code>\n{code}\n</code>"
@@ -797,14 +801,10 @@ class BedrockGenerator:
 
     @staticmethod
     def _messages(prompt: Prompt) -> list[Any]:
-        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+        from langchain_core.messages import HumanMessage, SystemMessage
 
-        messages: list[Any] = [SystemMessage(prompt.system)]
-        for question, answer in prompt.turns:
-            messages.append(HumanMessage(question))
-            messages.append(AIMessage(answer or "(no answer)"))
-        messages.append(HumanMessage(prompt.user))
-        return messages
+        # The thread's history is inside prompt.user, fenced as data (see rag.prompt).
+        return [SystemMessage(prompt.system), HumanMessage(prompt.user)]
 
     def _failover(self, attempt: Callable[[str], R], what: str) -> R:
         """Run ``attempt(region)`` over the regions until it works; LLMError when none does.
@@ -915,9 +915,10 @@ class BedrockGenerator:
             return question
         from langchain_core.messages import HumanMessage, SystemMessage
 
+        key = new_key()
         messages = [
-            SystemMessage(STANDALONE_SYSTEM),
-            HumanMessage(standalone_prompt(question, history)),
+            SystemMessage(standalone_system(key)),
+            HumanMessage(standalone_prompt(question, history, key=key)),
         ]
 
         def attempt(region: str) -> str:

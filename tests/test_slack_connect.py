@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch
 
-from rag import Engine, Scope
+from rag import Engine, Scope, Source
 from rag.generate import ExtractiveGenerator
 from rag.stores.base import ScoredChunk
 from rag.stores.opensearch import OpenSearchStore
@@ -19,6 +19,13 @@ from tests.slack_fixtures import Bot
 from tests.test_slack_ask import seed
 from tests.test_slack_index import reply_text, share, wait_done
 from tests.test_slack_scope import ask
+from tests.test_store_opensearch import (  # noqa: F401 - real_engine is a fixture
+    MAILER,
+    UPLOADER,
+    names,
+    real,
+    real_engine,
+)
 
 
 class LexicalOpenSearchStore(OpenSearchStore):
@@ -148,3 +155,14 @@ def test_scope_only_is_applied_by_both_stores_inside_the_query(store_bot: Bot) -
         h.chunk.qualname for h in retrieve(store_bot, "refund upload retry", Scope.of("T1", "C5"))
     }
     assert {"refund_payment", "upload_with_retry"} <= both
+
+
+@pytest.mark.opensearch_real
+@real
+def test_real_cluster_knn_applies_scope_only(real_engine: Engine) -> None:  # noqa: F811
+    """k-NN (which osmem-server lacks) carries the same filter: run with OPENSEARCH_URL."""
+    real_engine.index_bytes(UPLOADER, Source("up.py", workspace="T1", scope="C5"))
+    real_engine.index_bytes(MAILER, Source("mail.py", workspace="T1"))
+    query = real_engine.embedder.embed_query("upload a file to s3 or email an invoice")
+    only = names(real_engine.store.vector(query, k=5, scope=Scope.only("T1", "C5")))
+    assert "upload_to_bucket" in only and "send_invoice_email" not in only

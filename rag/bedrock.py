@@ -643,8 +643,9 @@ def check_not_reasoning_only(response: dict[str, Any], text: str, *, max_tokens:
         return
     raise ReasoningOnly(
         f"the model used all {max_tokens:,} output tokens for reasoning and wrote no "
-        "text. Choose a model that answers within the budget (BEDROCK_SUMMARY_MODEL), or "
-        "give it more room to think (BedrockSummarizer thinking_headroom)."
+        "text. If the model reasons by default but its id does not say so (an application "
+        "inference profile), set BEDROCK_THINKING=adaptive; or choose another "
+        "BEDROCK_SUMMARY_MODEL."
     )
 
 
@@ -1001,8 +1002,8 @@ class BedrockGenerator:
         if not text.strip() and streamed.stop_reason == "max_tokens":
             raise LLMError(
                 f"{self._model_id} used all {self.thinking.max_tokens(self.max_tokens):,} "
-                "output tokens for reasoning and wrote no answer. Raise BEDROCK_MAX_TOKENS, "
-                "or ask for a smaller piece."
+                "output tokens for reasoning and wrote no answer. Set BEDROCK_THINKING=adaptive "
+                "if the model reasons by default, or raise BEDROCK_MAX_TOKENS."
             )
         if not text.strip():
             raise LLMError(

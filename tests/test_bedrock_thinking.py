@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from rag import Engine, LLMError, Source, Turn
+from rag import ConfigError, Engine, LLMError, Source, Turn
 from rag.bedrock import (
     DEFAULT_CHAT_MODEL,
     DEFAULT_SUMMARY_MODEL,
@@ -178,3 +178,33 @@ class TestAnswersWithAThinkingModel:
         generator = BedrockGenerator(clients(thinking_server), thinking=False, max_tokens=500)
         with pytest.raises(LLMError, match="for reasoning and wrote no answer"):
             generator.answer("upload", HITS)
+
+
+def test_bedrock_thinking_setting_reaches_both_models(
+    thinking_server: BedrockServer, tmp_path: Path
+) -> None:
+    """An application inference profile hides its model: BEDROCK_THINKING=adaptive makes
+    room for reasoning all the same (summaries here: the part that used to go extractive)."""
+    from bot.config import Settings
+    from bot.services import build_engine
+
+    env = {
+        "GENCODE_LLM": "bedrock",
+        "BEDROCK_REGIONS": "us-east-1",
+        "BEDROCK_ENDPOINT_URL": thinking_server.url,
+        "BEDROCK_SUMMARY_MODEL": PROFILE_ARN,
+        "GENCODE_HOME": str(tmp_path),
+    }
+    assert Settings.from_env(env).bedrock_thinking is None
+    settings = Settings.from_env({**env, "BEDROCK_THINKING": "adaptive"})
+    engine = build_engine(settings)
+    try:
+        report = engine.index_bytes(source_code(1).encode(), Source("m.py", workspace="T1"))
+        assert report.summary_errors == ()
+        assert all(c.summary_by == PROFILE_ARN for c in report.new)
+        assert isinstance(engine.generator, BedrockGenerator) and engine.generator.thinking.enabled
+    finally:
+        engine.close()
+    assert Settings.from_env({**env, "BEDROCK_THINKING": "off"}).bedrock_thinking is False
+    with pytest.raises(ConfigError, match="BEDROCK_THINKING must be auto, adaptive or off"):
+        Settings.from_env({**env, "BEDROCK_THINKING": "maybe"})

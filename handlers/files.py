@@ -6,9 +6,10 @@ in) and the channel type. ``file_shared`` is acked and ignored. Each (file, mess
 claimed once, so retries and duplicate events index nothing twice. ``file_deleted``
 removes the file's code from the index.
 
-Code shared in a public channel is visible workspace-wide; anywhere else (private
-channel, DM, group DM, or a conversation whose type is unknown) it is scoped to that one
-conversation.
+Code shared in a public channel of this workspace alone is visible workspace-wide;
+anywhere else (private channel, DM, group DM, a channel shared with another organisation
+or workspace, or a conversation whose type is unknown) it is scoped to that one
+conversation (see :mod:`handlers.conversations`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from slack_sdk.web import WebClient
 from rag import WORKSPACE_WIDE, GencodeError, Source
 
 from . import messages
+from .conversations import KINDS, Conversation
 from .download import DownloadError
 from .render import SlackMessage, escape, plain, render_index_report
 from .runtime import (
@@ -41,30 +43,6 @@ logger = logging.getLogger(__name__)
 def is_python(file: Mapping[str, Any]) -> bool:
     name = str(file.get("name") or "")
     return name.endswith(".py") or (not name and file.get("filetype") == "python")
-
-
-KINDS = {"channel": "public channel", "group": "private channel", "im": "DM", "mpim": "group DM"}
-
-
-def _channel_kind(client: WebClient, channel: str, channel_type: str | None) -> str:
-    """``public channel``, ``private channel``, ``DM``, ``group DM`` or ``unknown``.
-
-    Only a public channel makes code workspace-wide; ``unknown`` stays private (fail closed).
-    """
-    if channel_type in KINDS:
-        return KINDS[channel_type]
-    try:
-        info = client.conversations_info(channel=channel)["channel"]
-    except SlackApiError as exc:
-        logger.warning("conversations.info %s failed: %s", channel, exc.response.get("error"))
-        return "unknown"
-    if info.get("is_im"):
-        return "DM"
-    if info.get("is_mpim"):
-        return "group DM"
-    if info.get("is_private") or info.get("is_group"):
-        return "private channel"
-    return "public channel"
 
 
 def _react(client: WebClient, *, channel: str, ts: str, name: str, add: bool = True) -> None:
@@ -231,8 +209,11 @@ def _index_one(
             logger.info("download of %s failed: %s", file_id, exc)
             show(plain(messages.index_refused(shown, escape(messages.download_failed(str(exc))))))
             return
-        kind = _channel_kind(client, channel, channel_type)
-        public = kind == "public channel"
+        if channel_type in KINDS and channel_type != "channel":
+            where = Conversation(channel, KINDS[channel_type])  # stays here whatever else
+        else:  # a Slack Connect channel arrives as "channel": only the lookup can tell
+            where = rt.conversation(client, team=team, channel=channel)
+        public = where.workspace_wide
         source = Source(
             path=name,
             workspace=team,
@@ -240,7 +221,7 @@ def _index_one(
             file_id=file_id,
             permalink=str(file.get("permalink") or ""),
             channel=channel,
-            channel_kind=kind,
+            channel_kind=where.kind,
             indexed_by=user,
         )
         report = rt.engine.index_bytes(data, source, on_progress=on_progress)
@@ -248,7 +229,11 @@ def _index_one(
             show(plain(messages.index_refused(shown, escape(_reason(report.error, name)))))
             return
         rendered = render_index_report(
-            report, filename=name, permalink=source.permalink, workspace_wide=public
+            report,
+            filename=name,
+            permalink=source.permalink,
+            workspace_wide=public,
+            shared_outside=where.shared,
         )
         show(rendered.message)
         if rendered.upload is not None:

@@ -94,10 +94,24 @@ def index_header(filename: str, link: str, functions: int, scope_note: str) -> s
     return f":white_check_mark: Indexed {shown}: {functions} definitions. {scope_note}"
 
 
-def scope_note(workspace_wide: bool) -> str:
+def scope_note(workspace_wide: bool, *, shared_outside: bool = False) -> str:
     if workspace_wide:
         return "It can now help answers anywhere in this workspace."
+    if shared_outside:
+        return (
+            "This conversation is shared outside this workspace, so the code stays here: "
+            "only questions asked here can use it."
+        )
     return "It is private to this conversation: only questions asked here can use it."
+
+
+def answered_from_this_conversation_only(error: str) -> str:
+    """A question whose conversation could not be checked for outside members."""
+    return (
+        f"Gencode could not check who is in this conversation (`{error}`), so this answer "
+        "draws only on code shared here. Make sure the app has the `channels:read`, "
+        "`groups:read`, `im:read` and `mpim:read` scopes."
+    )
 
 
 def index_more_in_snippet(shown: int, total: int, filename: str) -> str:

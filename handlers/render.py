@@ -344,7 +344,12 @@ class IndexRendered:
 
 
 def render_index_report(
-    report: FileReport, *, filename: str, permalink: str, workspace_wide: bool
+    report: FileReport,
+    *,
+    filename: str,
+    permalink: str,
+    workspace_wide: bool,
+    shared_outside: bool = False,
 ) -> IndexRendered:
     """The thread reply for an indexed file: one line per definition and a total.
 
@@ -370,7 +375,10 @@ def render_index_report(
         )
         shown = [*shown, messages.index_more_in_snippet(INDEX_LINES_SHOWN, len(lines), list_name)]
     header = messages.index_header(
-        escape(filename), permalink, len(chunks), messages.scope_note(workspace_wide)
+        escape(filename),
+        permalink,
+        len(chunks),
+        messages.scope_note(workspace_wide, shared_outside=shared_outside),
     )
     blocks: list[Block] = [section(header)]
     blocks += sections("\n".join(shown))

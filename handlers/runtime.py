@@ -19,6 +19,7 @@ from typing import Any
 
 from rag import Engine, GencodeError, Turn
 
+from .conversations import Conversation, ConversationCache
 from .download import DownloadError, download
 from .render import Upload, escape, unescape
 
@@ -95,6 +96,13 @@ class Runtime:
     clock: Clock = time.monotonic
     thread_memory: float = 90 * 86_400.0
     """How long a thread Gencode posted in keeps being answered (seconds since the last post)."""
+    conversations: ConversationCache = field(default_factory=ConversationCache)
+    """``conversations.info`` answers, kept a minute: is a channel shared outside the team?"""
+
+    def conversation(self, client: Any, *, team: str, channel: str) -> Conversation:
+        """Kind and sharing of ``channel`` (see :mod:`handlers.conversations`); never raises
+        for a Slack error: a failed lookup comes back with ``error`` set, and fails closed."""
+        return self.conversations.lookup(client, team=team, channel=channel, now=self.clock())
 
     def download(self, file: Mapping[str, Any], *, max_bytes: int, timeout: float = 30.0) -> bytes:
         """A file's bytes from its ``url_private_download``, the token going to Slack only."""

@@ -23,6 +23,7 @@ import json
 import logging
 import queue
 import random
+import re
 import threading
 import time
 from collections import deque
@@ -39,13 +40,14 @@ from .generate import TextCallback
 from .models import Answer, Hit, Turn, Usage
 from .prompt import (
     NOTE_CUT,
-    STANDALONE_SYSTEM,
     Prompt,
     build_prompt,
     clean_query,
     close_open_fence,
     make_answer,
+    new_key,
     standalone_prompt,
+    standalone_system,
 )
 from .summarize import ProgressCallback, Summary
 
@@ -193,6 +195,72 @@ class BedrockClients:
             return client
 
 
+# -- thinking --------------------------------------------------------------------------------
+
+_THINKS_BY_DEFAULT = re.compile(r"claude-(?:sonnet|opus|haiku|fable)-5(?![0-9])")
+
+
+def thinks_by_default(model_id: str) -> bool:
+    """Whether a model reasons before it writes unless told otherwise.
+
+    The Claude 5 families (Sonnet, Opus, Haiku and Fable 5 and 5.x) run adaptive thinking
+    when a request says nothing about it, and Sonnet 5.5 refuses ``thinking: disabled``;
+    langchain-aws's ``thinking_on_by_default`` lists the same families. Reasoning tokens
+    count against ``maxTokens``, so such a model needs room to think before it writes.
+    """
+    return bool(_THINKS_BY_DEFAULT.search(model_id))
+
+
+@dataclass(frozen=True)
+class Thinking:
+    """What a request says about reasoning, stated explicitly rather than left to defaults.
+
+    For a model that thinks by default: thinking stays on (``adaptive``: disabling it is
+    refused by some), the Converse ``outputConfig.effort`` keeps it short, and
+    ``headroom`` tokens are added to ``maxTokens`` so that reasoning cannot eat the
+    budget meant for the text. For other models nothing is sent: a ``thinking`` field is
+    an error for models that do not know it.
+    """
+
+    enabled: bool
+    effort: str = "low"
+    """``low``, ``medium``, ``high``, ``xhigh`` or ``max`` (botocore's OutputConfig)."""
+    headroom: int = 2_048
+
+    @classmethod
+    def for_model(
+        cls,
+        model_id: str,
+        *,
+        enabled: bool | None = None,
+        effort: str = "low",
+        headroom: int = 2_048,
+    ) -> Thinking:
+        on = thinks_by_default(model_id) if enabled is None else enabled
+        return cls(enabled=on, effort=effort, headroom=headroom if on else 0)
+
+    def max_tokens(self, text_tokens: int) -> int:
+        """The ``maxTokens`` to send for ``text_tokens`` of text."""
+        return text_tokens + self.headroom
+
+    def converse_fields(self) -> dict[str, Any]:
+        """Extra keyword arguments for ``converse`` / ``converse_stream``."""
+        if not self.enabled:
+            return {}
+        return {
+            "additionalModelRequestFields": {"thinking": {"type": "adaptive"}},
+            "outputConfig": {"effort": self.effort},
+        }
+
+
+class ReasoningOnly(Exception):
+    """The model spent its whole output budget reasoning and wrote no text.
+
+    Retrying elsewhere gives the same result, so this fails the item at once with a
+    message that says how to make room; it is never silently an extractive summary.
+    """
+
+
 # -- errors ----------------------------------------------------------------------------------
 
 
@@ -231,6 +299,8 @@ def explain(exc: BaseException, *, model_id: str, region: str) -> Failure:
     )
 
     where = f"in {region}" if region else ""
+    if isinstance(exc, ReasoningOnly):
+        return Failure("item", f"{model_id} {where}: {exc}")
     if isinstance(exc, MalformedOutput):
         return Failure("malformed", f"{model_id} {where} returned malformed output: {exc}")
     if isinstance(exc, NoCredentialsError):
@@ -546,6 +616,8 @@ _LABEL = ("english:", "korean:", "한국어:", "영어:", "1.", "2.", "- ", "* "
 
 def summary_request(chunk: ParsedChunk, *, max_code_chars: int = 12_000) -> str:
     code = chunk.code if len(chunk.code) <= max_code_chars else chunk.code[:max_code_chars] + "\n…"
+    # The code is data: a "</code>" inside it must not end the block and speak as us.
+    code = re.sub(r"<(\s*/?\s*code\b)", r"<\\\1", code, flags=re.I)
     return (
         f"File: {chunk.path}\nName: {chunk.qualname}\nKind: {chunk.kind}\n"
         f"Signature: {chunk.signature}\n\n<code>\n{code}\n</code>"
@@ -562,6 +634,18 @@ def converse_text(response: dict[str, Any]) -> str:
         raise MalformedOutput("the output message has no content list")
     return "".join(
         b["text"] for b in content if isinstance(b, dict) and isinstance(b.get("text"), str)
+    )
+
+
+def check_not_reasoning_only(response: dict[str, Any], text: str, *, max_tokens: int) -> None:
+    """Raise :class:`ReasoningOnly` when the budget ran out before any text was written."""
+    if text.strip() or response.get("stopReason") != "max_tokens":
+        return
+    raise ReasoningOnly(
+        f"the model used all {max_tokens:,} output tokens for reasoning and wrote no "
+        "text. If the model reasons by default but its id does not say so (an application "
+        "inference profile), set BEDROCK_THINKING=adaptive; or choose another "
+        "BEDROCK_SUMMARY_MODEL."
     )
 
 
@@ -598,10 +682,17 @@ class BedrockSummarizer:
         *,
         model_id: str = DEFAULT_SUMMARY_MODEL,
         max_tokens: int = 300,
+        thinking: bool | None = None,
+        thinking_headroom: int = 2_048,
         rng: random.Random | None = None,
     ) -> None:
         self._model_id = model_id
         self.max_tokens = max_tokens
+        """Tokens for the summary's text; reasoning gets ``thinking_headroom`` on top."""
+        self.thinking = Thinking.for_model(
+            model_id, enabled=thinking, effort="low", headroom=thinking_headroom
+        )
+        """``thinking=None``: on for models that think by default (:func:`thinks_by_default`)."""
         self.fanout = FanOut(clients, model_id=model_id, rng=rng)
 
     @property
@@ -609,13 +700,17 @@ class BedrockSummarizer:
         return self._model_id
 
     def _call(self, client: Any, chunk: ParsedChunk) -> str:
+        max_tokens = self.thinking.max_tokens(self.max_tokens)
         response = client.converse(
             modelId=self._model_id,
             system=[{"text": SUMMARY_SYSTEM}],
             messages=[{"role": "user", "content": [{"text": summary_request(chunk)}]}],
-            inferenceConfig={"maxTokens": self.max_tokens},
+            inferenceConfig={"maxTokens": max_tokens},
+            **self.thinking.converse_fields(),
         )
-        return parse_summary(converse_text(response))
+        text = converse_text(response)
+        check_not_reasoning_only(response, text, max_tokens=max_tokens)
+        return parse_summary(text)
 
     def summarize(
         self, chunks: Sequence[ParsedChunk], *, on_progress: ProgressCallback | None = None
@@ -745,11 +840,22 @@ class BedrockGenerator:
         model_id: str = DEFAULT_CHAT_MODEL,
         max_tokens: int = 4_096,
         max_input_tokens: int = 100_000,
+        thinking: bool | None = None,
+        thinking_headroom: int = 8_192,
+        effort: str = "medium",
     ) -> None:
         self.clients = clients
         self._model_id = model_id
         self.max_tokens = max_tokens
+        """Tokens for the answer's text; reasoning gets ``thinking_headroom`` on top."""
         self.max_input_tokens = max_input_tokens
+        self.thinking = Thinking.for_model(
+            model_id, enabled=thinking, effort=effort, headroom=thinking_headroom
+        )
+        """``thinking=None``: on for models that think by default (:func:`thinks_by_default`)."""
+        self.rewrite_thinking = Thinking.for_model(
+            model_id, enabled=thinking, effort="low", headroom=min(thinking_headroom, 2_048)
+        )
         self._models: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._next = itertools.count()
@@ -758,14 +864,19 @@ class BedrockGenerator:
     def model_id(self) -> str:
         return self._model_id
 
-    def _chat(self, region: str, *, max_tokens: int | None = None) -> Any:
-        key = f"{region}:{max_tokens or self.max_tokens}"
+    def _chat(
+        self, region: str, *, max_tokens: int | None = None, thinking: Thinking | None = None
+    ) -> Any:
+        thinking = thinking or self.thinking
+        budget = thinking.max_tokens(max_tokens or self.max_tokens)
+        key = f"{region}:{budget}:{thinking.enabled}:{thinking.effort}"
         with self._lock:
             model = self._models.get(key)
             if model is None:
                 from langchain_aws import ChatBedrockConverse
 
                 runtime = self.clients.get(region)
+                fields = thinking.converse_fields()
                 model = ChatBedrockConverse(
                     model=self._model_id,
                     client=runtime,
@@ -776,7 +887,9 @@ class BedrockGenerator:
                     else runtime,
                     region_name=region,
                     endpoint_url=self.clients.options.endpoint_url or None,  # type: ignore[call-arg]
-                    max_tokens=max_tokens or self.max_tokens,
+                    max_tokens=budget,
+                    additional_model_request_fields=fields.get("additionalModelRequestFields"),
+                    output_config=fields.get("outputConfig"),
                 )
                 self._models[key] = model
             return model
@@ -787,7 +900,7 @@ class BedrockGenerator:
         window = profile.get("max_input_tokens") if isinstance(profile, dict) else None
         budget = self.max_input_tokens
         if isinstance(window, int) and window > 0:
-            budget = min(budget, window - self.max_tokens)
+            budget = min(budget, window - self.thinking.max_tokens(self.max_tokens))
         return max(budget, 1_000)
 
     def _regions(self) -> list[str]:
@@ -797,14 +910,10 @@ class BedrockGenerator:
 
     @staticmethod
     def _messages(prompt: Prompt) -> list[Any]:
-        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+        from langchain_core.messages import HumanMessage, SystemMessage
 
-        messages: list[Any] = [SystemMessage(prompt.system)]
-        for question, answer in prompt.turns:
-            messages.append(HumanMessage(question))
-            messages.append(AIMessage(answer or "(no answer)"))
-        messages.append(HumanMessage(prompt.user))
-        return messages
+        # The thread's history is inside prompt.user, fenced as data (see rag.prompt).
+        return [SystemMessage(prompt.system), HumanMessage(prompt.user)]
 
     def _failover(self, attempt: Callable[[str], R], what: str) -> R:
         """Run ``attempt(region)`` over the regions until it works; LLMError when none does.
@@ -890,6 +999,12 @@ class BedrockGenerator:
             logger.warning("answer stream cut after %d chars: %s", len(streamed.text), cut.cause)
             notes.append(NOTE_CUT)
         text = streamed.text
+        if not text.strip() and streamed.stop_reason == "max_tokens":
+            raise LLMError(
+                f"{self._model_id} used all {self.thinking.max_tokens(self.max_tokens):,} "
+                "output tokens for reasoning and wrote no answer. Set BEDROCK_THINKING=adaptive "
+                "if the model reasons by default, or raise BEDROCK_MAX_TOKENS."
+            )
         if not text.strip():
             raise LLMError(
                 f"{self._model_id} returned an empty answer. Try asking again, or rephrase "
@@ -898,8 +1013,9 @@ class BedrockGenerator:
         if notes:
             text = close_open_fence(text)
         if streamed.stop_reason == "max_tokens":
+            limit = self.thinking.max_tokens(self.max_tokens)
             notes.append(
-                f"The answer reached the {self.max_tokens:,}-token output limit and may be "
+                f"The answer reached the {limit:,}-token output limit and may be "
                 "incomplete; ask for a smaller piece."
             )
         return make_answer(
@@ -915,13 +1031,16 @@ class BedrockGenerator:
             return question
         from langchain_core.messages import HumanMessage, SystemMessage
 
+        key = new_key()
         messages = [
-            SystemMessage(STANDALONE_SYSTEM),
-            HumanMessage(standalone_prompt(question, history)),
+            SystemMessage(standalone_system(key)),
+            HumanMessage(standalone_prompt(question, history, key=key)),
         ]
 
         def attempt(region: str) -> str:
-            reply = self._chat(region, max_tokens=200).invoke(messages)
+            reply = self._chat(region, max_tokens=200, thinking=self.rewrite_thinking).invoke(
+                messages
+            )
             return str(reply.text)
 
         fallback = f"{history[-1].question} {question}"
@@ -970,4 +1089,5 @@ __all__ = [
     "credentials_problem",
     "explain",
     "regions_from",
+    "thinks_by_default",
 ]

@@ -125,10 +125,11 @@ class LocalLlamaGenerator:
             max_answer_chars=1_500,
             system_template=COMPACT_SYSTEM_TEMPLATE,
         )
-        messages = [{"role": "system", "content": prompt.system}]
-        for q, a in prompt.turns:
-            messages += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
-        messages.append({"role": "user", "content": prompt.user})
+        # The thread's history is inside prompt.user, fenced as data (see rag.prompt).
+        messages = [
+            {"role": "system", "content": prompt.system},
+            {"role": "user", "content": prompt.user},
+        ]
         server = self._load()
         parts: list[str] = []
         usage: dict[str, Any] = {}

@@ -143,20 +143,40 @@ class Scope:
     """Which chunks a question may see: one workspace, workspace-wide code plus its own conversations.
 
     Code shared in a private channel or a DM carries that conversation id as its scope and is
-    visible only to questions asked there. Stores apply this filter inside each query.
+    visible only to questions asked there. Stores apply this filter inside each query, over
+    :attr:`visible_scopes`.
+
+    A conversation shared with people outside the workspace (Slack Connect) must not show
+    them the team's workspace-wide code: its questions use :meth:`only`, which leaves
+    workspace-wide code out.
     """
 
     workspace: str = "local"
     conversations: frozenset[str] = frozenset()
+    workspace_wide: bool = True
+    """False: only code scoped to :attr:`conversations`, never workspace-wide code."""
 
     @classmethod
     def of(cls, workspace: str, *conversations: str) -> Scope:
         return cls(workspace=workspace, conversations=frozenset(c for c in conversations if c))
 
-    def allows(self, chunk_workspace: str, chunk_scope: str) -> bool:
-        return chunk_workspace == self.workspace and (
-            chunk_scope == WORKSPACE_WIDE or chunk_scope in self.conversations
+    @classmethod
+    def only(cls, workspace: str, conversation: str) -> Scope:
+        """This conversation's own code and nothing else (Slack Connect, unknown channels)."""
+        return cls(
+            workspace=workspace,
+            conversations=frozenset({conversation} if conversation else ()),
+            workspace_wide=False,
         )
+
+    @property
+    def visible_scopes(self) -> tuple[str, ...]:
+        """The ``Chunk.scope`` values this question may see, sorted (stores filter on them)."""
+        own = tuple(sorted(self.conversations))
+        return (WORKSPACE_WIDE, *own) if self.workspace_wide else own
+
+    def allows(self, chunk_workspace: str, chunk_scope: str) -> bool:
+        return chunk_workspace == self.workspace and chunk_scope in self.visible_scopes
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
@@ -102,6 +102,63 @@ class Recorded:
 Reply = Callable[[Recorded], str]
 
 
+@dataclass
+class ThinkingModel:
+    """A model that reasons before it writes, as the Claude 5 family does by default.
+
+    Reasoning tokens count against ``inferenceConfig.maxTokens``: a request spends
+    ``tokens[effort]`` on reasoning first (effort from ``outputConfig.effort``, or
+    ``output_config.effort`` in ``additionalModelRequestFields``; ``default_effort`` when
+    the request says nothing), and only what is left goes to text. When nothing is left
+    the reply is reasoning only, with ``stopReason: max_tokens``: the real failure a small
+    summary budget meets. Replies carry ``reasoningContent`` blocks (Converse) and
+    ``reasoningContent`` deltas (ConverseStream) in Bedrock's wire format, before the text.
+    """
+
+    reasoning: str = "THINKING: the user wants working code; check the references first. "
+    tokens: dict[str, int] = field(
+        default_factory=lambda: {"low": 150, "medium": 600, "high": 1_500, "xhigh": 3_000}
+    )
+    default_effort: str = "high"
+    reject_disabled: bool = True
+    """``thinking: {"type": "disabled"}`` gets a ValidationException, as Sonnet 5.5 does."""
+
+    def effort(self, body: dict[str, Any]) -> str:
+        extra = body.get("additionalModelRequestFields") or {}
+        return str(
+            (body.get("outputConfig") or {}).get("effort")
+            or (extra.get("output_config") or {}).get("effort")
+            or self.default_effort
+        )
+
+    def refusal(self, body: dict[str, Any]) -> str:
+        """The ValidationException message for a request this model refuses, or ``""``."""
+        thinking = (body.get("additionalModelRequestFields") or {}).get("thinking") or {}
+        if self.reject_disabled and thinking.get("type") == "disabled":
+            return (
+                "The model returned the following errors: thinking.type: 'disabled' is "
+                "not supported for this model. Use 'adaptive' thinking and control it "
+                "with output_config.effort."
+            )
+        return ""
+
+    def split(self, body: dict[str, Any], text: str) -> tuple[str, str, str, int]:
+        """``(reasoning, text, stop_reason, output_tokens)`` within the request's budget."""
+        budget = int((body.get("inferenceConfig") or {}).get("maxTokens") or 4_096)
+        spend = self.tokens.get(self.effort(body), self.tokens[self.default_effort])
+        reasoning_tokens = min(spend, budget)
+        reasoning = (self.reasoning * (reasoning_tokens * 4 // len(self.reasoning) + 1))[
+            : reasoning_tokens * 4
+        ]
+        room = budget - reasoning_tokens
+        if room <= 0:
+            return reasoning, "", "max_tokens", budget
+        text_tokens = max(1, len(text) // 4) if text else 0
+        if text_tokens > room:
+            return reasoning, text[: room * 4], "max_tokens", budget
+        return reasoning, text, "end_turn", reasoning_tokens + text_tokens
+
+
 def default_reply(request: Recorded) -> str:
     """A bilingual summary for summary prompts, otherwise an answer citing [1] with code."""
     if "summar" in request.system_text.lower():
@@ -149,6 +206,8 @@ class BedrockServer:
         self.default = Behaviour()
         self.known_models: set[str] | None = None
         """When set, other model ids get ``ValidationException``."""
+        self.thinking: ThinkingModel | None = None
+        """When set, every model reasons before it writes (see :class:`ThinkingModel`)."""
         self._regions: dict[str, Behaviour] = {}
         self._records: list[Recorded] = []
         self._counts: dict[str, int] = {}
@@ -248,10 +307,17 @@ class BedrockServer:
                 if not error and server.known_models is not None:
                     if model_id not in server.known_models:
                         error = "ValidationException"
+                refusal = ""
+                if not error and server.thinking is not None and op != "invoke":
+                    refusal = server.thinking.refusal(body)
+                    error = "ValidationException" if refusal else ""
                 status = ERRORS[error][0] if error else 200
                 record = Recorded(op, model_id, region, body, status)
                 with server._lock:
                     server._records.append(record)
+                if refusal:
+                    self._error(400, "ValidationException", refusal)
+                    return
                 if error:
                     if error != "ThrottlingException":
                         time.sleep(min(behaviour.delay, 0.05))
@@ -304,12 +370,29 @@ class BedrockServer:
                     self._send_json(200, {"output": {}, "stopReason": "end_turn"})
                     return
                 text = server.reply(record)
-                usage = _usage(record, text)
+                content: list[dict[str, Any]] = [{"text": text}]
+                stop, usage = "end_turn", _usage(record, text)
+                if server.thinking is not None:
+                    reasoning, text, stop, out = server.thinking.split(record.body, text)
+                    content = [
+                        {
+                            "reasoningContent": {
+                                "reasoningText": {"text": reasoning, "signature": "c2ln"}
+                            }
+                        }
+                    ]
+                    if text:
+                        content.append({"text": text})
+                    usage = {
+                        **usage,
+                        "outputTokens": out,
+                        "totalTokens": usage["inputTokens"] + out,
+                    }
                 self._send_json(
                     200,
                     {
-                        "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
-                        "stopReason": "end_turn",
+                        "output": {"message": {"role": "assistant", "content": content}},
+                        "stopReason": stop,
                         "usage": usage,
                         "metrics": {"latencyMs": int(behaviour.delay * 1000)},
                     },
@@ -322,6 +405,36 @@ class BedrockServer:
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
                 frames = [event_frame("messageStart", {"role": "assistant"})]
+                stop, usage = "end_turn", _usage(record, text)
+                index = 0
+                if server.thinking is not None and not behaviour.malformed:
+                    reasoning, text, stop, out = server.thinking.split(record.body, text)
+                    usage = {
+                        **usage,
+                        "outputTokens": out,
+                        "totalTokens": usage["inputTokens"] + out,
+                    }
+                    for i in range(0, len(reasoning), 200):
+                        frames.append(
+                            event_frame(
+                                "contentBlockDelta",
+                                {
+                                    "contentBlockIndex": 0,
+                                    "delta": {"reasoningContent": {"text": reasoning[i : i + 200]}},
+                                },
+                            )
+                        )
+                    frames.append(
+                        event_frame(
+                            "contentBlockDelta",
+                            {
+                                "contentBlockIndex": 0,
+                                "delta": {"reasoningContent": {"signature": "c2ln"}},
+                            },
+                        )
+                    )
+                    frames.append(event_frame("contentBlockStop", {"contentBlockIndex": 0}))
+                    index = 1
                 n = server.piece_chars
                 pieces = [text[i : i + n] for i in range(0, len(text), n)]
                 for i, piece in enumerate(pieces):
@@ -336,16 +449,14 @@ class BedrockServer:
                     frames.append(
                         event_frame(
                             "contentBlockDelta",
-                            {"contentBlockIndex": 0, "delta": {"text": piece}},
+                            {"contentBlockIndex": index, "delta": {"text": piece}},
                         )
                     )
-                frames.append(event_frame("contentBlockStop", {"contentBlockIndex": 0}))
-                frames.append(event_frame("messageStop", {"stopReason": "end_turn"}))
+                if pieces or index == 0:
+                    frames.append(event_frame("contentBlockStop", {"contentBlockIndex": index}))
+                frames.append(event_frame("messageStop", {"stopReason": stop}))
                 frames.append(
-                    event_frame(
-                        "metadata",
-                        {"usage": _usage(record, text), "metrics": {"latencyMs": 1}},
-                    )
+                    event_frame("metadata", {"usage": usage, "metrics": {"latencyMs": 1}})
                 )
                 for frame in frames:
                     self._chunk(frame)

@@ -46,6 +46,8 @@ class SlackAPI:
     file_behaviour: dict[str, str] = field(default_factory=dict)
     """file id → ``403``, ``500``, ``html`` or ``redirect:URL``."""
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    missing_channels: set[str] = field(default_factory=set)
+    """Channels ``conversations.info`` answers ``channel_not_found`` for."""
     uploads: dict[str, bytes] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
     """API method → the ``error`` it returns (``ok: false``) from now on."""
@@ -100,14 +102,47 @@ class SlackAPI:
     def next_ts(self) -> str:
         return f"1700000000.{next(self._ts):06d}"
 
-    def add_channel(self, channel: str, *, private: bool = False, im: bool = False) -> None:
+    def add_channel(
+        self,
+        channel: str,
+        *,
+        private: bool = False,
+        im: bool = False,
+        mpim: bool = False,
+        ext_shared: bool = False,
+        pending_ext_shared: bool = False,
+        org_shared: bool = False,
+    ) -> None:
+        """A conversation as ``conversations.info`` describes it, sharing flags included.
+
+        Slack sets ``is_shared`` whenever a conversation is shared in any way, and lists
+        the teams in ``shared_team_ids`` (or ``pending_connected_team_ids`` while an
+        invitation is out)."""
+        shared = ext_shared or org_shared
         self.channels[channel] = {
             "id": channel,
-            "is_channel": not (private or im),
-            "is_private": private or im,
+            "is_channel": not (private or im or mpim),
+            "is_group": private and not mpim,
+            "is_private": private or im or mpim,
             "is_im": im,
-            "is_mpim": False,
+            "is_mpim": mpim,
+            "is_shared": shared,
+            "is_ext_shared": ext_shared,
+            "is_org_shared": org_shared,
+            "is_pending_ext_shared": pending_ext_shared,
+            "context_team_id": self.team,
+            "shared_team_ids": [self.team, "T9OTHER"] if shared else [self.team],
+            "pending_connected_team_ids": ["T9OTHER"] if pending_ext_shared else [],
         }
+
+    def channel_info(self, channel: str) -> dict[str, Any] | None:
+        """What ``conversations.info`` serves: a seeded channel, or one of this workspace
+        alone whose kind follows Slack's id prefixes (C public, G private, D DM)."""
+        if channel in self.missing_channels or not channel:
+            return None
+        if channel not in self.channels:
+            self.add_channel(channel, private=channel.startswith("G"), im=channel.startswith("D"))
+        return self.channels[channel]
 
     def add_file(
         self,
@@ -383,7 +418,8 @@ class SlackAPI:
             info = self.files.get(p.get("file", ""))
             return {"ok": True, "file": info} if info else {"ok": False, "error": "file_not_found"}
         if method == "conversations.info":
-            info = self.channels.get(p.get("channel", ""))
+            with self._lock:
+                info = self.channel_info(str(p.get("channel", "")))
             return (
                 {"ok": True, "channel": info}
                 if info

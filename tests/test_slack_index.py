@@ -98,6 +98,7 @@ class TestSlackIndex:
         assert bot.api.calls_to("conversations.info")
         assert bot.engine.retrieve("upload", Scope.of("T1", "C9"), k=5)  # public: visible anywhere
         # unknown channel: conversations.info fails, so the code stays private
+        bot.api.missing_channels.add("C3")
         ts, _ = share(bot, "payments.py", PAYMENTS_PY, channel="C3", channel_type=None)
         wait_done(bot.api, "C3", ts)
         hits = bot.engine.retrieve("refund payment", Scope.of("T1", "C9"), k=10)

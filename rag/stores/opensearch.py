@@ -36,7 +36,7 @@ from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 from ..analysis import Analyzer
 from ..embed import Vector
 from ..errors import EmbedderMismatchError, StoreError
-from ..models import WORKSPACE_WIDE, Chunk, Scope, SourceSummary, StoreStats
+from ..models import Chunk, Scope, SourceSummary, StoreStats
 from .base import Feedback, Replaced, ScoredChunk
 
 logger = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ class OpenSearchStore:
     def _scope_filter(self, scope: Scope) -> list[dict[str, Any]]:
         return [
             {"term": {"workspace": scope.workspace}},
-            {"terms": {"scope": [WORKSPACE_WIDE, *sorted(scope.conversations)]}},
+            {"terms": {"scope": list(scope.visible_scopes)}},
         ]
 
     def _doc(self, chunk: Chunk, dim: int) -> dict[str, Any]:

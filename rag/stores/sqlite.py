@@ -508,7 +508,9 @@ class SQLiteStore:
                 raise self._wrap(exc, "read") from exc
 
     def sources(self, scope: Scope, *, prefix: str = "") -> list[SourceSummary]:
-        scopes = [WORKSPACE_WIDE, *sorted(scope.conversations)]
+        scopes = list(scope.visible_scopes)
+        if not scopes:
+            return []
         marks = ",".join("?" * len(scopes))
         # SQLite fills the bare columns from the row holding max(indexed_at).
         sql = (
@@ -597,9 +599,10 @@ class SQLiteStore:
             except sqlite3.Error as exc:
                 raise self._wrap(exc, "search") from exc
         match = " OR ".join(_quoted(t) for t in terms)
+        if not scope.visible_scopes:
+            return []
         tokens = " OR ".join(
-            _quoted(access_token(scope.workspace, s))
-            for s in (WORKSPACE_WIDE, *sorted(scope.conversations))
+            _quoted(access_token(scope.workspace, s)) for s in scope.visible_scopes
         )
         sql = (
             f"SELECT rowid, bm25(chunks_fts, {', '.join(map(str, BM25_WEIGHTS))}) AS s "
@@ -718,11 +721,7 @@ class SQLiteStore:
         ws = index.workspace_codes.get(scope.workspace)
         if ws is None or len(index.rowids) == 0:
             return []
-        allowed = [
-            index.scope_codes[s]
-            for s in (WORKSPACE_WIDE, *scope.conversations)
-            if s in index.scope_codes
-        ]
+        allowed = [index.scope_codes[s] for s in scope.visible_scopes if s in index.scope_codes]
         mask = (index.workspaces == ws) & np.isin(index.scopes, allowed)
         if not mask.any():
             return []

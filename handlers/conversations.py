@@ -1,0 +1,107 @@
+"""What kind of conversation a file or a question comes from, and who else is in it.
+
+Scope follows from it, both ways:
+
+- code shared in a public channel of this workspace answers anywhere in the workspace;
+  anywhere else it stays in its conversation;
+- a question sees workspace-wide code only from a conversation of this workspace alone.
+
+A Slack Connect channel (shared with another organisation) looks like an ordinary public
+channel in events (``channel_type: channel``), so the event alone cannot tell. Slack's
+``conversations.info`` can: ``is_ext_shared`` (shared with another organisation),
+``is_pending_ext_shared`` (an invitation is out: treated as shared already, since code
+indexed now would otherwise be visible once it is accepted), ``is_org_shared`` (shared
+with other workspaces of an Enterprise Grid org) and ``is_shared`` (shared in any of these
+ways). Any of them makes the conversation *shared*: its code stays in it, and its
+questions see only its own code, because nothing crosses workspaces. When the lookup fails,
+the answer is the same (fail closed).
+
+Lookups are cached per process for a short time (a channel can become shared at any
+moment; a minute of staleness costs one API call a minute per busy channel).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+logger = logging.getLogger(__name__)
+
+KINDS = {"channel": "public channel", "group": "private channel", "im": "DM", "mpim": "group DM"}
+"""An event's ``channel_type`` → the kind recorded with the code shared there."""
+
+SHARED_FLAGS = ("is_ext_shared", "is_pending_ext_shared", "is_org_shared", "is_shared")
+
+SHARED_CHANNEL = "shared channel"
+"""The kind of a public channel shared beyond this workspace (Slack Connect, Grid)."""
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """One conversation as far as scope is concerned."""
+
+    id: str
+    kind: str
+    """``public channel``, ``private channel``, ``DM``, ``group DM``, ``shared channel``
+    or ``unknown`` (the lookup failed)."""
+    shared: bool = False
+    """People from outside this workspace are in it, or are invited."""
+    error: str = ""
+    """Why ``conversations.info`` failed (then the conversation is treated as shared)."""
+
+    @property
+    def workspace_wide(self) -> bool:
+        """Code shared here may answer anywhere in the workspace."""
+        return self.kind == "public channel" and not self.shared and not self.error
+
+    @property
+    def sees_workspace_code(self) -> bool:
+        """Questions asked here may draw on workspace-wide code."""
+        return not self.shared and not self.error
+
+
+def describe(channel: str, info: dict[str, Any]) -> Conversation:
+    """A :class:`Conversation` from a ``conversations.info`` channel object."""
+    shared = any(bool(info.get(flag)) for flag in SHARED_FLAGS)
+    if info.get("is_im"):
+        kind = "DM"
+    elif info.get("is_mpim"):
+        kind = "group DM"
+    elif info.get("is_private") or info.get("is_group"):
+        kind = "private channel"
+    else:
+        kind = SHARED_CHANNEL if shared else "public channel"
+    return Conversation(channel, kind, shared=shared)
+
+
+class ConversationCache:
+    """``conversations.info`` lookups, remembered for ``ttl`` seconds (failures are not)."""
+
+    def __init__(self, *, ttl: float = 60.0, max_entries: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[tuple[str, str], tuple[float, Conversation]] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, client: Any, *, team: str, channel: str, now: float) -> Conversation:
+        key = (team, channel)
+        with self._lock:
+            cached = self._entries.get(key)
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1]
+        try:
+            info = client.conversations_info(channel=channel)["channel"]
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "error")
+            logger.warning("conversations.info %s failed: %s", channel, error)
+            return Conversation(channel, "unknown", error=error)
+        conversation = describe(channel, dict(info))
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[key] = (now, conversation)
+        return conversation

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from opensearchpy import OpenSearch
@@ -139,6 +142,51 @@ def test_an_unreachable_cluster_is_a_clear_store_error(embedder: CountingEmbedde
     store = OpenSearchStore(client, where="OpenSearch at http://127.0.0.1:9")
     with pytest.raises(StoreError, match="OpenSearch at http://127.0.0.1:9 is unreachable"):
         store.ensure_embedder(embedder.model_id, embedder.dim)
+
+
+def test_two_processes_creating_a_fresh_index_at_once_both_start(
+    osmem_url: str, embedder: CountingEmbedder
+) -> None:
+    # Two Lambda containers cold-starting on a fresh domain: both read "no index", both
+    # create it, and OpenSearch refuses the second with resource_already_exists_exception.
+    # The first mapping read of each client waits for the other's, so both always race.
+    both_read = threading.Barrier(2, timeout=10)
+
+    def store() -> OpenSearchStore:
+        client = OpenSearch(hosts=[osmem_url])
+        read = client.indices.get_mapping
+        first = [True]
+
+        def get_mapping(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return read(*args, **kwargs)
+            finally:
+                if first.pop() if first else False:
+                    both_read.wait()
+
+        client.indices.get_mapping = get_mapping  # type: ignore[method-assign]
+        return OpenSearchStore(client, index="chunks-race", nori=False)
+
+    stores = [store(), store()]
+    with ThreadPoolExecutor(2) as pool:
+        started = [pool.submit(s.ensure_embedder, embedder.model_id, embedder.dim) for s in stores]
+        for future in started:
+            future.result()  # neither raises StoreError
+    mapping = stores[0].client.indices.get_mapping(index="chunks-race")
+    assert mapping["chunks-race"]["mappings"]["_meta"]["embed_dim"] == embedder.dim
+    with pytest.raises(EmbedderMismatchError):  # the loser still checks the winner's embedder
+        stores[1].ensure_embedder("another-model", 8)
+    for s in stores:
+        s.close()
+
+
+def test_indices_keep_no_replica_on_a_single_node(os_store: OpenSearchStore) -> None:
+    # A replica can never be placed on the node holding its primary: on a one-node domain
+    # (what serverless.yml creates) the cluster would stay yellow.
+    os_store.ensure_embedder("model-a", 512)
+    for name in (os_store.index, os_store.claims_index, os_store.feedback_index):
+        settings = os_store.client.indices.get_settings(index=name)[name]["settings"]["index"]
+        assert settings["auto_expand_replicas"] == "0-1", name
 
 
 def test_the_infra_index_file_matches_the_code() -> None:

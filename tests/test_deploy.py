@@ -64,13 +64,36 @@ def statements(config: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def allowed(config: dict[str, Any], action: str, resource: str) -> bool:
+def allowed(
+    config: dict[str, Any], action: str, resource: str, context: dict[str, str] | None = None
+) -> bool:
+    """IAM's answer for the role: some Allow statement matches action, resource and its
+    conditions, given the request's condition keys in ``context``."""
     return any(
         s["Effect"] == "Allow"
         and action in s["Action"]
         and any(isinstance(r, str) and fnmatchcase(resource, r) for r in s["Resource"])
+        and conditions_hold(s.get("Condition", {}), context or {})
         for s in statements(config)
     )
+
+
+def conditions_hold(condition: dict[str, dict[str, Any]], context: dict[str, str]) -> bool:
+    for operator, keys in condition.items():
+        for key, expected in keys.items():
+            values = expected if isinstance(expected, list) else [expected]
+            actual = context.get(key)
+            if actual is None:  # IAM: a missing key fails String* conditions
+                return False
+            if operator == "StringLike":
+                if not any(fnmatchcase(actual, v) for v in values):
+                    return False
+            elif operator == "StringEquals":
+                if actual not in values:
+                    return False
+            else:
+                raise AssertionError(f"the test does not model {operator}")
+    return True
 
 
 class TestDeploy:
@@ -91,19 +114,43 @@ class TestDeploy:
         text = json.dumps(config)  # comments may mention them
         assert "${ssm:" not in text and "${aws:" not in text and "${cf:" not in text
 
-    def test_role_may_call_bedrock_on_models_and_inference_profiles(
+    def test_role_may_call_only_the_configured_bedrock_models_and_profiles(
         self, config: dict[str, Any]
     ) -> None:
+        params = config["params"]["default"]
+        chat, embed = params["chatModel"], params["embedModel"]
+        assert chat.startswith("global.")  # a global inference profile
+        model = chat.removeprefix("global.")  # the foundation model it routes to
+        profile = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/{chat}"
+        through = {"bedrock:InferenceProfileArn": profile}
         for action in ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"):
+            assert allowed(config, action, profile)
+            # Routed by the global profile: the model in no region and in any region.
+            assert allowed(config, action, f"arn:aws:bedrock:::foundation-model/{model}", through)
             assert allowed(
-                config, action, "arn:aws:bedrock:us-west-2::foundation-model/amazon.titan-x"
+                config, action, f"arn:aws:bedrock:eu-north-1::foundation-model/{model}", through
             )
-            assert allowed(config, action, "arn:aws:bedrock:::foundation-model/anthropic.claude")
-            assert allowed(
+            assert allowed(config, action, f"arn:aws:bedrock:us-west-2::foundation-model/{embed}")
+            # What was never configured: another profile, a model called directly, a model
+            # reached through another profile, an application inference profile.
+            other = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/global.other.model-9"
+            assert not allowed(config, action, other)
+            assert not allowed(
+                config, action, f"arn:aws:bedrock:{REGION}::foundation-model/{model}"
+            )
+            assert not allowed(
                 config,
                 action,
-                f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/global.anthropic.claude",
+                f"arn:aws:bedrock:{REGION}::foundation-model/other.model-9",
+                {"bedrock:InferenceProfileArn": other},
             )
+            assert not allowed(
+                config,
+                action,
+                f"arn:aws:bedrock:{REGION}:{ACCOUNT}:application-inference-profile/x",
+            )
+        summary = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/{params['summaryModel']}"
+        assert allowed(config, "bedrock:InvokeModel", summary)
 
     def test_role_may_reinvoke_the_function_by_its_invoked_arn(
         self, config: dict[str, Any]

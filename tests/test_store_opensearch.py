@@ -18,7 +18,8 @@ from rag import Engine, Scope, Source
 from rag.errors import EmbedderMismatchError, StoreError
 from rag.generate import ExtractiveGenerator
 from rag.stores.opensearch import OpenSearchStore, index_body
-from tests.conftest import CountingEmbedder, CountingSummarizer
+from tests.aws_api import AwsAPI
+from tests.conftest import CountingEmbedder, CountingSummarizer, stripped_variables
 
 UPLOADER = b'''
 import boto3
@@ -250,6 +251,46 @@ def test_real_cluster_hybrid_retrieval_fuses_both_lists(real_engine: Engine) -> 
     hit = real_engine.retrieve("S3 버킷에 업로드", Scope.of("T1"), k=1)[0]
     assert hit.chunk.qualname == "upload_to_bucket"
     assert set(hit.ranks) == {"lexical", "vector"}
+
+
+def test_real_cluster_tests_keep_what_sigv4_needs_and_sign_with_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `OPENSEARCH_URL=https://search-….es.amazonaws.com pytest -m opensearch_real` used to
+    # fail with "set AWS_REGION": every AWS_* variable was stripped, real-cluster tests too.
+    aws = AwsAPI().start()
+    try:
+        developer = {
+            "OPENSEARCH_URL": aws.url,  # stands for https://search-….es.amazonaws.com
+            "OPENSEARCH_AUTH": "sigv4",  # what such a URL implies
+            "AWS_REGION": "eu-west-1",
+            "AWS_ACCESS_KEY_ID": "AKIDDEVELOPER",
+            "AWS_SECRET_ACCESS_KEY": "developer-secret",
+            "SLACK_BOT_TOKEN": "xoxb-developer",
+            "GENCODE_STORE": "sqlite",
+        }
+        assert sorted(stripped_variables(developer, real_cluster=False)) == sorted(
+            set(developer) - {"OPENSEARCH_URL"}
+        )
+        stripped = stripped_variables(developer, real_cluster=True)
+        assert sorted(stripped) == ["GENCODE_STORE", "SLACK_BOT_TOKEN"]
+        no_url = {k: v for k, v in developer.items() if k != "OPENSEARCH_URL"}
+        assert "AWS_REGION" in stripped_variables(no_url, real_cluster=True)
+
+        for name, value in developer.items():
+            if name not in stripped:
+                monkeypatch.setenv(name, value)
+        from bot.config import Settings
+        from bot.services import STORES
+
+        store = STORES["opensearch"](
+            Settings.from_env({**os.environ, "GENCODE_STORE": "opensearch"})
+        )
+        with pytest.raises(StoreError):  # the stand-in serves no OpenSearch, but it saw:
+            store.ensure_embedder("model-a", 8)
+        assert aws.requests and {r.signed_for for r in aws.requests} == {("eu-west-1", "es")}
+    finally:
+        aws.stop()
 
 
 def test_claims_are_first_come_first_served(os_store: OpenSearchStore) -> None:

@@ -67,6 +67,12 @@ if ! runs "${LAMBDA_PYTHON_BIN:-}"; then
     fi
     runs "$LAMBDA_PYTHON_BIN" || LAMBDA_PYTHON_BIN=
 fi
+if [ -z "$LAMBDA_PYTHON_BIN" ] && [ "${SMOKE:-1}" = 1 ]; then
+    echo "ERROR: the smoke test runs under CPython $LAMBDA_PYTHON, the runtime's version, and" \
+        "none was found: install one (pyenv install $LAMBDA_PYTHON), set LAMBDA_PYTHON_BIN," \
+        "or skip the smoke test with SMOKE=0" >&2
+    exit 1
+fi
 COMPILE=()
 if [ -n "$LAMBDA_PYTHON_BIN" ]; then
     COMPILE=(--compile-with "$LAMBDA_PYTHON_BIN" --expect-python "$LAMBDA_PYTHON")
@@ -96,12 +102,6 @@ step "cfn-lint $TEMPLATE"
 echo "cfn-lint: no errors"
 
 if [ "${SMOKE:-1}" = 1 ]; then
-    if [ -z "$LAMBDA_PYTHON_BIN" ]; then
-        echo "ERROR: the smoke test runs under CPython $LAMBDA_PYTHON, the runtime's version, and" \
-            "none was found: install one (pyenv install $LAMBDA_PYTHON), set LAMBDA_PYTHON_BIN," \
-            "or skip the smoke test with SMOKE=0" >&2
-        exit 1
-    fi
     step "smoke: the deployed versions for this machine ($(uname -m), CPython $LAMBDA_PYTHON), cold start from the bundle alone"
     # Installed by the 3.12 itself, so wheels and markers are resolved for 3.12 on this
     # machine; -c pins every distribution to the version vendored for the Lambda above.

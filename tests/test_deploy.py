@@ -249,6 +249,10 @@ class TestDeploy:
         assert f"LAMBDA_PYTHON={runtime.removeprefix('python')}" in script
         assert f"ARCH=${{ARCH:-{config['provider']['architecture']}}}" in script
         assert config["package"]["artifact"] in script
+        # The smoke test installs the versions vendored for Lambda, and checks that it did.
+        assert "pins --site .build/site > .build/constraints.txt" in script
+        assert "-c .build/constraints.txt" in script
+        assert f"--deployed {config['package']['artifact']}" in script
 
 
 @pytest.fixture

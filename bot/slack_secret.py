@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 SECRET_ARN_VAR = "SLACK_SECRET_ARN"
 KEYS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
 PLACEHOLDER = "REPLACE_ME"
-"""What ``serverless deploy`` writes into the secret it creates, for the operator to replace."""
+"""What ``serverless deploy`` once wrote into the secret it creates (stacks deployed before
+the secret was created empty may still hold it)."""
 
 _EXAMPLE = '{"SLACK_BOT_TOKEN": "xoxb-…", "SLACK_SIGNING_SECRET": "…"}'
 
@@ -72,8 +73,9 @@ def fetch_slack_secret(secret_id: str, *, client: Any = None) -> dict[str, str]:
         with _quiet_botocore_parsers():
             response = (client or _client(secret_id)).get_secret_value(SecretId=secret_id)
     except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        raise ConfigError(_client_error_message(secret_id, code)) from exc
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "")
+        raise ConfigError(_client_error_message(secret_id, code, error.get("Message", ""))) from exc
     except BotoCoreError as exc:
         raise ConfigError(
             f"Could not read the Slack secret {secret_id} from Secrets Manager: {exc}"
@@ -129,7 +131,15 @@ def _quiet_botocore_parsers() -> Iterator[None]:
         parsers.setLevel(level)
 
 
-def _client_error_message(secret_id: str, code: str) -> str:
+def _client_error_message(secret_id: str, code: str, message: str = "") -> str:
+    if code == "ResourceNotFoundException" and "secret value" in message:
+        # The secret serverless.yml creates has no value until the operator puts one: the
+        # template holds none, so no stack update can overwrite the real tokens.
+        return (
+            f"The Slack secret {secret_id} has no value yet: put the app's bot token "
+            "(OAuth & Permissions) and signing secret (Basic Information) in it, "
+            f"{_EXAMPLE}, as described in infra/README.md."
+        )
     if code == "ResourceNotFoundException":
         return (
             f"Secrets Manager has no secret {secret_id} (or it is scheduled for deletion): "

@@ -14,8 +14,17 @@ The ``.pyc`` files are *unchecked-hash* (PEP 552), so they are used whatever the
 are after Lambda unzips the bundle; they must come from the same minor version of CPython
 as the runtime, and ``build`` checks that.
 
+``pins``: the ``name==version`` of every distribution in a ``pip install --target`` folder,
+as a pip constraints file. ``package.sh`` resolves the Lambda's (arm64) dependencies once,
+then installs the smoke bundle for this machine with ``-c`` those pins, so both hold the
+same versions.
+
 ``smoke``: unzip a bundle built for *this* machine and cold-start the handler from it alone
-(``python -S``: no site-packages), against loopback Slack and AWS servers.
+(``python -S``: no site-packages), against loopback Slack and AWS servers. It runs under
+the Lambda runtime's minor version of CPython (``--python``, checked by ``--expect-python``)
+and first refuses a bundle whose distributions or versions differ from the deployed one
+(``--deployed``): a smoke test of other versions than those deployed proves little (it once
+loaded numpy 2.4.6 under CPython 3.11 while the Lambda got numpy 2.5.5 under 3.12).
 
 What is trimmed, and why it is safe with the settings in ``serverless.yml``
 (``GENCODE_EMBEDDER=bedrock``, ``GENCODE_LLM=bedrock``, ``GENCODE_STORE=opensearch``):
@@ -243,8 +252,66 @@ def build(site: Path, out: Path, *, compile_with: str | None, expect: str | None
     return 0
 
 
-def smoke(bundle: Path, template: Path) -> int:
-    """Cold-start the handler from the unzipped bundle alone, in a fresh interpreter."""
+def pins(site: Path) -> list[str]:
+    """``name==version`` for each distribution in ``site`` (from its ``*.dist-info`` name)."""
+    found = []
+    for info in sorted(site.glob("*.dist-info")):
+        name, _, version = info.name[: -len(".dist-info")].rpartition("-")
+        found.append(f"{_normalise(name)}=={version}")
+    return found
+
+
+def distributions(bundle: Path) -> dict[str, str]:
+    """Normalised name -> version of every distribution whose metadata a bundle carries."""
+    found = {}
+    with zipfile.ZipFile(bundle) as z:
+        for arc in z.namelist():
+            top, _, rest = arc.partition("/")
+            if top.endswith(".dist-info") and rest == "METADATA":
+                name, _, version = top[: -len(".dist-info")].rpartition("-")
+                found[_normalise(name)] = version
+    return found
+
+
+def version_differences(smoked: Path, deployed: Path) -> list[str]:
+    """What differs between the distributions of two bundles; empty when they match."""
+    mine, theirs = distributions(smoked), distributions(deployed)
+    return [
+        f"{name}: {mine.get(name, 'absent')} in {smoked.name}, "
+        f"{theirs.get(name, 'absent')} in {deployed.name}"
+        for name in sorted(set(mine) | set(theirs))
+        if mine.get(name) != theirs.get(name)
+    ]
+
+
+def smoke(
+    bundle: Path,
+    template: Path,
+    *,
+    python: str | None = None,
+    expect: str | None = None,
+    deployed: Path | None = None,
+) -> int:
+    """Cold-start the handler from the unzipped bundle alone, in a fresh interpreter.
+
+    ``python`` runs it (default: this one); ``expect`` is the runtime's minor version, and
+    ``deployed`` the bundle Lambda gets, whose distributions must be the same versions.
+    """
+    python = python or sys.executable
+    if expect:
+        check_runtime_python(python, expect)
+    if deployed is not None:
+        differences = version_differences(bundle, deployed)
+        if differences:
+            print(
+                "ERROR: the smoke bundle does not hold the deployed versions:\n  "
+                + "\n  ".join(differences),
+                file=sys.stderr,
+            )
+            return 1
+        print(
+            f"smoke bundle: the same {len(distributions(bundle))} distributions as {deployed.name}"
+        )
     environment = json.loads(template.read_text())["Resources"]["SlackLambdaFunction"][
         "Properties"
     ]["Environment"]["Variables"]
@@ -263,7 +330,7 @@ def smoke(bundle: Path, template: Path) -> int:
         script = ROOT / "scripts" / "lambda_smoke.py"
         # -S: no site-packages, so every import must come from the bundle
         profile = ["-X", "importtime"] if os.environ.get("SMOKE_IMPORTTIME") else []
-        return subprocess.call([sys.executable, "-S", *profile, str(script)], env=env, cwd=tmp)
+        return subprocess.call([python, "-S", *profile, str(script)], env=env, cwd=tmp)
 
 
 def main() -> int:
@@ -277,7 +344,15 @@ def main() -> int:
     s = sub.add_parser("smoke", help="cold-start the handler from a bundle built for this host")
     s.add_argument("--bundle", type=Path, required=True)
     s.add_argument("--template", type=Path, required=True)
+    s.add_argument("--python", help="the CPython to run it with (the runtime's minor version)")
+    s.add_argument("--expect-python", help="the runtime's version (3.12): refuse another")
+    s.add_argument("--deployed", type=Path, help="the deployed bundle: refuse other versions")
+    p = sub.add_parser("pins", help="print SITE's distributions as pip constraints")
+    p.add_argument("--site", type=Path, required=True)
     args = parser.parse_args()
+    if args.command == "pins":
+        print("\n".join(pins(args.site)))
+        return 0
     if args.command == "build":
         return build(
             args.site.resolve(),
@@ -285,7 +360,13 @@ def main() -> int:
             compile_with=args.compile_with,
             expect=args.expect_python,
         )
-    return smoke(args.bundle.resolve(), args.template.resolve())
+    return smoke(
+        args.bundle.resolve(),
+        args.template.resolve(),
+        python=args.python,
+        expect=args.expect_python,
+        deployed=args.deployed.resolve() if args.deployed else None,
+    )
 
 
 if __name__ == "__main__":

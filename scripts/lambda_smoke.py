@@ -40,7 +40,12 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("content-type", kind)
         self.send_header("content-length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        if self.command != "HEAD":
+            # A HEAD response has headers only (RFC 9110 9.3.2): its Content-Length is the
+            # size a GET would have. A body here would be read as the start of the next
+            # response on the kept-alive connection, and opensearch-py would retry the
+            # request that met it (the index PUT went out twice).
+            self.wfile.write(data)
 
     def _any(self) -> None:
         length = int(self.headers.get("content-length") or 0)

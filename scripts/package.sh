@@ -6,13 +6,15 @@
 #      into .build/gencode-lambda.zip (serverless.yml's package.artifact);
 #   3. `serverless package` -> .serverless/cloudformation-template-update-stack.json;
 #   4. cfn-lint on that template;
-#   5. a smoke test: the same bundle built for this machine cold-starts the handler with
-#      nothing but the bundle on sys.path (SMOKE=0 skips it).
+#   5. a smoke test: the same versions (.build/constraints.txt, pinned from step 2's
+#      resolution) installed for this machine by the runtime's CPython 3.12, cold-start the
+#      handler with nothing but that bundle on sys.path (SMOKE=0 skips it).
 # Then deploy with:  .tools/node/node_modules/.bin/osls deploy --stage STAGE --region REGION
 # Arguments are passed to `serverless package` (e.g. --stage prod --region ap-northeast-2).
 # Env: ARCH=arm64|x86_64 (must match serverless.yml's provider.architecture), SMOKE=0|1,
 #      LAMBDA_PYTHON_BIN=path of a CPython 3.12 (found as python3.12 on PATH or via pyenv):
-#      it precompiles the bundle, which saves about 2 s of every cold start.
+#      it precompiles the bundle, which saves about 2 s of every cold start, and runs the
+#      smoke test (which needs it: a 3.11 cannot load the 3.12 extension modules).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARCH=${ARCH:-arm64}
@@ -53,6 +55,8 @@ rm -rf .build/site && mkdir -p .build
 "$TOOLPY" -m pip install "${PIP[@]}" --no-compile --target .build/site \
     "${PLATFORMS[@]}" --implementation cp --python-version "$LAMBDA_PYTHON" \
     --abi "cp${LAMBDA_PYTHON/./}" --only-binary=:all: "${DEPS[@]}"
+# What was resolved, pinned: the smoke bundle is installed with exactly these versions.
+"$TOOLPY" scripts/lambda_bundle.py pins --site .build/site > .build/constraints.txt
 
 step "trim, precompile and zip"
 runs() { [ -n "$1" ] && "$1" -c '' 2>/dev/null; }
@@ -62,6 +66,12 @@ if ! runs "${LAMBDA_PYTHON_BIN:-}"; then
         LAMBDA_PYTHON_BIN="$(pyenv prefix "$LAMBDA_PYTHON" 2>/dev/null || true)/bin/python$LAMBDA_PYTHON"
     fi
     runs "$LAMBDA_PYTHON_BIN" || LAMBDA_PYTHON_BIN=
+fi
+if [ -z "$LAMBDA_PYTHON_BIN" ] && [ "${SMOKE:-1}" = 1 ]; then
+    echo "ERROR: the smoke test runs under CPython $LAMBDA_PYTHON, the runtime's version, and" \
+        "none was found: install one (pyenv install $LAMBDA_PYTHON), set LAMBDA_PYTHON_BIN," \
+        "or skip the smoke test with SMOKE=0" >&2
+    exit 1
 fi
 COMPILE=()
 if [ -n "$LAMBDA_PYTHON_BIN" ]; then
@@ -92,12 +102,16 @@ step "cfn-lint $TEMPLATE"
 echo "cfn-lint: no errors"
 
 if [ "${SMOKE:-1}" = 1 ]; then
-    step "smoke: the same bundle for this machine ($(uname -m), $("$TOOLPY" -c 'import sys; print("CPython %d.%d" % sys.version_info[:2])')), cold start from the bundle alone"
+    step "smoke: the deployed versions for this machine ($(uname -m), CPython $LAMBDA_PYTHON), cold start from the bundle alone"
+    # Installed by the 3.12 itself, so wheels and markers are resolved for 3.12 on this
+    # machine; -c pins every distribution to the version vendored for the Lambda above.
     rm -rf .build/smoke-site
-    "$TOOLPY" -m pip install "${PIP[@]}" --no-compile --target .build/smoke-site \
-        --only-binary=:all: "${DEPS[@]}"
+    "$LAMBDA_PYTHON_BIN" -m pip install "${PIP[@]}" --no-compile --target .build/smoke-site \
+        --only-binary=:all: -c .build/constraints.txt "${DEPS[@]}"
     "$TOOLPY" scripts/lambda_bundle.py build --site .build/smoke-site --out .build/smoke.zip \
-        --compile-with "$TOOLPY" | tail -1
-    "$TOOLPY" scripts/lambda_bundle.py smoke --bundle .build/smoke.zip --template "$TEMPLATE"
+        --compile-with "$LAMBDA_PYTHON_BIN" --expect-python "$LAMBDA_PYTHON" | tail -1
+    "$TOOLPY" scripts/lambda_bundle.py smoke --bundle .build/smoke.zip --template "$TEMPLATE" \
+        --python "$LAMBDA_PYTHON_BIN" --expect-python "$LAMBDA_PYTHON" \
+        --deployed .build/gencode-lambda.zip
 fi
 step "done: deploy with .tools/node/node_modules/.bin/osls deploy $* (infra/README.md)"

@@ -41,6 +41,9 @@ class Request:
 class AwsAPI:
     secrets: dict[str, str | bytes] = field(default_factory=dict)
     """Secret ARN → its SecretString (str) or SecretBinary (bytes)."""
+    empty: set[str] = field(default_factory=set)
+    """Secret ARNs that exist without a value (created with neither SecretString nor
+    GenerateSecretString): reading them answers ResourceNotFoundException, as AWS does."""
     denied: set[str] = field(default_factory=set)
     """Secret ARNs whose reading answers AccessDeniedException."""
     requests: list[Request] = field(default_factory=list)
@@ -66,7 +69,10 @@ class AwsAPI:
                     self.send_header(name, value)
                 self.send_header("content-length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+
+            do_GET = do_PUT = do_HEAD = do_POST  # recorded and refused: not served here
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -110,6 +116,13 @@ class AwsAPI:
     def _get_secret_value(self, secret_id: str) -> tuple[int, dict[str, str], bytes]:
         if secret_id in self.denied:
             return _error(400, "AccessDeniedException", "not authorized to GetSecretValue")
+        if secret_id in self.empty:
+            return _error(
+                400,
+                "ResourceNotFoundException",
+                "Secrets Manager can't find the specified secret value for staging label: "
+                "AWSCURRENT",
+            )
         if secret_id not in self.secrets:
             return _error(
                 400, "ResourceNotFoundException", "Secrets Manager can't find the secret."

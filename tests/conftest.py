@@ -4,7 +4,7 @@ and engines over SQLite in ``tmp_path``. Only models may be faked; stores and se
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -20,14 +20,34 @@ from tests.slack_fixtures import Bot, bot, make_engine, slack_api, start_bot
 __all__ = ["Bot", "aws_env", "bedrock_server", "bot", "make_engine", "slack_api", "start_bot"]
 
 _PREFIXES = ("GENCODE_", "SLACK_", "BEDROCK_", "OPENSEARCH_", "AWS_")
+_REAL_CLUSTER_NEEDS = ("OPENSEARCH_", "AWS_")
+
+
+def stripped_variables(environ: Mapping[str, str], *, real_cluster: bool) -> list[str]:
+    """The variables a test must not see: the developer's tokens, AWS profile and settings.
+
+    A real-cluster test (marker ``opensearch_real``, run with ``OPENSEARCH_URL`` set) keeps
+    the ``OPENSEARCH_*`` and ``AWS_*`` ones: Amazon OpenSearch Service is reached with SigV4,
+    which needs the region and the credentials (keys, ``AWS_PROFILE``) of the one running it.
+    """
+    keep = real_cluster and bool(environ.get("OPENSEARCH_URL"))
+    return [
+        name
+        for name in environ
+        if name.startswith(_PREFIXES)
+        and name != "OPENSEARCH_URL"
+        and not (keep and name.startswith(_REAL_CLUSTER_NEEDS))
+    ]
 
 
 @pytest.fixture(autouse=True)
-def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def clean_environ(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """No test sees the developer's tokens, AWS profile or real ~/.gencode."""
-    for name in list(os.environ):
-        if name.startswith(_PREFIXES) and name != "OPENSEARCH_URL":
-            monkeypatch.delenv(name, raising=False)
+    real_cluster = request.node.get_closest_marker("opensearch_real") is not None
+    for name in stripped_variables(dict(os.environ), real_cluster=real_cluster):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GENCODE_HOME", str(tmp_path / "gencode-home"))
 
 

@@ -1,7 +1,10 @@
 """serverless.yml against the code it deploys: what would only break once on AWS.
 
 The packaging itself (pip for arm64, ``serverless package``, cfn-lint, a cold start from the
-bundle alone) is ``scripts/package.sh``: a minute of work, so not part of this suite.
+bundle alone) is ``scripts/package.sh``: about three minutes of work and the network (npm,
+PyPI), so not part of this suite; run it after changing serverless.yml or the dependencies.
+What CloudFormation and IAM do with the template is read here from serverless.yml, with
+their documented semantics (``resolve``, ``allowed``); nothing here talks to AWS.
 """
 
 from __future__ import annotations
@@ -34,17 +37,36 @@ def config() -> dict[str, Any]:
     return data
 
 
-def resolve(value: Any, config: dict[str, Any]) -> Any:
-    """serverless' and CloudFormation's substitutions, as they would come out for ``dev``."""
+NO_VALUE = object()  # CloudFormation's AWS::NoValue: the item or property disappears
+
+
+def resolve(value: Any, config: dict[str, Any], params: dict[str, str] | None = None) -> Any:
+    """serverless' and CloudFormation's substitutions, as they would come out for ``dev``,
+    with ``params`` overriding ``params.default`` as ``--param`` would."""
+    again = lambda v: resolve(v, config, params)  # noqa: E731
     if isinstance(value, dict):
         if "Fn::Sub" in value:
-            return resolve(value["Fn::Sub"], config)
-        return {k: resolve(v, config) for k, v in value.items()}
+            return again(value["Fn::Sub"])
+        if "Fn::If" in value:
+            name, yes, no = value["Fn::If"]
+            return again(yes if again(config["resources"]["Conditions"][name]) else no)
+        if "Fn::Equals" in value:
+            left, right = value["Fn::Equals"]
+            return again(left) == again(right)
+        if "Fn::Not" in value:
+            return not again(value["Fn::Not"][0])
+        if "Fn::Split" in value:
+            separator, text = value["Fn::Split"]
+            return again(text).split(separator)
+        if value == {"Ref": "AWS::NoValue"}:
+            return NO_VALUE
+        resolved = {k: again(v) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not NO_VALUE}
     if isinstance(value, list):
-        return [resolve(v, config) for v in value]
+        return [v for v in map(again, value) if v is not NO_VALUE]
     if not isinstance(value, str):
         return value
-    params = config["params"]["default"]
+    values = {**config["params"]["default"], **(params or {})}
     known = {
         "self:service": config["service"],
         "sls:stage": STAGE,
@@ -54,7 +76,7 @@ def resolve(value: Any, config: dict[str, Any]) -> Any:
         "AWS::AccountId": ACCOUNT,
     }
     for _ in range(3):  # params may refer to ${sls:stage} and friends
-        value = re.sub(r"\$\{param:([A-Za-z]+)\}", lambda m: str(params[m.group(1)]), value)
+        value = re.sub(r"\$\{param:([A-Za-z]+)\}", lambda m: str(values[m.group(1)]), value)
         value = re.sub(r"\$\{([^}]+)\}", lambda m: known.get(m.group(1), m.group(0)), value)
     return value
 
@@ -64,13 +86,36 @@ def statements(config: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def allowed(config: dict[str, Any], action: str, resource: str) -> bool:
+def allowed(
+    config: dict[str, Any], action: str, resource: str, context: dict[str, str] | None = None
+) -> bool:
+    """IAM's answer for the role: some Allow statement matches action, resource and its
+    conditions, given the request's condition keys in ``context``."""
     return any(
         s["Effect"] == "Allow"
         and action in s["Action"]
         and any(isinstance(r, str) and fnmatchcase(resource, r) for r in s["Resource"])
+        and conditions_hold(s.get("Condition", {}), context or {})
         for s in statements(config)
     )
+
+
+def conditions_hold(condition: dict[str, dict[str, Any]], context: dict[str, str]) -> bool:
+    for operator, keys in condition.items():
+        for key, expected in keys.items():
+            values = expected if isinstance(expected, list) else [expected]
+            actual = context.get(key)
+            if actual is None:  # IAM: a missing key fails String* conditions
+                return False
+            if operator == "StringLike":
+                if not any(fnmatchcase(actual, v) for v in values):
+                    return False
+            elif operator == "StringEquals":
+                if actual not in values:
+                    return False
+            else:
+                raise AssertionError(f"the test does not model {operator}")
+    return True
 
 
 class TestDeploy:
@@ -91,19 +136,43 @@ class TestDeploy:
         text = json.dumps(config)  # comments may mention them
         assert "${ssm:" not in text and "${aws:" not in text and "${cf:" not in text
 
-    def test_role_may_call_bedrock_on_models_and_inference_profiles(
+    def test_role_may_call_only_the_configured_bedrock_models_and_profiles(
         self, config: dict[str, Any]
     ) -> None:
+        params = config["params"]["default"]
+        chat, embed = params["chatModel"], params["embedModel"]
+        assert chat.startswith("global.")  # a global inference profile
+        model = chat.removeprefix("global.")  # the foundation model it routes to
+        profile = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/{chat}"
+        through = {"bedrock:InferenceProfileArn": profile}
         for action in ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"):
+            assert allowed(config, action, profile)
+            # Routed by the global profile: the model in no region and in any region.
+            assert allowed(config, action, f"arn:aws:bedrock:::foundation-model/{model}", through)
             assert allowed(
-                config, action, "arn:aws:bedrock:us-west-2::foundation-model/amazon.titan-x"
+                config, action, f"arn:aws:bedrock:eu-north-1::foundation-model/{model}", through
             )
-            assert allowed(config, action, "arn:aws:bedrock:::foundation-model/anthropic.claude")
-            assert allowed(
+            assert allowed(config, action, f"arn:aws:bedrock:us-west-2::foundation-model/{embed}")
+            # What was never configured: another profile, a model called directly, a model
+            # reached through another profile, an application inference profile.
+            other = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/global.other.model-9"
+            assert not allowed(config, action, other)
+            assert not allowed(
+                config, action, f"arn:aws:bedrock:{REGION}::foundation-model/{model}"
+            )
+            assert not allowed(
                 config,
                 action,
-                f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/global.anthropic.claude",
+                f"arn:aws:bedrock:{REGION}::foundation-model/other.model-9",
+                {"bedrock:InferenceProfileArn": other},
             )
+            assert not allowed(
+                config,
+                action,
+                f"arn:aws:bedrock:{REGION}:{ACCOUNT}:application-inference-profile/x",
+            )
+        summary = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/{params['summaryModel']}"
+        assert allowed(config, "bedrock:InvokeModel", summary)
 
     def test_role_may_reinvoke_the_function_by_its_invoked_arn(
         self, config: dict[str, Any]
@@ -124,6 +193,48 @@ class TestDeploy:
         index = f"arn:aws:es:{REGION}:{ACCOUNT}:domain/{domain}/gencode-chunks/_search"
         assert allowed(config, "es:ESHttpPost", index) and allowed(config, "es:ESHttpPut", index)
 
+    def test_created_domain_admits_the_function_and_the_named_operators(
+        self, config: dict[str, Any]
+    ) -> None:
+        domain = config["resources"]["Resources"]["OpenSearchDomain"]["Properties"]
+
+        def principals(admins: str) -> list[Any]:
+            policy = resolve(
+                domain["AccessPolicies"], config, {"opensearchAdminPrincipals": admins}
+            )
+            found = []
+            for statement in policy["Statement"]:
+                assert statement["Effect"] == "Allow" and statement["Action"] == "es:ESHttp*"
+                assert statement["Resource"].endswith(":domain/gencode-dev/*")
+                aws = statement["Principal"]["AWS"]
+                found.extend(aws if isinstance(aws, list) else [aws])
+            return found
+
+        function = {"Fn::GetAtt": ["IamRoleLambdaExecution", "Arn"]}
+        assert principals("") == [function]  # the default: the function only
+        ops = f"arn:aws:iam::{ACCOUNT}:role/ops"
+        alice = f"arn:aws:iam::{ACCOUNT}:user/alice"
+        assert principals(f"{ops},{alice}") == [function, ops, alice]
+        assert domain["ClusterConfig"]["InstanceCount"] == 1  # hence auto_expand_replicas 0-1
+
+    def test_the_created_secret_holds_no_value_a_stack_update_could_write_again(
+        self, config: dict[str, Any]
+    ) -> None:
+        # CloudFormation sends a resource's template properties on every update of it: a
+        # SecretString there (or GenerateSecretString) would become a new AWSCURRENT
+        # version, replacing the tokens the operator put in. Created empty, it has none.
+        secret = config["resources"]["Resources"]["SlackSecret"]
+        assert not {"SecretString", "GenerateSecretString", "SecretBinary"} & set(
+            secret["Properties"]
+        )
+        assert secret["DeletionPolicy"] == secret["UpdateReplacePolicy"] == "Retain"
+        assert "REPLACE_ME" not in json.dumps(config)
+
+    def test_every_param_is_documented(self, config: dict[str, Any]) -> None:
+        readme = (ROOT / "infra" / "README.md").read_text()
+        for name in config["params"]["default"]:
+            assert f"`{name}`" in readme, f"infra/README.md does not document {name}"
+
     def test_lazy_listeners_fit_and_never_run_twice(self, config: dict[str, Any]) -> None:
         function = config["functions"]["slack"]
         assert 30 < config["provider"]["timeout"] <= 900  # acks in 3 s, works for minutes
@@ -138,6 +249,10 @@ class TestDeploy:
         assert f"LAMBDA_PYTHON={runtime.removeprefix('python')}" in script
         assert f"ARCH=${{ARCH:-{config['provider']['architecture']}}}" in script
         assert config["package"]["artifact"] in script
+        # The smoke test installs the versions vendored for Lambda, and checks that it did.
+        assert "pins --site .build/site > .build/constraints.txt" in script
+        assert "-c .build/constraints.txt" in script
+        assert f"--deployed {config['package']['artifact']}" in script
 
 
 @pytest.fixture
@@ -203,6 +318,19 @@ class TestLambdaColdStart:
         assert invocation["payload"]["headers"]["x-slack-bolt-lazy-only"] == "1"
         assert allowed(config, "lambda:InvokeFunction", invocation["function"])
         assert len(aws.requests) == 2  # the secret was read once, at cold start
+
+    def test_secret_still_empty_fails_health_check_saying_what_to_do(
+        self, aws: AwsAPI, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        secret_arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:gencode/dev/slack-AbCdEf"
+        aws.empty.add(secret_arn)  # as the stack creates it, before put-secret-value
+        monkeypatch.setenv("SLACK_SECRET_ARN", secret_arn)
+        monkeypatch.setattr(bot.lambda_handler, "_handler", None)
+        health = {"rawPath": "/healthz", "requestContext": {"http": {"method": "GET"}}}
+        reply = bot.lambda_handler.handler(health, Context())
+        assert reply["statusCode"] == 503 and "secret" not in reply["body"]
+        assert "has no value yet" in caplog.text and "infra/README.md" in caplog.text
+        assert bot.lambda_handler._handler is None  # the next request tries again
 
     def test_unconfigured_secret_fails_health_check_without_leaking(
         self, aws: AwsAPI, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from opensearchpy import OpenSearch
@@ -15,7 +18,8 @@ from rag import Engine, Scope, Source
 from rag.errors import EmbedderMismatchError, StoreError
 from rag.generate import ExtractiveGenerator
 from rag.stores.opensearch import OpenSearchStore, index_body
-from tests.conftest import CountingEmbedder, CountingSummarizer
+from tests.aws_api import AwsAPI
+from tests.conftest import CountingEmbedder, CountingSummarizer, stripped_variables
 
 UPLOADER = b'''
 import boto3
@@ -141,6 +145,51 @@ def test_an_unreachable_cluster_is_a_clear_store_error(embedder: CountingEmbedde
         store.ensure_embedder(embedder.model_id, embedder.dim)
 
 
+def test_two_processes_creating_a_fresh_index_at_once_both_start(
+    osmem_url: str, embedder: CountingEmbedder
+) -> None:
+    # Two Lambda containers cold-starting on a fresh domain: both read "no index", both
+    # create it, and OpenSearch refuses the second with resource_already_exists_exception.
+    # The first mapping read of each client waits for the other's, so both always race.
+    both_read = threading.Barrier(2, timeout=10)
+
+    def store() -> OpenSearchStore:
+        client = OpenSearch(hosts=[osmem_url])
+        read = client.indices.get_mapping
+        first = [True]
+
+        def get_mapping(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return read(*args, **kwargs)
+            finally:
+                if first.pop() if first else False:
+                    both_read.wait()
+
+        client.indices.get_mapping = get_mapping  # type: ignore[method-assign]
+        return OpenSearchStore(client, index="chunks-race", nori=False)
+
+    stores = [store(), store()]
+    with ThreadPoolExecutor(2) as pool:
+        started = [pool.submit(s.ensure_embedder, embedder.model_id, embedder.dim) for s in stores]
+        for future in started:
+            future.result()  # neither raises StoreError
+    mapping = stores[0].client.indices.get_mapping(index="chunks-race")
+    assert mapping["chunks-race"]["mappings"]["_meta"]["embed_dim"] == embedder.dim
+    with pytest.raises(EmbedderMismatchError):  # the loser still checks the winner's embedder
+        stores[1].ensure_embedder("another-model", 8)
+    for s in stores:
+        s.close()
+
+
+def test_indices_keep_no_replica_on_a_single_node(os_store: OpenSearchStore) -> None:
+    # A replica can never be placed on the node holding its primary: on a one-node domain
+    # (what serverless.yml creates) the cluster would stay yellow.
+    os_store.ensure_embedder("model-a", 512)
+    for name in (os_store.index, os_store.claims_index, os_store.feedback_index):
+        settings = os_store.client.indices.get_settings(index=name)[name]["settings"]["index"]
+        assert settings["auto_expand_replicas"] == "0-1", name
+
+
 def test_the_infra_index_file_matches_the_code() -> None:
     path = Path(__file__).parent.parent / "infra" / "opensearch" / "chunks-index.json"
     expected = index_body(dim=1024, embed_model="amazon.titan-embed-text-v2:0", nori=True)
@@ -202,6 +251,46 @@ def test_real_cluster_hybrid_retrieval_fuses_both_lists(real_engine: Engine) -> 
     hit = real_engine.retrieve("S3 버킷에 업로드", Scope.of("T1"), k=1)[0]
     assert hit.chunk.qualname == "upload_to_bucket"
     assert set(hit.ranks) == {"lexical", "vector"}
+
+
+def test_real_cluster_tests_keep_what_sigv4_needs_and_sign_with_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `OPENSEARCH_URL=https://search-….es.amazonaws.com pytest -m opensearch_real` used to
+    # fail with "set AWS_REGION": every AWS_* variable was stripped, real-cluster tests too.
+    aws = AwsAPI().start()
+    try:
+        developer = {
+            "OPENSEARCH_URL": aws.url,  # stands for https://search-….es.amazonaws.com
+            "OPENSEARCH_AUTH": "sigv4",  # what such a URL implies
+            "AWS_REGION": "eu-west-1",
+            "AWS_ACCESS_KEY_ID": "AKIDDEVELOPER",
+            "AWS_SECRET_ACCESS_KEY": "developer-secret",
+            "SLACK_BOT_TOKEN": "xoxb-developer",
+            "GENCODE_STORE": "sqlite",
+        }
+        assert sorted(stripped_variables(developer, real_cluster=False)) == sorted(
+            set(developer) - {"OPENSEARCH_URL"}
+        )
+        stripped = stripped_variables(developer, real_cluster=True)
+        assert sorted(stripped) == ["GENCODE_STORE", "SLACK_BOT_TOKEN"]
+        no_url = {k: v for k, v in developer.items() if k != "OPENSEARCH_URL"}
+        assert "AWS_REGION" in stripped_variables(no_url, real_cluster=True)
+
+        for name, value in developer.items():
+            if name not in stripped:
+                monkeypatch.setenv(name, value)
+        from bot.config import Settings
+        from bot.services import STORES
+
+        store = STORES["opensearch"](
+            Settings.from_env({**os.environ, "GENCODE_STORE": "opensearch"})
+        )
+        with pytest.raises(StoreError):  # the stand-in serves no OpenSearch, but it saw:
+            store.ensure_embedder("model-a", 8)
+        assert aws.requests and {r.signed_for for r in aws.requests} == {("eu-west-1", "es")}
+    finally:
+        aws.stop()
 
 
 def test_claims_are_first_come_first_served(os_store: OpenSearchStore) -> None:

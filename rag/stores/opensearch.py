@@ -48,6 +48,11 @@ _LEXICAL_FIELDS = ("name_terms^4", "summary_terms^2", "docstring_terms^2", "code
 _NOT_RETURNED = ["embedding", "*_terms"]
 
 
+_REPLICAS = {"auto_expand_replicas": "0-1"}
+"""No replica on a single node (a replica could never be placed there, and the cluster would
+stay yellow), one wherever there is a second data node to hold it."""
+
+
 def index_body(*, dim: int, embed_model: str, nori: bool = True) -> dict[str, Any]:
     """Settings and mappings of the chunk index (``infra/opensearch/chunks-index.json``)."""
     keyword = {"type": "keyword"}
@@ -66,7 +71,7 @@ def index_body(*, dim: int, embed_model: str, nori: bool = True) -> dict[str, An
         }
     return {
         "settings": {
-            "index": {"knn": True, "number_of_shards": 1},
+            "index": {"knn": True, "number_of_shards": 1, **_REPLICAS},
             "analysis": {"analyzer": analyzers},
         },
         "mappings": {
@@ -205,11 +210,12 @@ class OpenSearchStore:
         self._call("create the claims and feedback indices", self._ensure_side_indices)
         if meta is None:
             body = index_body(dim=dim, embed_model=model_id, nori=self.nori)
-            self._call(
-                "create the index", lambda: self.client.indices.create(index=self.index, body=body)
-            )
-            logger.info("created OpenSearch index %s (%s, %d dims)", self.index, model_id, dim)
-            return
+            if self._call("create the index", lambda: self._create_index(self.index, body)):
+                logger.info("created OpenSearch index %s (%s, %d dims)", self.index, model_id, dim)
+                return
+            # Another process (a second container on a fresh domain) created it between
+            # our read and our create: check its embedder like any existing index.
+            meta = self._call("read the index mapping", self._meta) or {}
         if meta.get("embed_model") != model_id or int(meta.get("embed_dim", 0)) != dim:
             raise EmbedderMismatchError(
                 f"The OpenSearch index {self.index} was built with the embedding model "
@@ -235,13 +241,20 @@ class OpenSearchStore:
         """The claims and feedback indices, with times as ``double``: a dynamic mapping
         would make them ``float``, which rounds today's epoch seconds to about two minutes."""
         times = {"at": {"type": "double"}, "expires": {"type": "double"}}
+        body = {"settings": {"index": _REPLICAS}, "mappings": {"properties": times}}
         for name in (self.claims_index, self.feedback_index):
             if not self.client.indices.exists(index=name):
-                try:
-                    self.client.indices.create(index=name, body={"mappings": {"properties": times}})
-                except TransportError as exc:
-                    if "already_exists" not in str(exc.error):
-                        raise
+                self._create_index(name, body)
+
+    def _create_index(self, name: str, body: dict[str, Any]) -> bool:
+        """Create an index; ``False`` if it already exists (processes start concurrently)."""
+        try:
+            self.client.indices.create(index=name, body=body)
+        except TransportError as exc:
+            if "resource_already_exists" in str(exc.error):
+                return False
+            raise
+        return True
 
     def _forget_expired(self) -> None:
         """Drop expired claims and notes; done at start-up, as the index has no TTL of its own."""

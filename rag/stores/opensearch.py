@@ -34,10 +34,11 @@ from opensearchpy.exceptions import (
 from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 
 from ..analysis import Analyzer
+from ..chunking import MODULE_QUALNAME
 from ..embed import Vector
 from ..errors import EmbedderMismatchError, StoreError
 from ..models import WORKSPACE_WIDE, Chunk, Scope, StoreStats
-from .base import Feedback, ScoredChunk
+from .base import AnswerRecord, Feedback, ScoredChunk
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +138,7 @@ class OpenSearchStore:
         self.index = index
         self.feedback_index = f"{index}-feedback"
         self.claims_index = f"{index}-claims"
+        self.answers_index = f"{index}-answers"
         self.nori = nori
         self.analyzer = analyzer or Analyzer()
         self.where = where
@@ -221,10 +223,18 @@ class OpenSearchStore:
         """The claims and feedback indices, with times as ``double``: a dynamic mapping
         would make them ``float``, which rounds today's epoch seconds to about two minutes."""
         times = {"at": {"type": "double"}, "expires": {"type": "double"}}
-        for name in (self.claims_index, self.feedback_index):
+        keyword = {"type": "keyword"}
+        answers = {"at": times["at"], "verdict": keyword, "model": keyword, "workspace": keyword}
+        for name, properties in (
+            (self.claims_index, times),
+            (self.feedback_index, times),
+            (self.answers_index, answers),
+        ):
             if not self.client.indices.exists(index=name):
                 try:
-                    self.client.indices.create(index=name, body={"mappings": {"properties": times}})
+                    self.client.indices.create(
+                        index=name, body={"mappings": {"properties": properties}}
+                    )
                 except TransportError as exc:
                     if "already_exists" not in str(exc.error):
                         raise
@@ -358,6 +368,59 @@ class OpenSearchStore:
             "record feedback",
             lambda: self.client.index(index=self.feedback_index, body=body, refresh=True),
         )
+
+    def record_answer(self, record: AnswerRecord) -> None:
+        body = {**record.__dict__, "at": time.time()}
+        self._call(
+            "record an answer",
+            lambda: self.client.index(index=self.answers_index, body=body, refresh=True),
+        )
+
+    def verdict_counts(self) -> dict[str, int]:
+        body = {"size": 0, "aggs": {"verdicts": {"terms": {"field": "verdict", "size": 20}}}}
+        result = self._call(
+            "count answers by verdict",
+            lambda: self.client.search(index=self.answers_index, body=body),
+        )
+        buckets = result.get("aggregations", {}).get("verdicts", {}).get("buckets", [])
+        return {str(b["key"]): int(b["doc_count"]) for b in buckets}
+
+    def definitions(
+        self, *, scope: Scope, qualnames: Sequence[str], paths: Sequence[str] = ()
+    ) -> list[Chunk]:
+        names = sorted(set(qualnames))[:500]
+        files = sorted(set(paths))[:500]
+        wanted: list[dict[str, Any]] = []
+        if names:
+            wanted.append({"terms": {"qualname": names}})
+        if files:
+            wanted.append(
+                {
+                    "bool": {
+                        "filter": [
+                            {"term": {"qualname": MODULE_QUALNAME}},
+                            {"terms": {"source_path": files}},
+                        ]
+                    }
+                }
+            )
+        if not wanted:
+            return []
+        hits = self._search(
+            "look up the team's functions by name",
+            {
+                "size": 500,
+                "_source": {"excludes": _NOT_RETURNED},
+                "query": {
+                    "bool": {
+                        "filter": self._scope_filter(scope),
+                        "should": wanted,
+                        "minimum_should_match": 1,
+                    }
+                },
+            },
+        )
+        return [self._chunk(h["_source"]) for h in hits]
 
     # -- reads ---------------------------------------------------------------------------
 

@@ -27,14 +27,15 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from ..analysis import Analyzer
+from ..chunking import MODULE_QUALNAME
 from ..embed import Matrix, Vector
 from ..errors import EmbedderMismatchError, StoreError, StoreLockedError
 from ..models import WORKSPACE_WIDE, Chunk, Scope, StoreStats
-from .base import Feedback, ScoredChunk
+from .base import AnswerRecord, Feedback, ScoredChunk
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Each entry upgrades the schema from version i to i + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -97,6 +98,21 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX chunks_by_gen ON chunks (gen);
     CREATE TABLE vector_deletions (rowid INTEGER NOT NULL, gen INTEGER NOT NULL);
     CREATE INDEX vector_deletions_by_gen ON vector_deletions (gen);
+    """,
+    # Answer verification (rag/verify.py): each answer's verdict, the verdict beside a
+    # vote, and finding the team's functions by name to check calls against them.
+    """
+    ALTER TABLE feedback ADD COLUMN verdict TEXT NOT NULL DEFAULT '';
+    CREATE TABLE answers (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        workspace TEXT NOT NULL,
+        conversation TEXT NOT NULL,
+        model TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        errors INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX chunks_by_qualname ON chunks (workspace, qualname);
     """,
 )
 
@@ -399,7 +415,7 @@ class SQLiteStore:
         with self._write("record feedback in", chunks=False) as db:
             db.execute(
                 "INSERT INTO feedback (at, workspace, conversation, user, vote, question, answer, "
-                "reference_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "reference_ids, verdict) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     time.time(),
                     feedback.workspace,
@@ -409,8 +425,34 @@ class SQLiteStore:
                     feedback.question,
                     feedback.answer,
                     " ".join(feedback.reference_ids),
+                    feedback.verdict,
                 ),
             )
+
+    def record_answer(self, record: AnswerRecord) -> None:
+        with self._write("record an answer in", chunks=False) as db:
+            db.execute(
+                "INSERT INTO answers (at, workspace, conversation, model, verdict, errors) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    time.time(),
+                    record.workspace,
+                    record.conversation,
+                    record.model,
+                    record.verdict,
+                    record.errors,
+                ),
+            )
+
+    def verdict_counts(self) -> dict[str, int]:
+        with self._lock:
+            try:
+                rows = self._db.execute(
+                    "SELECT verdict, count(*) FROM answers GROUP BY verdict"
+                ).fetchall()
+            except sqlite3.Error as exc:
+                raise self._wrap(exc, "read") from exc
+        return {str(v): int(n) for v, n in rows}
 
     def claim_once(self, key: str, *, ttl: float = 86_400.0) -> bool:
         now = time.time()
@@ -444,8 +486,8 @@ class SQLiteStore:
     def feedback(self) -> list[Feedback]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT workspace, conversation, user, vote, question, answer, reference_ids "
-                "FROM feedback ORDER BY id"
+                "SELECT workspace, conversation, user, vote, question, answer, reference_ids, "
+                "verdict FROM feedback ORDER BY id"
             ).fetchall()
         return [
             Feedback(
@@ -456,6 +498,7 @@ class SQLiteStore:
                 question=r[4],
                 answer=r[5],
                 reference_ids=tuple(str(r[6]).split()),
+                verdict=str(r[7]),
             )
             for r in rows
         ]
@@ -511,6 +554,28 @@ class SQLiteStore:
             ):
                 out.setdefault(chunk.code_hash, chunk)
         return out
+
+    def definitions(
+        self, *, scope: Scope, qualnames: Sequence[str], paths: Sequence[str] = ()
+    ) -> list[Chunk]:
+        names = sorted(set(qualnames))[:500]
+        files = sorted(set(paths))[:500]
+        if not names and not files:
+            return []
+        scopes = (WORKSPACE_WIDE, *sorted(scope.conversations))
+        wanted = []
+        params: list[object] = [scope.workspace, *scopes]
+        if names:
+            wanted.append(f"qualname IN ({','.join('?' * len(names))})")
+            params += names
+        if files:
+            wanted.append(f"(qualname = ? AND source_path IN ({','.join('?' * len(files))}))")
+            params += [MODULE_QUALNAME, *files]
+        where = (
+            f"workspace = ? AND scope IN ({','.join('?' * len(scopes))}) "
+            f"AND ({' OR '.join(wanted)}) ORDER BY indexed_at DESC LIMIT 500"
+        )
+        return self._read(where, params, embeddings=False)
 
     def _by_rowids(self, rowids: Sequence[int]) -> dict[int, Chunk]:
         if not rowids:

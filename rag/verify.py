@@ -411,8 +411,9 @@ def bind(
     for k in call.keywords:
         if k.arg is None:
             continue
-        if k.arg in posonly and a.kwarg is None:
-            problems.append(("bad-keyword", (k.arg, "")))
+        if k.arg in posonly:  # never binds by name: an error, or one more **kwargs entry
+            if a.kwarg is None:
+                problems.append(("bad-keyword", (k.arg, "")))
         elif k.arg in positional or k.arg in kwonly:
             if k.arg in bound:
                 problems.append(("duplicate-arg", (k.arg,)))

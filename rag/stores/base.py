@@ -104,8 +104,8 @@ class ChunkStore(Protocol):
     def definitions(
         self, *, scope: Scope, qualnames: Sequence[str], paths: Sequence[str] = ()
     ) -> list[Chunk]:
-        """Chunks whose qualified name is in ``qualnames`` (from any file), plus the module
-        chunks of files whose path is in ``paths``, among the chunks ``scope`` may see.
+        """Chunks whose qualified name is in ``qualnames`` (from any file), plus one chunk
+        of each file whose path is in ``paths``, among the chunks ``scope`` may see.
 
         Checking an answer's calls needs the real signatures of the team's functions; the
         scope filter runs inside the query, as for retrieval, so a function indexed in

@@ -34,7 +34,6 @@ from opensearchpy.exceptions import (
 from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 
 from ..analysis import Analyzer
-from ..chunking import MODULE_QUALNAME
 from ..embed import Vector
 from ..errors import EmbedderMismatchError, StoreError
 from ..models import WORKSPACE_WIDE, Chunk, Scope, StoreStats
@@ -389,38 +388,36 @@ class OpenSearchStore:
         self, *, scope: Scope, qualnames: Sequence[str], paths: Sequence[str] = ()
     ) -> list[Chunk]:
         names = sorted(set(qualnames))[:500]
-        files = sorted(set(paths))[:500]
-        wanted: list[dict[str, Any]] = []
-        if names:
-            wanted.append({"terms": {"qualname": names}})
-        if files:
-            wanted.append(
+        files = sorted(set(paths))[:100]
+        bodies: list[dict[str, Any]] = []
+
+        def search(size: int, condition: dict[str, Any]) -> None:
+            bodies.append({"index": self.index})
+            bodies.append(
                 {
-                    "bool": {
-                        "filter": [
-                            {"term": {"qualname": MODULE_QUALNAME}},
-                            {"terms": {"source_path": files}},
-                        ]
-                    }
+                    "size": size,
+                    "_source": {"excludes": _NOT_RETURNED},
+                    "query": {"bool": {"filter": [*self._scope_filter(scope), condition]}},
                 }
             )
-        if not wanted:
+
+        if names:
+            search(500, {"terms": {"qualname": names}})
+        for path in files:  # one chunk per file: tells an indexed module from an unknown one
+            search(1, {"term": {"source_path": path}})
+        if not bodies:
             return []
-        hits = self._search(
-            "look up the team's functions by name",
-            {
-                "size": 500,
-                "_source": {"excludes": _NOT_RETURNED},
-                "query": {
-                    "bool": {
-                        "filter": self._scope_filter(scope),
-                        "should": wanted,
-                        "minimum_should_match": 1,
-                    }
-                },
-            },
+        result = self._call(
+            "look up the team's functions by name", lambda: self.client.msearch(body=bodies)
         )
-        return [self._chunk(h["_source"]) for h in hits]
+        out: list[Chunk] = []
+        for response in result["responses"]:
+            if "error" in response:
+                raise StoreError(
+                    f"{self.where} failed to look up functions in {self.index}: {response['error']}"
+                )
+            out += [self._chunk(h["_source"]) for h in response["hits"]["hits"]]
+        return out
 
     # -- reads ---------------------------------------------------------------------------
 

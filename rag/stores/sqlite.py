@@ -27,7 +27,6 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from ..analysis import Analyzer
-from ..chunking import MODULE_QUALNAME
 from ..embed import Matrix, Vector
 from ..errors import EmbedderMismatchError, StoreError, StoreLockedError
 from ..models import WORKSPACE_WIDE, Chunk, Scope, StoreStats
@@ -560,22 +559,22 @@ class SQLiteStore:
     ) -> list[Chunk]:
         names = sorted(set(qualnames))[:500]
         files = sorted(set(paths))[:500]
-        if not names and not files:
-            return []
         scopes = (WORKSPACE_WIDE, *sorted(scope.conversations))
-        wanted = []
-        params: list[object] = [scope.workspace, *scopes]
+        visible = f"workspace = ? AND scope IN ({','.join('?' * len(scopes))})"
+        out: list[Chunk] = []
         if names:
-            wanted.append(f"qualname IN ({','.join('?' * len(names))})")
-            params += names
-        if files:
-            wanted.append(f"(qualname = ? AND source_path IN ({','.join('?' * len(files))}))")
-            params += [MODULE_QUALNAME, *files]
-        where = (
-            f"workspace = ? AND scope IN ({','.join('?' * len(scopes))}) "
-            f"AND ({' OR '.join(wanted)}) ORDER BY indexed_at DESC LIMIT 500"
-        )
-        return self._read(where, params, embeddings=False)
+            out += self._read(
+                f"{visible} AND qualname IN ({','.join('?' * len(names))}) LIMIT 500",
+                [scope.workspace, *scopes, *names],
+                embeddings=False,
+            )
+        if files:  # one chunk per file: enough to tell an indexed module from an unknown one
+            out += self._read(
+                f"{visible} AND source_path IN ({','.join('?' * len(files))}) GROUP BY source_path",
+                [scope.workspace, *scopes, *files],
+                embeddings=False,
+            )
+        return out
 
     def _by_rowids(self, rowids: Sequence[int]) -> dict[int, Chunk]:
         if not rowids:

@@ -160,7 +160,8 @@ def _finding_ko(f: Finding) -> str:
     if f.kind == "syntax":
         return f"문법 오류: {d[0] if d else 'invalid syntax'}"
     if f.kind == "undefined":
-        return f"정의되지 않은 이름 `{n}`"
+        hint = f" (`from {d[0]} import {n}` 누락?)" if d else ""
+        return f"정의되지 않은 이름 `{n}`{hint}"
     if f.kind == "before-assignment":
         return f"`{n}`을(를) 할당하기 전에 사용"
     if f.kind == "shadowed-import":

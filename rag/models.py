@@ -157,7 +157,8 @@ class Finding:
         if self.kind == "syntax":
             return f"syntax error: {d[0] if d else 'invalid syntax'}"
         if self.kind == "undefined":
-            return f"undefined name `{n}`"
+            hint = f" (missing `from {d[0]} import {n}`?)" if d else ""
+            return f"undefined name `{n}`{hint}"
         if self.kind == "before-assignment":
             return f"`{n}` is used before it is assigned"
         if self.kind == "shadowed-import":

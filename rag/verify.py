@@ -29,9 +29,11 @@ cases, to stay quiet about code we cannot know:
 
 Calls on objects whose class the answer does not make visible (``self.x()``,
 ``client.send()``) are not checked. Names an answer defines in one block are known to its
-other blocks. In a fragment (a block with no top-level import, ``def`` or ``class``),
-undefined plain variables are taken as context from the surrounding code, but calls to
-undefined names are still checked as above.
+other blocks. Undefined plain names are taken as context the reader supplies (``order``,
+``db``) in a fragment (a block with no top-level import, ``def`` or ``class``) and in a
+program's top-level statements; they are errors inside a function or class body, and at
+top level when used as a standard-library module (``json.dumps`` without ``import json``).
+Calls to undefined names are always checked as above.
 
 :func:`answer_checked` runs the generator, the checks and, when an error is found, one
 repair request with the exact findings; the repaired answer is checked again and never
@@ -43,6 +45,7 @@ from __future__ import annotations
 import ast
 import builtins
 import difflib
+import functools
 import importlib.util
 import logging
 import re
@@ -80,6 +83,8 @@ class _Block:
     tree: ast.Module | None = None
     fragment: bool = False
     syntax: Finding | None = None
+    nodes: list[ast.AST] = field(default_factory=list)
+    """Every node of ``tree``, walked once: the checks below read it many times."""
 
 
 def _parse(number: int, code: str) -> _Block:
@@ -96,7 +101,7 @@ def _parse(number: int, code: str) -> _Block:
             or isinstance(s, ast.ClassDef)
             for s in tree.body
         )
-        return _Block(number, text, tree, fragment=not program)
+        return _Block(number, text, tree, fragment=not program, nodes=list(ast.walk(tree)))
     assert first is not None
     return _Block(
         number,
@@ -123,22 +128,22 @@ def _bound_names(tree: ast.Module) -> set[str]:
     return names
 
 
-def _used_names(tree: ast.Module) -> set[str]:
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+def _used_names(nodes: list[ast.AST]) -> set[str]:
+    return {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def _defined_anywhere(tree: ast.Module) -> set[str]:
+def _defined_anywhere(nodes: list[ast.AST]) -> set[str]:
     """Every function and class name a block defines, at any depth."""
     return {
         n.name
-        for n in ast.walk(tree)
+        for n in nodes
         if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
     }
 
 
-def _import_bindings_at(tree: ast.Module, line: int) -> set[str]:
+def _import_bindings_at(nodes: list[ast.AST], line: int) -> set[str]:
     out: set[str] = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Import | ast.ImportFrom) and node.lineno == line:
             for a in node.names:
                 if isinstance(node, ast.Import):
@@ -148,22 +153,43 @@ def _import_bindings_at(tree: ast.Module, line: int) -> set[str]:
     return out
 
 
-def _static(block: _Block, others: set[str], used_elsewhere: set[str]) -> list[Finding]:
-    """Pyflakes on one block; names bound by the answer's other blocks count as defined."""
+def _static(
+    block: _Block, others: set[str], used_elsewhere: set[str]
+) -> tuple[list[Finding], set[str]]:
+    """Pyflakes on one block; names bound by the answer's other blocks count as defined.
+
+    Returns the findings and every name pyflakes found undefined (calls among them are
+    checked against the index next).
+    """
     assert block.tree is not None
     found = pyflakes_checker.Checker(block.tree, filename="answer.py", builtins=others).messages
     out: list[Finding] = []
+    undefined: set[str] = set()
     called = {
-        n.func.id
-        for n in ast.walk(block.tree)
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        n.func.id for n in block.nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
+    bodies = [
+        (n.lineno, n.end_lineno or n.lineno)
+        for n in block.nodes
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    ]
+    module_bases = {
+        n.value.id
+        for n in block.nodes
+        if isinstance(n, ast.Attribute)
+        and isinstance(n.value, ast.Name)
+        and n.value.id in sys.stdlib_module_names
     }
     for m in found:
         line = int(m.lineno)
         if isinstance(m, pyflakes_messages.UndefinedName):
             name = str(m.message_args[0])
+            undefined.add(name)
             if name in called or block.fragment:
                 continue  # calls go to the team-function check; fragments have context
+            inside = any(start <= line <= end for start, end in bodies)
+            if not inside and name not in module_bases:
+                continue  # script-level code uses the reader's variables (order, db)
             out.append(Finding("undefined", line, block.number, name=name))
         elif isinstance(m, pyflakes_messages.UndefinedLocal):
             out.append(Finding("before-assignment", line, block.number, str(m.message_args[0])))
@@ -180,7 +206,7 @@ def _static(block: _Block, others: set[str], used_elsewhere: set[str]) -> list[F
             )
         elif isinstance(m, pyflakes_messages.RedefinedWhileUnused):
             name, orig = str(m.message_args[0]), m.message_args[1]
-            if name in _import_bindings_at(block.tree, int(getattr(orig, "lineno", orig))):
+            if name in _import_bindings_at(block.nodes, int(getattr(orig, "lineno", orig))):
                 out.append(
                     Finding(
                         "shadowed-import",
@@ -191,7 +217,7 @@ def _static(block: _Block, others: set[str], used_elsewhere: set[str]) -> list[F
                     )
                 )
         elif isinstance(m, pyflakes_messages.UnusedImport):
-            bindings = _import_bindings_at(block.tree, line)
+            bindings = _import_bindings_at(block.nodes, line)
             if bindings & used_elsewhere:
                 continue
             out.append(
@@ -199,7 +225,7 @@ def _static(block: _Block, others: set[str], used_elsewhere: set[str]) -> list[F
                     "unused-import", line, block.number, str(m.message_args[0]), severity="warning"
                 )
             )
-    return out
+    return out, undefined
 
 
 # -- calls ----------------------------------------------------------------------------------
@@ -240,8 +266,8 @@ class _Imports:
     """Local name -> (module, name in it): ``from billing.orders import f as g``."""
     all_modules: set[str] = field(default_factory=set)
 
-    def add(self, tree: ast.Module) -> None:
-        for node in ast.walk(tree):
+    def add(self, nodes: list[ast.AST]) -> None:
+        for node in nodes:
             if isinstance(node, ast.Import):
                 for a in node.names:
                     self.all_modules.add(a.name)
@@ -263,7 +289,7 @@ def _calls(block: _Block, imports: _Imports, undefined: set[str], own: set[str])
     assert block.tree is not None
     instances: dict[str, tuple[str, str | None]] = {}
     """``x = C(...)``: local name -> (class qualname, module)."""
-    for node in ast.walk(block.tree):
+    for node in block.nodes:
         if (
             isinstance(node, ast.Assign)
             and len(node.targets) == 1
@@ -274,7 +300,7 @@ def _calls(block: _Block, imports: _Imports, undefined: set[str], own: set[str])
             if target is not None:
                 instances[node.targets[0].id] = (target[0], target[1])
     out: list[_Call] = []
-    for node in ast.walk(block.tree):
+    for node in block.nodes:
         if not isinstance(node, ast.Call):
             continue
         func = node.func
@@ -364,15 +390,44 @@ def installed(top: str) -> bool:
     return _FIND_SPEC[top]
 
 
-def _function(chunk: Chunk) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+_STDLIB_HINT_MODULES = (
+    "pathlib", "operator", "collections", "itertools", "functools", "datetime", "dataclasses",
+    "typing", "json", "os", "re", "time", "math", "random", "decimal", "uuid", "hashlib",
+    "shutil", "subprocess", "tempfile", "textwrap", "contextlib", "enum", "logging", "asyncio",
+    "csv", "io", "urllib.parse", "concurrent.futures", "statistics", "copy", "base64",
+    "threading", "heapq", "bisect",
+)  # fmt: skip
+
+
+@functools.cache
+def stdlib_exports() -> dict[str, str]:
+    """Public names of common standard-library modules (``Path`` -> ``pathlib``): a call
+    to one of them, undefined in the answer, is a missing import, not a missing helper."""
+    out: dict[str, str] = {}
+    for name in _STDLIB_HINT_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        for export in getattr(module, "__all__", ()):
+            out.setdefault(str(export), name)
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_function(code: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     try:
-        tree = ast.parse(textwrap.dedent(chunk.code))
+        tree = ast.parse(textwrap.dedent(code))
     except SyntaxError:
         return None
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             return node
     return None
+
+
+def _function(chunk: Chunk) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    return _parsed_function(chunk.code)
 
 
 def _decorators(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
@@ -453,24 +508,18 @@ class Verifier:
         findings: list[Finding] = [b.syntax for b in parsed if b.syntax]
         good = [b for b in parsed if b.tree is not None]
         bound = {b.number: _bound_names(b.tree) for b in good if b.tree}
-        used = {b.number: _used_names(b.tree) for b in good if b.tree}
+        used = {b.number: _used_names(b.nodes) for b in good}
         own: set[str] = set()
         imports = _Imports()
         for b in good:
-            assert b.tree is not None
-            own |= _defined_anywhere(b.tree)
-            imports.add(b.tree)
+            own |= _defined_anywhere(b.nodes)
+            imports.add(b.nodes)
         calls: list[_Call] = []
         for b in good:
-            assert b.tree is not None
             others = set().union(*(v for k, v in bound.items() if k != b.number))
             used_elsewhere = set().union(*(v for k, v in used.items() if k != b.number))
-            findings += _static(b, others, used_elsewhere)
-            undefined = {
-                str(m.message_args[0])
-                for m in pyflakes_checker.Checker(b.tree, builtins=others).messages
-                if isinstance(m, pyflakes_messages.UndefinedName)
-            }
+            static, undefined = _static(b, others, used_elsewhere)
+            findings += static
             calls += _calls(b, imports, undefined, own)
         matched, more, team_modules = self._check_calls(calls, imports)
         findings += more
@@ -519,7 +568,10 @@ class Verifier:
                 if not here and everywhere and call.module not in indexed_modules:
                     here = everywhere  # a module path laid out differently from the index
             if not here:
-                if call.helper or (call.module is not None and call.module in indexed_modules):
+                if call.helper and call.shown in stdlib_exports():
+                    module = stdlib_exports()[call.shown]
+                    findings.append(Finding("undefined", line, call.block, call.shown, (module,)))
+                elif call.helper or (call.module is not None and call.module in indexed_modules):
                     if everywhere and call.module:
                         findings.append(
                             Finding(

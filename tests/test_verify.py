@@ -188,6 +188,29 @@ class TestCallsToTeamFunctions:
         v = check(indexed, py(code))
         assert kinds(v) == [("not-found", 3)]
 
+    def test_import_from_the_wrong_indexed_module_says_where_it_is(self, indexed: Engine) -> None:
+        (root,) = {
+            c.source_path
+            for c in indexed.store.definitions(  # type: ignore[attr-defined]
+                scope=Scope.of("T1"), qualnames=["compute_order_total"]
+            )
+        }
+        code = "from billing.orders import compute_order_total\n\ncompute_order_total({})\n"
+        other = code.replace("billing.orders", "billing.invoices")
+        indexed.index_bytes(
+            b"def render(x):\n    return x\n", Source("billing/invoices.py", workspace="T1")
+        )
+        v = check(indexed, py(other))
+        assert kinds(v) == [("wrong-module", 3)]
+        assert v.errors[0].detail == ("billing.invoices", root)
+
+    def test_call_to_an_unimported_standard_library_name_is_a_missing_import(
+        self, indexed: Engine
+    ) -> None:
+        v = check(indexed, py("def read(raw):\n    return Path(raw).read_text()\n"))
+        assert kinds(v) == [("undefined", 2)]
+        assert v.errors[0].message == "undefined name `Path` (missing `from pathlib import Path`?)"
+
     def test_third_party_imports_are_listed_not_failed(self, indexed: Engine) -> None:
         code = (
             "import json\nimport zzz_unheard_of_pkg\nfrom yyy_other.client import Client\n\n"

@@ -70,7 +70,20 @@ Lookup = Callable[[Sequence[str], Sequence[str]], list[Chunk]]
 PYTHON_TAGS = frozenset({"python", "py", "python3", "py3"})
 _PIP_INSTALL = re.compile(r"pip3?\s+install\s+([^\n`]+)")
 _BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__"}
-_NO_SIGNATURE_CHECK = {"property", "overload", "setter", "getter", "deleter"}
+_NO_SIGNATURE_CHECK = {
+    "property",
+    "cached_property",
+    "overload",
+    "setter",
+    "getter",
+    "deleter",
+    "command",
+    "group",
+    "fixture",
+}
+"""Decorators that make a function's call signature differ from its ``def`` (or make it no
+call at all): such functions resolve, but their arguments are not checked."""
+_PROMPT = re.compile(r"^(>>>|\.\.\.)( |$)")
 
 
 # -- parsing ------------------------------------------------------------------------------
@@ -87,9 +100,19 @@ class _Block:
     """Every node of ``tree``, walked once: the checks below read it many times."""
 
 
+def _console(code: str) -> str:
+    """An interactive session (``>>> f(1)`` then its output) as the code typed in it; output
+    lines become blank so line numbers still match the block."""
+    return "".join(
+        line[4:] if _PROMPT.match(line) else "\n" for line in code.splitlines(keepends=True)
+    )
+
+
 def _parse(number: int, code: str) -> _Block:
     """Parse a block as written, else dedented: a method body quoted on its own is fine."""
     first: SyntaxError | None = None
+    if code.lstrip().startswith(">>>"):
+        code = _console(code)
     for text in (code, textwrap.dedent(code)):
         try:
             tree = ast.parse(text)
@@ -377,17 +400,13 @@ def candidate_paths(module: str) -> list[str]:
     return out
 
 
-_FIND_SPEC: dict[str, bool] = {}
-
-
+@functools.cache
 def installed(top: str) -> bool:
     """Whether a top-level module can be imported here (looked up once per process)."""
-    if top not in _FIND_SPEC:
-        try:
-            _FIND_SPEC[top] = importlib.util.find_spec(top) is not None
-        except (ImportError, ValueError):
-            _FIND_SPEC[top] = False
-    return _FIND_SPEC[top]
+    try:
+        return importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 _STDLIB_HINT_MODULES = (

@@ -95,6 +95,11 @@ class TestParses:
             v = check(indexed, py(fragment))
             assert v.verdict == "verified", (fragment, v.findings)
 
+    def test_an_interactive_session_is_checked_as_the_code_typed(self, indexed: Engine) -> None:
+        session = ">>> from billing.orders import compute_order_total\n>>> compute_order_total({'lines': []})\n0.0\n>>> compute_order_total()\n"
+        v = check(indexed, py(session))
+        assert kinds(v) == [("missing-arg", 4)]
+
     def test_untagged_shell_block_is_not_python(self, indexed: Engine) -> None:
         v = check(indexed, "Run:\n```\npip install requests\n```\n")
         assert v.verdict == "no_code"
@@ -347,3 +352,41 @@ class TestRepairOnce:
         assert answer.verification.verdict == "extractive"
         assert not answer.verification.findings
         assert indexed.verdict_counts() == {"extractive": 1}
+
+
+class TestVerdictRecords:
+    def _record(self, store: object) -> dict[str, int]:
+        from rag import Feedback
+        from rag.stores.base import AnswerRecord
+
+        for verdict in ("verified", "verified", "repaired", "failing"):
+            store.record_answer(  # type: ignore[attr-defined]
+                AnswerRecord(workspace="T1", conversation="C1", model="m", verdict=verdict)
+            )
+        store.record_feedback(  # type: ignore[attr-defined]
+            Feedback("T1", "C1", "U1", 1, "q", "a", ("r1",), verdict="repaired")
+        )
+        return store.verdict_counts()  # type: ignore[attr-defined,no-any-return]
+
+    def test_sqlite_counts_verdicts_and_keeps_one_beside_a_vote(self, engine: Engine) -> None:
+        assert self._record(engine.store) == {"verified": 2, "repaired": 1, "failing": 1}
+        (fb,) = engine.store.feedback()  # type: ignore[attr-defined]
+        assert fb.verdict == "repaired"
+
+    def test_opensearch_counts_verdicts_and_keeps_one_beside_a_vote(
+        self,
+        osmem_url: str,
+        embedder: CountingEmbedder,
+        summarizer: CountingSummarizer,
+    ) -> None:
+        client = OpenSearch(hosts=[osmem_url])
+        store = OpenSearchStore(client, index="verdicts-test", nori=False)
+        engine = Engine(
+            store=store, embedder=embedder, summarizer=summarizer, generator=ExtractiveGenerator()
+        )
+        try:
+            assert self._record(store) == {"verified": 2, "repaired": 1, "failing": 1}
+            hits = client.search(index=store.feedback_index, body={"query": {"match_all": {}}})
+            assert [h["_source"]["verdict"] for h in hits["hits"]["hits"]] == ["repaired"]
+        finally:
+            engine.close()

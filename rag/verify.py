@@ -59,6 +59,7 @@ from pyflakes import checker as pyflakes_checker
 from pyflakes import messages as pyflakes_messages
 
 from .chunking import MODULE_QUALNAME
+from .errors import GencodeError
 from .generate import Generator, TextCallback
 from .models import Answer, Chunk, CodeBlock, Finding, Hit, Turn, Verdict, Verification
 
@@ -567,7 +568,11 @@ class Verifier:
         for c in calls:
             qualnames |= {c.qualname, f"{c.qualname}.__init__"}
         paths = [p for m in sorted(modules) for p in candidate_paths(m)]
-        found = self.lookup(sorted(qualnames), paths) if (qualnames or paths) else []
+        try:
+            found = self.lookup(sorted(qualnames), paths) if (qualnames or paths) else []
+        except GencodeError as exc:  # no index, no call checks: never a false "not found"
+            logger.warning("could not look up the team's functions; calls unchecked: %s", exc)
+            return 0, [], set()
         indexed_modules = {
             m for m in modules if any(module_matches(c.source_path, m) for c in found)
         }
@@ -732,7 +737,11 @@ def answer_checked(
     first = generator.answer(question, hits, history=history, on_text=on_text)
     if not first.generated:
         return replace(first, verification=Verification("extractive"))
-    checked = verifier.check(first.text, first.code_blocks)
+    try:
+        checked = verifier.check(first.text, first.code_blocks)
+    except Exception:  # a bug in checking must not cost the asker the answer
+        logger.exception("checking an answer failed; it goes out without a verification line")
+        return first
     if checked.verdict != "failing":
         return replace(first, verification=checked)
     logger.info(
@@ -746,7 +755,11 @@ def answer_checked(
     second = generator.answer(
         request, hits, history=(*history, Turn(question, first.text)), on_text=on_text
     )
-    again = verifier.check(second.text, second.code_blocks)
+    try:
+        again = verifier.check(second.text, second.code_blocks)
+    except Exception:
+        logger.exception("checking a repaired answer failed; it goes out without a line")
+        return second
     verdict: Verdict = "repaired" if again.verdict == "verified" else "failing"
     if again.verdict == "no_code":
         verdict = "failing"

@@ -390,3 +390,9 @@ class TestVerdictRecords:
             assert [h["_source"]["verdict"] for h in hits["hits"]["hits"]] == ["repaired"]
         finally:
             engine.close()
+
+
+def test_a_store_outage_leaves_calls_unchecked_rather_than_not_found(indexed: Engine) -> None:
+    indexed.store.close()
+    v = check(indexed, py("total = compute_order_totl(order)\nprint(json.dumps(total))\n"))
+    assert v.verdict == "verified" and v.calls_matched == 0

@@ -459,7 +459,7 @@ def _decorators(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
 
 
 def bind(
-    fn: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call, *, drop_first: bool, name: str
+    fn: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call, *, drop_first: bool
 ) -> list[tuple[str, tuple[str, ...]]]:
     """Python's own argument binding, on the signature alone: ``(kind, detail)`` problems."""
     a = fn.args
@@ -649,7 +649,7 @@ class Verifier:
                 drop = True
             elif "staticmethod" in decorators:
                 drop = False
-            problems = bind(fn, call.node, drop_first=drop, name=call.shown)
+            problems = bind(fn, call.node, drop_first=drop)
             if not problems:
                 return []
             first = first if first is not None else problems

@@ -592,6 +592,9 @@ class Verifier:
                 if not here and everywhere and call.module not in indexed_modules:
                     here = everywhere  # a module path laid out differently from the index
             if not here:
+                if call.bound or "." in call.qualname:
+                    # x = f(...) then x.m(): f was no class; C.m(): maybe inherited
+                    continue
                 if call.helper and call.shown in stdlib_exports():
                     module = stdlib_exports()[call.shown]
                     findings.append(Finding("undefined", line, call.block, call.shown, (module,)))

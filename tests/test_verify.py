@@ -176,6 +176,21 @@ class TestCallsToTeamFunctions:
         assert kinds(v) == [("missing-arg", 4)]
         assert v.errors[0].detail == ("order_id",)
 
+    def test_method_on_what_a_function_returned_is_not_looked_up(self, indexed: Engine) -> None:
+        code = (
+            "from billing.orders import compute_order_total\n\n"
+            "total = compute_order_total({})\nprint(total.quantize(1))\n"
+        )
+        v = check(indexed, py(code))
+        assert v.verdict == "verified" and v.calls_matched == 1
+
+    def test_a_method_the_index_lacks_may_be_inherited(self, indexed: Engine) -> None:
+        code = (
+            "from billing.orders import OrderService\n\n"
+            "svc = OrderService({})\nsvc.save()\nOrderService.from_dict({})\n"
+        )
+        assert check(indexed, py(code)).verdict == "verified"
+
     def test_star_args_are_not_miscounted(self, indexed: Engine) -> None:
         code = (
             "from billing.orders import compute_order_total, log_lines\n\n"

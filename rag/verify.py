@@ -28,7 +28,8 @@ cases, to stay quiet about code we cannot know:
   says where (``wrong-module``).
 
 Calls on objects whose class the answer does not make visible (``self.x()``,
-``client.send()``) are not checked. Names an answer defines in one block are known to its
+``client.send()``) are not checked, and a method the index lacks is never reported (it may
+be inherited). Names an answer defines in one block are known to its
 other blocks. Undefined plain names are taken as context the reader supplies (``order``,
 ``db``) in a fragment (a block with no top-level import, ``def`` or ``class``) and in a
 program's top-level statements; they are errors inside a function or class body, and at

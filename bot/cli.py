@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from rag import Engine, GencodeError, Hit, Scope
+from rag import Engine, GencodeError, Hit, Scope, is_korean
 
 from .config import Settings
 from .services import build_engine
@@ -247,10 +247,25 @@ def ask(ctx: Context, question: tuple[str, ...], k: int, workspace: str, convers
     def echo(piece: str) -> None:
         click.echo(piece, nl=False)
 
+    # handlers/ holds every sentence Gencode says; imported here, not at start-up (Bolt).
+    from handlers.messages import REPAIRING, REPAIRING_KO, verification_line
+
+    korean = is_korean(text)
+
+    def restart() -> None:
+        click.echo()
+        click.echo(f"\n{REPAIRING_KO if korean else REPAIRING}\n", err=True)
+
     with _errors():
-        answer = engine.ask(text, Scope.of(workspace, conversation), k=k, on_text=echo)
+        answer = engine.ask(
+            text, Scope.of(workspace, conversation), k=k, on_text=echo, on_restart=restart
+        )
     if not answer.text.endswith("\n"):
         click.echo()
+    if answer.verification is not None:
+        line = verification_line(answer.verification, korean=korean)
+        if line:
+            click.echo(f"\n{line}")
     for note in answer.notes:
         click.echo(f"note: {note}", err=True)
     click.echo("\nReferences:")
@@ -277,6 +292,28 @@ def stats(ctx: Context) -> None:
     click.echo(f"files:     {s.files}")
     click.echo(f"model:     {s.embed_model} ({s.embed_dim} dims)")
     click.echo(f"size:      {s.size_bytes / 1e6:.1f} MB")
+    with _errors():
+        counts = ctx.engine().verdict_counts()
+    for line in verdict_lines(counts):
+        click.echo(line)
+
+
+def verdict_lines(counts: dict[str, int]) -> list[str]:
+    """Shares of checked answers: verified first try, repaired, still failing."""
+    checked = sum(counts.get(v, 0) for v in ("verified", "repaired", "failing"))
+    other = sum(counts.values()) - checked
+    if not checked:
+        return [f"answers:   {sum(counts.values())} ({other} not checked: extractive or no code)"]
+
+    def share(v: str) -> str:
+        return f"{counts.get(v, 0)} ({100 * counts.get(v, 0) / checked:.0f}%)"
+
+    return [
+        f"answers:   {checked + other} ({checked} with checked code, {other} not checked)",
+        f"  verified first try: {share('verified')}",
+        f"  repaired:           {share('repaired')}",
+        f"  still failing:      {share('failing')}",
+    ]
 
 
 @cli.command()

@@ -16,7 +16,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
-from rag import InputError, NothingIndexedError, Scope, Turn
+from rag import InputError, NothingIndexedError, Scope, Turn, is_korean
 
 from . import messages
 from .render import (
@@ -75,6 +75,17 @@ class StreamUpdater:
             self.updates += 1
         except SlackApiError as exc:
             logger.warning("could not update the streaming answer: %s", exc.response.get("error"))
+
+    def restart(self, notice: str) -> None:
+        """The answer failed its checks and a repaired one will stream: start over, and
+        say so at once rather than leave the failed draft up."""
+        self.text = ""
+        self.last = self.clock()
+        try:
+            self.push(notice)
+            self.updates += 1
+        except SlackApiError as exc:
+            logger.warning("could not show the repair notice: %s", exc.response.get("error"))
 
 
 def _post(
@@ -173,11 +184,24 @@ def answer_in_thread(
             scope = Scope.only(team, channel)
             if where.error:
                 notes = [*notes, messages.answered_from_this_conversation_only(where.error)]
-        answer = rt.engine.ask(question, scope, history=history, on_text=updater.feed)
+        korean = is_korean(question)
+        answer = rt.engine.ask(
+            question,
+            scope,
+            history=history,
+            on_text=updater.feed,
+            on_restart=lambda: updater.restart(
+                messages.REPAIRING_KO if korean else messages.REPAIRING
+            ),
+        )
+        verdict = answer.verification.verdict if answer.verification else ""
         rendered = render_answer(
             answer,
-            feedback=feedback_value(question, placeholder, [h.chunk.id for h in answer.references]),
+            feedback=feedback_value(
+                question, placeholder, [h.chunk.id for h in answer.references], verdict
+            ),
             notes=notes,
+            korean=korean,
         )
         _deliver(
             client,

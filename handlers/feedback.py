@@ -78,6 +78,7 @@ def record_click(
                 question=str(value.get("q", "")),
                 answer=answer,
                 reference_ids=tuple(str(r) for r in value.get("r", [])),
+                verdict=str(value.get("v", "")),
             )
         )
         text = messages.FEEDBACK_THANKS

@@ -228,9 +228,16 @@ def references_block(answer: Answer) -> Block | None:
     return section(split_text("\n".join(lines))[0])
 
 
-def feedback_value(question: str, answer_ts: str, reference_ids: Iterable[str]) -> str:
-    """The buttons' value: what a click must record, within Slack's 2,000 characters."""
+def feedback_value(
+    question: str, answer_ts: str, reference_ids: Iterable[str], verdict: str = ""
+) -> str:
+    """The buttons' value: what a click must record, within Slack's 2,000 characters.
+
+    ``verdict`` is how the answer's code fared in its checks, recorded beside the vote.
+    """
     payload: dict[str, Any] = {"a": answer_ts, "r": list(reference_ids), "q": ""}
+    if verdict:
+        payload["v"] = verdict
     room = BUTTON_VALUE_LIMIT - len(json.dumps(payload, ensure_ascii=False)) - 10
     q = question
     while len(json.dumps(q, ensure_ascii=False)) > room:
@@ -261,9 +268,15 @@ def feedback_block(value: str) -> Block:
 
 
 def render_answer(
-    answer: Answer, *, feedback: str, notes: Sequence[str] = (), upload_prefix: str = "answer"
+    answer: Answer,
+    *,
+    feedback: str,
+    notes: Sequence[str] = (),
+    upload_prefix: str = "answer",
+    korean: bool = False,
 ) -> Rendered:
-    """Blocks for a finished answer: prose, code (or snippets), notes, references, buttons."""
+    """Blocks for a finished answer: prose, code (or snippets), the verification line,
+    notes, references, buttons. ``korean`` follows the asker's language."""
     rendered = Rendered()
     blocks: list[Block] = []
     for seg in segments(answer.text):
@@ -288,6 +301,10 @@ def render_answer(
         blocks.append(context(messages.code_uploaded(filename)))
     if not blocks:
         blocks.append(section("_(empty answer)_"))
+    if answer.verification is not None:
+        line = messages.verification_line(answer.verification, korean=korean)
+        if line:
+            blocks.append(context(escape(line)))
     all_notes = [*notes, *answer.notes]
     if all_notes:
         blocks.append(context(escape("\n".join(all_notes))))

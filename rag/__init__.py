@@ -21,6 +21,7 @@ from .models import (
     Chunk,
     CodeBlock,
     FileReport,
+    Finding,
     Hit,
     IndexReport,
     Scope,
@@ -28,7 +29,10 @@ from .models import (
     StoreStats,
     Turn,
     Usage,
+    Verdict,
+    Verification,
 )
+from .prompt import is_korean
 from .stores.base import Feedback
 
 __all__ = [
@@ -41,6 +45,7 @@ __all__ = [
     "Engine",
     "Feedback",
     "FileReport",
+    "Finding",
     "GencodeError",
     "Hit",
     "IndexReport",
@@ -55,6 +60,9 @@ __all__ = [
     "StoreStats",
     "Turn",
     "Usage",
+    "Verdict",
+    "Verification",
     "chunk_id",
     "embedding_text",
+    "is_korean",
 ]

@@ -38,8 +38,9 @@ from .models import (
 )
 from .notebook import chunk_notebook, is_notebook
 from .retrieve import reciprocal_rank_fusion
-from .stores.base import ChunkStore, Feedback, Replaced, ScoredChunk
+from .stores.base import AnswerRecord, ChunkStore, Feedback, Replaced, ScoredChunk
 from .summarize import EXTRACTIVE, Summarizer, extractive_summary, first_sentence
+from .verify import Verifier, answer_checked
 
 logger = logging.getLogger(__name__)
 
@@ -508,9 +509,14 @@ class Engine:
         *,
         history: Sequence[Turn] = (),
         on_text: TextCallback | None = None,
+        on_restart: Callable[[], None] | None = None,
         k: int = 6,
     ) -> Answer:
-        """Retrieve for the question (rewritten standalone if it follows up) and answer it."""
+        """Retrieve for the question (rewritten standalone if it follows up) and answer it.
+
+        A model's answer is checked (:mod:`rag.verify`) and repaired at most once; before a
+        repaired answer streams into ``on_text``, ``on_restart`` is called.
+        """
         if not question.strip():
             raise InputError("The question is empty: say what code you need.")
         query = self.generator.standalone_question(question, history) if history else question
@@ -520,7 +526,45 @@ class Engine:
                 "No code is indexed here yet. Share a .py file in this conversation "
                 "(or run `gencode index PATH`), then ask again."
             )
-        return self.generator.answer(question, hits, history=history, on_text=on_text)
+        answer = answer_checked(
+            self.generator,
+            self.verifier(scope),
+            question,
+            hits,
+            history=history,
+            on_text=on_text,
+            on_restart=on_restart,
+        )
+        self._record_verdict(scope, answer)
+        return answer
+
+    # -- answer verification (rag/verify.py) ----------------------------------------------------
+
+    def verifier(self, scope: Scope) -> Verifier:
+        """Checks answers against the team's functions that ``scope`` may see."""
+        return Verifier(
+            lambda names, paths: self.store.definitions(scope=scope, qualnames=names, paths=paths)
+        )
+
+    def _record_verdict(self, scope: Scope, answer: Answer) -> None:
+        v = answer.verification
+        if v is None:
+            return
+        record = AnswerRecord(
+            workspace=scope.workspace,
+            conversation=",".join(sorted(scope.conversations)),
+            model=answer.model,
+            verdict=v.verdict,
+            errors=len(v.errors),
+        )
+        try:
+            self.store.record_answer(record)
+        except StoreError as exc:  # the answer is worth more than its statistics
+            logger.warning("could not record the answer's verdict: %s", exc)
+
+    def verdict_counts(self) -> dict[str, int]:
+        """Recorded answers per verdict, for ``gencode stats``."""
+        return self.store.verdict_counts()
 
     def forget_file(self, workspace: str, file_id: str) -> list[str]:
         """Remove a shared file's code from the index (it was deleted where it was shared).

@@ -200,6 +200,100 @@ class Usage:
     output_tokens: int = 0
 
 
+Verdict = Literal["verified", "repaired", "failing", "extractive", "no_code"]
+"""What checking an answer's code concluded (see :mod:`rag.verify`):
+
+* ``verified``: every check passed on the model's first answer;
+* ``repaired``: the first answer failed, the one repair round fixed it;
+* ``failing``: still failing after the repair round;
+* ``extractive``: no model wrote it (``GENCODE_LLM=none``), so nothing was checked;
+* ``no_code``: a model answer without a Python code block.
+"""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in an answer's code, precise enough to send back to the model.
+
+    ``detail`` holds the parts the message is made of (a name, counts, a suggestion), so
+    the Slack layer can say it in the asker's language; :attr:`message` is the English.
+    """
+
+    kind: str
+    """``syntax``, ``undefined``, ``before-assignment``, ``shadowed-import``,
+    ``unused-import``, ``arg-count``, ``missing-arg``, ``bad-keyword``, ``duplicate-arg``,
+    ``not-found`` or ``wrong-module``."""
+    line: int
+    """1-based line within its code block."""
+    block: int
+    """1-based number of the code block among the answer's Python blocks."""
+    name: str = ""
+    detail: tuple[str, ...] = ()
+    severity: Literal["error", "warning"] = "error"
+
+    @property
+    def message(self) -> str:
+        d = self.detail
+        n = self.name
+        if self.kind == "syntax":
+            return f"syntax error: {d[0] if d else 'invalid syntax'}"
+        if self.kind == "undefined":
+            hint = f" (missing `from {d[0]} import {n}`?)" if d else ""
+            return f"undefined name `{n}`{hint}"
+        if self.kind == "before-assignment":
+            return f"`{n}` is used before it is assigned"
+        if self.kind == "shadowed-import":
+            return f"the import of `{n}` (line {d[0]}) is shadowed before it is used"
+        if self.kind == "unused-import":
+            return f"`{n}` is imported but unused"
+        if self.kind == "arg-count":
+            plural = "" if d[0] == "1" else "s"
+            return f"`{n}()` takes {d[0]} positional argument{plural}, {d[1]} given"
+        if self.kind == "missing-arg":
+            return f"`{n}()` is missing required argument(s) {', '.join(f'`{a}`' for a in d)}"
+        if self.kind == "bad-keyword":
+            hint = f" (did you mean `{d[1]}`?)" if len(d) > 1 and d[1] else ""
+            return f"`{n}()` has no keyword argument `{d[0]}`{hint}"
+        if self.kind == "duplicate-arg":
+            return f"`{n}()` got multiple values for `{d[0]}`"
+        if self.kind == "not-found":
+            where = f" in `{d[0]}`" if d and d[0] else ""
+            return f"`{n}` was not found{where} in the indexed code"
+        if self.kind == "wrong-module":
+            return f"`{n}` is not in `{d[0]}`; the indexed one is in {d[1]}"
+        return f"{self.kind}: {n}"
+
+    def where(self, *, blocks: int) -> str:
+        return f"block {self.block}, line {self.line}" if blocks > 1 else f"line {self.line}"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The checks run on an answer's Python code blocks, and what they concluded."""
+
+    verdict: Verdict
+    findings: tuple[Finding, ...] = ()
+    """Problems in the final answer (errors fail it; warnings do not)."""
+    blocks: int = 0
+    """Python code blocks checked."""
+    calls_matched: int = 0
+    """Calls to the team's indexed functions whose arguments match their signatures."""
+    unknown_imports: tuple[str, ...] = ()
+    """Modules neither standard library, installed, nor indexed: maybe real packages, unchecked."""
+    repaired: tuple[Finding, ...] = ()
+    """What the first answer had wrong, when a repair round ran."""
+    seconds: float = 0.0
+    """Time the checks took (both rounds), excluding the model."""
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "warning")
+
+
 @dataclass(frozen=True)
 class Answer:
     """What a question gets back: prose with code blocks, and the hits it cites."""
@@ -224,6 +318,8 @@ class Answer:
     usage: Usage = Usage()
     notes: tuple[str, ...] = ()
     """Things the asker should know: context trimmed, stream cut, tiny local model…"""
+    verification: Verification | None = None
+    """Set by the engine once the answer's code was checked (:mod:`rag.verify`)."""
 
 
 @dataclass(frozen=True)

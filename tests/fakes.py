@@ -20,6 +20,8 @@ class FakeGenerator:
     model_id: str = "fake-model"
     calls: list[dict[str, object]] = field(default_factory=list)
     rewrites: list[tuple[str, tuple[Turn, ...]]] = field(default_factory=list)
+    replies: list[list[str]] = field(default_factory=list)
+    """Scripted replies, one per call (a first draft, then its repair); then ``pieces``."""
 
     def answer(
         self,
@@ -33,7 +35,7 @@ class FakeGenerator:
         if self.fail:
             raise LLMError("the model is down (token xoxb-secret-should-not-leak)")
         text = ""
-        for piece in self.pieces:
+        for piece in self.replies.pop(0) if self.replies else self.pieces:
             if self.delay:
                 time.sleep(self.delay)
             text += piece

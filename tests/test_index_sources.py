@@ -18,7 +18,7 @@ from bot.cli import cli
 from rag import Engine, Scope, Source
 from rag.embed import Matrix
 from rag.generate import ExtractiveGenerator
-from rag.stores.sqlite import SQLiteStore
+from rag.stores.sqlite import MIGRATIONS, SQLiteStore
 from tests.conftest import CountingEmbedder, CountingSummarizer
 
 UTIL_A = b"def slugify(text):\n    return text.lower().replace(' ', '-')\n"
@@ -122,6 +122,29 @@ def _legacy_chunks(engine: Engine, source: Source) -> None:
             )
 
 
+def _as_schema_4(current: Path) -> Path:
+    """A copy of ``current`` in the schema an older Gencode (schema 4) wrote."""
+    old = current.with_name("schema4.sqlite3")
+    db = sqlite3.connect(old)
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    for migration in MIGRATIONS[:4]:
+        for statement in migration.split(";"):
+            if statement.strip() and "CREATE TABLE IF NOT EXISTS meta" not in statement:
+                db.execute(statement)
+    db.execute("ATTACH DATABASE ? AS new", (str(current),))
+    columns = ", ".join(r[1] for r in db.execute("PRAGMA main.table_info(chunks)"))
+    db.execute(f"INSERT INTO main.chunks ({columns}) SELECT {columns} FROM new.chunks")
+    db.execute(
+        "INSERT INTO main.chunks_fts (rowid, name, summary, docstring, code, access) "
+        "SELECT rowid, name, summary, docstring, code, access FROM new.chunks_fts"
+    )
+    db.execute("INSERT INTO main.meta SELECT * FROM new.meta WHERE key != 'schema_version'")
+    db.execute("INSERT INTO main.meta VALUES ('schema_version', '4')")
+    db.commit()
+    db.close()
+    return old
+
+
 def test_an_old_store_migrates_and_its_files_are_adopted_not_duplicated(
     tmp_path: Path, embedder: CountingEmbedder, summarizer: CountingSummarizer
 ) -> None:
@@ -134,13 +157,7 @@ def test_an_old_store_migrates_and_its_files_are_adopted_not_duplicated(
     )
     _legacy_chunks(engine, Source("util.py", workspace="T1", repo="a"))
     engine.close()
-    # back to schema 4, as an older Gencode left it
-    db = sqlite3.connect(path)
-    db.execute("ALTER TABLE chunks DROP COLUMN repo")
-    db.execute("ALTER TABLE chunks DROP COLUMN cell")
-    db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
-    db.commit()
-    db.close()
+    path = _as_schema_4(path)
 
     summarizer.seen.clear()
     reopened = Engine(

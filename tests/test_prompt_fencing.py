@@ -115,9 +115,17 @@ class TestThreadHistoryIsFenced:
         final_answer(bot.api, "C1", root)
         ts = bot.api.add_message("C1", "now make it async", user="U2", thread_ts=root)
         bot.slack.event(message_event("now make it async", ts=ts, thread_ts=root, user="U2"))
-        bot.api.wait_for(lambda: len(bedrock_server.calls("converse-stream")) == 2)
-
-        request = bedrock_server.calls("converse-stream")[1]
+        # the follow-up's request (a repair round of the first answer may come before it)
+        request = bot.api.wait_for(
+            lambda: next(
+                (
+                    c
+                    for c in bedrock_server.calls("converse-stream")
+                    if "now make it async" in c.last_user_text
+                ),
+                None,
+            )
+        )
         only_user_messages(request)
         key = key_of(request.system_text)
         (inside,) = blocks(request.last_user_text, "history", key)

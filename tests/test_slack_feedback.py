@@ -56,5 +56,6 @@ class TestSlackFeedback:
         assert "def upload_with_retry" in fb.answer
         value = json.loads(down["value"])
         assert list(fb.reference_ids) == value["r"] and len(fb.reference_ids) >= 1
+        assert fb.verdict == "extractive"  # the answer's verdict, beside the vote
         # nothing visible was posted for the click
         assert len(bot.api.calls_to("chat.postMessage")) == 2

@@ -48,6 +48,20 @@ class Feedback:
     question: str
     answer: str
     reference_ids: tuple[str, ...]
+    verdict: str = ""
+    """How the answer's code fared in :mod:`rag.verify` (a ``rag.models.Verdict``)."""
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """One answer given, with its verification verdict, for ``gencode stats``."""
+
+    workspace: str
+    conversation: str
+    model: str
+    verdict: str
+    errors: int = 0
+    """Failing findings left in the final answer."""
 
 
 class ChunkStore(Protocol):
@@ -108,6 +122,26 @@ class ChunkStore(Protocol):
         ...
 
     def record_feedback(self, feedback: Feedback) -> None: ...
+
+    def definitions(
+        self, *, scope: Scope, qualnames: Sequence[str], paths: Sequence[str] = ()
+    ) -> list[Chunk]:
+        """Chunks whose qualified name is in ``qualnames`` (from any file), plus one chunk
+        of each file whose path is in ``paths``, among the chunks ``scope`` may see.
+
+        Checking an answer's calls needs the real signatures of the team's functions; the
+        scope filter runs inside the query, as for retrieval, so a function indexed in
+        another private conversation never "resolves".
+        """
+        ...
+
+    def record_answer(self, record: AnswerRecord) -> None:
+        """Keep one answer's verdict (see :mod:`rag.verify`)."""
+        ...
+
+    def verdict_counts(self) -> dict[str, int]:
+        """How many recorded answers ended with each verdict."""
+        ...
 
     def claim_once(self, key: str, *, ttl: float = 86_400.0) -> bool:
         """True for the first caller of ``key`` (across processes); false for repeats.

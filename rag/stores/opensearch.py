@@ -37,7 +37,7 @@ from ..analysis import Analyzer
 from ..embed import Vector
 from ..errors import EmbedderMismatchError, StoreError
 from ..models import Chunk, Scope, SourceSummary, StoreStats
-from .base import Feedback, Replaced, ScoredChunk
+from .base import AnswerRecord, Feedback, Replaced, ScoredChunk
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +144,7 @@ class OpenSearchStore:
         self.index = index
         self.feedback_index = f"{index}-feedback"
         self.claims_index = f"{index}-claims"
+        self.answers_index = f"{index}-answers"
         self.nori = nori
         self.analyzer = analyzer or Analyzer()
         self.where = where
@@ -241,9 +242,15 @@ class OpenSearchStore:
         """The claims and feedback indices, with times as ``double``: a dynamic mapping
         would make them ``float``, which rounds today's epoch seconds to about two minutes."""
         times = {"at": {"type": "double"}, "expires": {"type": "double"}}
-        body = {"settings": {"index": _REPLICAS}, "mappings": {"properties": times}}
-        for name in (self.claims_index, self.feedback_index):
+        keyword = {"type": "keyword"}
+        answers = {"at": times["at"], "verdict": keyword, "model": keyword, "workspace": keyword}
+        for name, properties in (
+            (self.claims_index, times),
+            (self.feedback_index, times),
+            (self.answers_index, answers),
+        ):
             if not self.client.indices.exists(index=name):
+                body = {"settings": {"index": _REPLICAS}, "mappings": {"properties": properties}}
                 self._create_index(name, body)
 
     def _create_index(self, name: str, body: dict[str, Any]) -> bool:
@@ -391,6 +398,57 @@ class OpenSearchStore:
             "record feedback",
             lambda: self.client.index(index=self.feedback_index, body=body, refresh=True),
         )
+
+    def record_answer(self, record: AnswerRecord) -> None:
+        body = {**record.__dict__, "at": time.time()}
+        self._call(
+            "record an answer",
+            lambda: self.client.index(index=self.answers_index, body=body, refresh=True),
+        )
+
+    def verdict_counts(self) -> dict[str, int]:
+        body = {"size": 0, "aggs": {"verdicts": {"terms": {"field": "verdict", "size": 20}}}}
+        result = self._call(
+            "count answers by verdict",
+            lambda: self.client.search(index=self.answers_index, body=body),
+        )
+        buckets = result.get("aggregations", {}).get("verdicts", {}).get("buckets", [])
+        return {str(b["key"]): int(b["doc_count"]) for b in buckets}
+
+    def definitions(
+        self, *, scope: Scope, qualnames: Sequence[str], paths: Sequence[str] = ()
+    ) -> list[Chunk]:
+        names = sorted(set(qualnames))[:500]
+        files = sorted(set(paths))[:100]
+        bodies: list[dict[str, Any]] = []
+
+        def search(size: int, condition: dict[str, Any]) -> None:
+            bodies.append({"index": self.index})
+            bodies.append(
+                {
+                    "size": size,
+                    "_source": {"excludes": _NOT_RETURNED},
+                    "query": {"bool": {"filter": [*self._scope_filter(scope), condition]}},
+                }
+            )
+
+        if names:
+            search(500, {"terms": {"qualname": names}})
+        for path in files:  # one chunk per file: tells an indexed module from an unknown one
+            search(1, {"term": {"source_path": path}})
+        if not bodies:
+            return []
+        result = self._call(
+            "look up the team's functions by name", lambda: self.client.msearch(body=bodies)
+        )
+        out: list[Chunk] = []
+        for response in result["responses"]:
+            if "error" in response:
+                raise StoreError(
+                    f"{self.where} failed to look up functions in {self.index}: {response['error']}"
+                )
+            out += [self._chunk(h["_source"]) for h in response["hits"]["hits"]]
+        return out
 
     # -- reads ---------------------------------------------------------------------------
 

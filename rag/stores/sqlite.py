@@ -30,11 +30,11 @@ from ..analysis import Analyzer
 from ..embed import Matrix, Vector
 from ..errors import EmbedderMismatchError, StoreError, StoreLockedError
 from ..models import WORKSPACE_WIDE, Chunk, Scope, SourceSummary, StoreStats
-from .base import Feedback, Replaced, ScoredChunk
+from .base import AnswerRecord, Feedback, Replaced, ScoredChunk
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Each entry upgrades the schema from version i to i + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -105,6 +105,21 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     """
     ALTER TABLE chunks ADD COLUMN cell INTEGER NOT NULL DEFAULT 0;
+    """,
+    # Answer verification (rag/verify.py): each answer's verdict, the verdict beside a
+    # vote, and finding the team's functions by name to check calls against them.
+    """
+    ALTER TABLE feedback ADD COLUMN verdict TEXT NOT NULL DEFAULT '';
+    CREATE TABLE answers (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        workspace TEXT NOT NULL,
+        conversation TEXT NOT NULL,
+        model TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        errors INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX chunks_by_qualname ON chunks (workspace, qualname);
     """,
 )
 
@@ -416,7 +431,7 @@ class SQLiteStore:
         with self._write("record feedback in", chunks=False) as db:
             db.execute(
                 "INSERT INTO feedback (at, workspace, conversation, user, vote, question, answer, "
-                "reference_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "reference_ids, verdict) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     time.time(),
                     feedback.workspace,
@@ -426,8 +441,34 @@ class SQLiteStore:
                     feedback.question,
                     feedback.answer,
                     " ".join(feedback.reference_ids),
+                    feedback.verdict,
                 ),
             )
+
+    def record_answer(self, record: AnswerRecord) -> None:
+        with self._write("record an answer in", chunks=False) as db:
+            db.execute(
+                "INSERT INTO answers (at, workspace, conversation, model, verdict, errors) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    time.time(),
+                    record.workspace,
+                    record.conversation,
+                    record.model,
+                    record.verdict,
+                    record.errors,
+                ),
+            )
+
+    def verdict_counts(self) -> dict[str, int]:
+        with self._lock:
+            try:
+                rows = self._db.execute(
+                    "SELECT verdict, count(*) FROM answers GROUP BY verdict"
+                ).fetchall()
+            except sqlite3.Error as exc:
+                raise self._wrap(exc, "read") from exc
+        return {str(v): int(n) for v, n in rows}
 
     def claim_once(self, key: str, *, ttl: float = 86_400.0) -> bool:
         now = time.time()
@@ -461,8 +502,8 @@ class SQLiteStore:
     def feedback(self) -> list[Feedback]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT workspace, conversation, user, vote, question, answer, reference_ids "
-                "FROM feedback ORDER BY id"
+                "SELECT workspace, conversation, user, vote, question, answer, reference_ids, "
+                "verdict FROM feedback ORDER BY id"
             ).fetchall()
         return [
             Feedback(
@@ -473,6 +514,7 @@ class SQLiteStore:
                 question=r[4],
                 answer=r[5],
                 reference_ids=tuple(str(r[6]).split()),
+                verdict=str(r[7]),
             )
             for r in rows
         ]
@@ -560,6 +602,30 @@ class SQLiteStore:
                 f"workspace = ? AND code_hash IN ({marks})", [workspace, *part], embeddings=True
             ):
                 out.setdefault(chunk.code_hash, chunk)
+        return out
+
+    def definitions(
+        self, *, scope: Scope, qualnames: Sequence[str], paths: Sequence[str] = ()
+    ) -> list[Chunk]:
+        names = sorted(set(qualnames))[:500]
+        files = sorted(set(paths))[:500]
+        scopes = scope.visible_scopes
+        if not scopes:
+            return []
+        visible = f"workspace = ? AND scope IN ({','.join('?' * len(scopes))})"
+        out: list[Chunk] = []
+        if names:
+            out += self._read(
+                f"{visible} AND qualname IN ({','.join('?' * len(names))}) LIMIT 500",
+                [scope.workspace, *scopes, *names],
+                embeddings=False,
+            )
+        if files:  # one chunk per file: enough to tell an indexed module from an unknown one
+            out += self._read(
+                f"{visible} AND source_path IN ({','.join('?' * len(files))}) GROUP BY source_path",
+                [scope.workspace, *scopes, *files],
+                embeddings=False,
+            )
         return out
 
     def _by_rowids(self, rowids: Sequence[int]) -> dict[int, Chunk]:

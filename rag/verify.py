@@ -1,0 +1,780 @@
+"""Check the Python in an answer before anyone copies it, and have the model repair it once.
+
+Four checks run on every Python code block of a model's answer:
+
+1. **It parses** (``ast``). A fragment is handled, not flagged: a block indented as a
+   whole is dedented first, and ``return``/``await``/``yield`` outside a function are fine.
+2. **Static checks** (pyflakes): undefined names, names used before assignment, imports
+   shadowed before use (errors), unused imports (a warning, never a failure). Pyflakes
+   rather than ruff: it is pure Python and under 1 MB, where ruff is a ~30 MB binary, and
+   the Lambda bundle is already near its 250 MB limit (infra/README.md).
+3. **Calls to the team's functions** are bound to the indexed function's real signature
+   (parsed from its code with ``ast``): positional and keyword arguments, defaults,
+   ``*args``/``**kwargs``, keyword-only and positional-only parameters, ``self`` for a
+   method called on an instance or a constructor. A call resolves through the answer's
+   imports (``from billing.orders import f``, ``import billing.orders as o; o.f()``); a
+   module ``billing.orders`` is the file ``billing/orders.py`` (or ``orders.py``, or
+   ``src/billing/orders.py``: the shorter dotted path must be a suffix of the longer).
+4. **Imports** that are neither standard library, installed here (or named in a
+   ``pip install`` line of the answer), nor indexed are *listed*: they may be real packages.
+
+"Looks like a team helper but is not indexed" is reported (as ``not-found``) only in two
+cases, to stay quiet about code we cannot know:
+
+* a bare call to a name the answer never defines or imports and that is not a builtin
+  (``compute_order_totl(order)``): the answer treats it as existing team code;
+* a name imported from (or called as an attribute of) a module whose file *is* indexed,
+  when that file does not define it. If the name is indexed in another file, the finding
+  says where (``wrong-module``).
+
+Calls on objects whose class the answer does not make visible (``self.x()``,
+``client.send()``) are not checked, and a method the index lacks is never reported (it may
+be inherited). Names an answer defines in one block are known to its
+other blocks. Undefined plain names are taken as context the reader supplies (``order``,
+``db``) in a fragment (a block with no top-level import, ``def`` or ``class``) and in a
+program's top-level statements; they are errors inside a function or class body, and at
+top level when used as a standard-library module (``json.dumps`` without ``import json``).
+Calls to undefined names are always checked as above.
+
+:func:`answer_checked` runs the generator, the checks and, when an error is found, one
+repair request with the exact findings; the repaired answer is checked again and never
+repaired twice.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import difflib
+import functools
+import importlib.util
+import logging
+import re
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from pyflakes import checker as pyflakes_checker
+from pyflakes import messages as pyflakes_messages
+
+from .chunking import MODULE_QUALNAME
+from .errors import GencodeError
+from .generate import Generator, TextCallback
+from .models import Answer, Chunk, CodeBlock, Finding, Hit, Turn, Verdict, Verification
+
+logger = logging.getLogger(__name__)
+
+Lookup = Callable[[Sequence[str], Sequence[str]], list[Chunk]]
+"""``(qualnames, paths) -> chunks``: the store's ``definitions`` within the asker's scope."""
+
+PYTHON_TAGS = frozenset({"python", "py", "python3", "py3"})
+_PIP_INSTALL = re.compile(r"pip3?\s+install\s+([^\n`]+)")
+_BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__"}
+_NO_SIGNATURE_CHECK = {
+    "property",
+    "cached_property",
+    "overload",
+    "setter",
+    "getter",
+    "deleter",
+    "command",
+    "group",
+    "fixture",
+}
+"""Decorators that make a function's call signature differ from its ``def`` (or make it no
+call at all): such functions resolve, but their arguments are not checked."""
+_PROMPT = re.compile(r"^(>>>|\.\.\.)( |$)")
+
+
+# -- parsing ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Block:
+    number: int
+    code: str
+    tree: ast.Module | None = None
+    fragment: bool = False
+    syntax: Finding | None = None
+    nodes: list[ast.AST] = field(default_factory=list)
+    """Every node of ``tree``, walked once: the checks below read it many times."""
+
+
+def _console(code: str) -> str:
+    """An interactive session (``>>> f(1)`` then its output) as the code typed in it; output
+    lines become blank so line numbers still match the block."""
+    return "".join(
+        line[4:] if _PROMPT.match(line) else "\n" for line in code.splitlines(keepends=True)
+    )
+
+
+def _parse(number: int, code: str) -> _Block:
+    """Parse a block as written, else dedented: a method body quoted on its own is fine."""
+    first: SyntaxError | None = None
+    if code.lstrip().startswith(">>>"):
+        code = _console(code)
+    for text in (code, textwrap.dedent(code)):
+        try:
+            tree = ast.parse(text)
+        except SyntaxError as exc:
+            first = first or exc
+            continue
+        program = any(
+            isinstance(s, ast.Import | ast.ImportFrom | ast.FunctionDef | ast.AsyncFunctionDef)
+            or isinstance(s, ast.ClassDef)
+            for s in tree.body
+        )
+        return _Block(number, text, tree, fragment=not program, nodes=list(ast.walk(tree)))
+    assert first is not None
+    return _Block(
+        number,
+        code,
+        syntax=Finding(
+            "syntax", line=first.lineno or 1, block=number, detail=(first.msg or "invalid syntax",)
+        ),
+    )
+
+
+def _bound_names(tree: ast.Module) -> set[str]:
+    """Names a block binds at its top level: what its other blocks may use."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            for a in node.names:
+                names.add(a.asname or a.name.split(".")[0])
+        else:
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+                    names.add(sub.id)
+    return names
+
+
+def _used_names(nodes: list[ast.AST]) -> set[str]:
+    return {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _defined_anywhere(nodes: list[ast.AST]) -> set[str]:
+    """Every function and class name a block defines, at any depth."""
+    return {
+        n.name
+        for n in nodes
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    }
+
+
+def _import_bindings_at(nodes: list[ast.AST], line: int) -> set[str]:
+    out: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Import | ast.ImportFrom) and node.lineno == line:
+            for a in node.names:
+                if isinstance(node, ast.Import):
+                    out.add(a.asname or a.name.split(".")[0])
+                else:
+                    out.add(a.asname or a.name)
+    return out
+
+
+def _static(
+    block: _Block, others: set[str], used_elsewhere: set[str]
+) -> tuple[list[Finding], set[str]]:
+    """Pyflakes on one block; names bound by the answer's other blocks count as defined.
+
+    Returns the findings and every name pyflakes found undefined (calls among them are
+    checked against the index next).
+    """
+    assert block.tree is not None
+    found = pyflakes_checker.Checker(block.tree, filename="answer.py", builtins=others).messages
+    out: list[Finding] = []
+    undefined: set[str] = set()
+    called = {
+        n.func.id for n in block.nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
+    bodies = [
+        (n.lineno, n.end_lineno or n.lineno)
+        for n in block.nodes
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    ]
+    module_bases = {
+        n.value.id
+        for n in block.nodes
+        if isinstance(n, ast.Attribute)
+        and isinstance(n.value, ast.Name)
+        and n.value.id in sys.stdlib_module_names
+    }
+    for m in found:
+        line = int(m.lineno)
+        if isinstance(m, pyflakes_messages.UndefinedName):
+            name = str(m.message_args[0])
+            undefined.add(name)
+            if name in called or block.fragment:
+                continue  # calls go to the team-function check; fragments have context
+            inside = any(start <= line <= end for start, end in bodies)
+            if not inside and name not in module_bases:
+                continue  # script-level code uses the reader's variables (order, db)
+            out.append(Finding("undefined", line, block.number, name=name))
+        elif isinstance(m, pyflakes_messages.UndefinedLocal):
+            out.append(Finding("before-assignment", line, block.number, str(m.message_args[0])))
+        elif isinstance(m, pyflakes_messages.ImportShadowedByLoopVar):
+            name, orig = str(m.message_args[0]), m.message_args[1]
+            out.append(
+                Finding(
+                    "shadowed-import",
+                    line,
+                    block.number,
+                    name,
+                    (str(getattr(orig, "lineno", orig)),),
+                )
+            )
+        elif isinstance(m, pyflakes_messages.RedefinedWhileUnused):
+            name, orig = str(m.message_args[0]), m.message_args[1]
+            if name in _import_bindings_at(block.nodes, int(getattr(orig, "lineno", orig))):
+                out.append(
+                    Finding(
+                        "shadowed-import",
+                        line,
+                        block.number,
+                        name,
+                        (str(getattr(orig, "lineno", orig)),),
+                    )
+                )
+        elif isinstance(m, pyflakes_messages.UnusedImport):
+            bindings = _import_bindings_at(block.nodes, line)
+            if bindings & used_elsewhere:
+                continue
+            out.append(
+                Finding(
+                    "unused-import", line, block.number, str(m.message_args[0]), severity="warning"
+                )
+            )
+    return out, undefined
+
+
+# -- calls ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Call:
+    node: ast.Call
+    block: int
+    qualname: str
+    """What to look up: ``f``, ``Class.method``, or ``Class`` for a constructor."""
+    shown: str
+    """How the answer wrote it, for messages."""
+    module: str | None
+    """The module the answer says it comes from; None for a bare undefined name."""
+    bound: bool = False
+    """Called on an instance (``x.method()``): ``self`` is already given."""
+    helper: bool = False
+    """A bare call to a name defined nowhere: report it when nothing indexed matches."""
+
+
+def _dotted(node: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+@dataclass
+class _Imports:
+    modules: dict[str, str] = field(default_factory=dict)
+    """Local dotted name -> module: ``o`` -> ``billing.orders``; ``billing.orders`` -> itself."""
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Local name -> (module, name in it): ``from billing.orders import f as g``."""
+    all_modules: set[str] = field(default_factory=set)
+
+    def add(self, nodes: list[ast.AST]) -> None:
+        for node in nodes:
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    self.all_modules.add(a.name)
+                    if a.asname:
+                        self.modules[a.asname] = a.name
+                    else:
+                        parts = a.name.split(".")
+                        for i in range(1, len(parts) + 1):
+                            self.modules[".".join(parts[:i])] = ".".join(parts[:i])
+            elif isinstance(node, ast.ImportFrom):
+                module = "." * node.level + (node.module or "")
+                self.all_modules.add(module)
+                for a in node.names:
+                    if a.name != "*":
+                        self.names[a.asname or a.name] = (module, a.name)
+
+
+def _calls(block: _Block, imports: _Imports, undefined: set[str], own: set[str]) -> list[_Call]:
+    assert block.tree is not None
+    instances: dict[str, tuple[str, str | None]] = {}
+    """``x = C(...)``: local name -> (class qualname, module)."""
+    for node in block.nodes:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Call)
+        ):
+            target = _target(node.value.func, imports, undefined, own)
+            if target is not None:
+                instances[node.targets[0].id] = (target[0], target[1])
+    out: list[_Call] = []
+    for node in block.nodes:
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        shown = _dotted(func)
+        if shown is None:
+            continue
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            base = func.value.id
+            if base in instances and base not in imports.modules:
+                cls, module = instances[base]
+                out.append(_Call(node, block.number, f"{cls}.{func.attr}", shown, module, True))
+                continue
+        target = _target(func, imports, undefined, own)
+        if target is not None:
+            qualname, module, helper = target
+            out.append(_Call(node, block.number, qualname, shown, module, helper=helper))
+    return out
+
+
+def _target(
+    func: ast.expr, imports: _Imports, undefined: set[str], own: set[str]
+) -> tuple[str, str | None, bool] | None:
+    """``(qualname, module, helper)`` to look up for a call's function, or None."""
+    if isinstance(func, ast.Name):
+        if func.id in imports.names:
+            module, name = imports.names[func.id]
+            return name, module, False
+        if func.id in undefined and func.id not in own and func.id not in _BUILTINS:
+            return func.id, None, True
+        return None
+    if not isinstance(func, ast.Attribute):
+        return None
+    base = _dotted(func.value)
+    if base is None:
+        return None
+    if base in imports.modules:
+        return func.attr, imports.modules[base], False
+    if base in imports.names:  # Class.method on an imported class
+        module, name = imports.names[base]
+        return f"{name}.{func.attr}", module, False
+    return None
+
+
+# -- modules and signatures ---------------------------------------------------------------
+
+
+def module_of(path: str) -> str:
+    """``billing/orders.py`` -> ``billing.orders``; ``pkg/__init__.py`` -> ``pkg``."""
+    stem = path.replace("\\", "/").removesuffix(".py").removesuffix("/__init__")
+    return stem.strip("/").replace("/", ".")
+
+
+def module_matches(path: str, module: str) -> bool:
+    """The shorter dotted name is a suffix of the longer (files shared as ``orders.py``)."""
+    if module.startswith("."):
+        module = module.lstrip(".")
+        if not module:
+            return False
+    a, b = module_of(path).split("."), module.split(".")
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return long[len(long) - len(short) :] == short
+
+
+def candidate_paths(module: str) -> list[str]:
+    """Paths a module's file may be indexed under (suffixes of its dotted name, src/ too)."""
+    parts = module.lstrip(".").split(".")
+    if not parts or not parts[0]:
+        return []
+    out = []
+    for i in range(len(parts)):
+        stem = "/".join(parts[i:])
+        out += [f"{stem}.py", f"{stem}/__init__.py"]
+    out += [f"src/{'/'.join(parts)}.py", f"src/{'/'.join(parts)}/__init__.py"]
+    return out
+
+
+@functools.cache
+def installed(top: str) -> bool:
+    """Whether a top-level module can be imported here (looked up once per process)."""
+    try:
+        return importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+_STDLIB_HINT_MODULES = (
+    "pathlib", "operator", "collections", "itertools", "functools", "datetime", "dataclasses",
+    "typing", "json", "os", "re", "time", "math", "random", "decimal", "uuid", "hashlib",
+    "shutil", "subprocess", "tempfile", "textwrap", "contextlib", "enum", "logging", "asyncio",
+    "csv", "io", "urllib.parse", "concurrent.futures", "statistics", "copy", "base64",
+    "threading", "heapq", "bisect",
+)  # fmt: skip
+
+
+@functools.cache
+def stdlib_exports() -> dict[str, str]:
+    """Public names of common standard-library modules (``Path`` -> ``pathlib``): a call
+    to one of them, undefined in the answer, is a missing import, not a missing helper."""
+    out: dict[str, str] = {}
+    for name in _STDLIB_HINT_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        for export in getattr(module, "__all__", ()):
+            out.setdefault(str(export), name)
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_function(code: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    try:
+        tree = ast.parse(textwrap.dedent(code))
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return node
+    return None
+
+
+def _function(chunk: Chunk) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    return _parsed_function(chunk.code)
+
+
+def _decorators(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    out = set()
+    for d in fn.decorator_list:
+        name = _dotted(d.func if isinstance(d, ast.Call) else d) or ""
+        out.add(name.rsplit(".", 1)[-1])
+    return out
+
+
+def bind(
+    fn: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call, *, drop_first: bool
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Python's own argument binding, on the signature alone: ``(kind, detail)`` problems."""
+    a = fn.args
+    positional = [p.arg for p in a.posonlyargs + a.args]
+    posonly = {p.arg for p in a.posonlyargs}
+    n_defaults = len(a.defaults)
+    required = positional[: len(positional) - n_defaults]
+    if drop_first and positional:
+        dropped = positional[0]
+        positional = positional[1:]
+        required = [p for p in required if p != dropped]
+        posonly.discard(dropped)
+    kwonly = [p.arg for p in a.kwonlyargs]
+    kw_required = [p.arg for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is None]
+    starred = any(isinstance(x, ast.Starred) for x in call.args)
+    double = any(k.arg is None for k in call.keywords)
+    given = len(call.args)
+    problems: list[tuple[str, tuple[str, ...]]] = []
+    if not starred and a.vararg is None and given > len(positional):
+        low, high = len(required), len(positional)
+        expected = str(high) if low == high else f"{low}–{high}"
+        problems.append(("arg-count", (expected, str(given))))
+    bound = set(positional[:given]) if not starred else set()
+    for k in call.keywords:
+        if k.arg is None:
+            continue
+        if k.arg in posonly:  # never binds by name: an error, or one more **kwargs entry
+            if a.kwarg is None:
+                problems.append(("bad-keyword", (k.arg, "")))
+        elif k.arg in positional or k.arg in kwonly:
+            if k.arg in bound:
+                problems.append(("duplicate-arg", (k.arg,)))
+            bound.add(k.arg)
+        elif a.kwarg is None:
+            close = difflib.get_close_matches(k.arg, positional + kwonly, n=1)
+            problems.append(("bad-keyword", (k.arg, close[0] if close else "")))
+    if not starred and not double and not problems:
+        missing = [p for p in required + kw_required if p not in bound]
+        if missing:
+            problems.append(("missing-arg", tuple(missing)))
+    return problems
+
+
+# -- the checker --------------------------------------------------------------------------
+
+
+@dataclass
+class Verifier:
+    """Checks answers against the functions one conversation may see (``lookup``)."""
+
+    lookup: Lookup
+
+    def check(self, answer_text: str, blocks: Sequence[CodeBlock]) -> Verification:
+        started = time.perf_counter()
+        parsed: list[_Block] = []
+        for block in blocks:
+            tag = block.language.lower()
+            if tag in PYTHON_TAGS:
+                parsed.append(_parse(len(parsed) + 1, block.code))
+            elif not tag:  # untagged: Python only if it parses as Python
+                candidate = _parse(len(parsed) + 1, block.code)
+                if candidate.tree is not None:
+                    parsed.append(candidate)
+        if not parsed:
+            return Verification("no_code", seconds=time.perf_counter() - started)
+        findings: list[Finding] = [b.syntax for b in parsed if b.syntax]
+        good = [b for b in parsed if b.tree is not None]
+        bound = {b.number: _bound_names(b.tree) for b in good if b.tree}
+        used = {b.number: _used_names(b.nodes) for b in good}
+        own: set[str] = set()
+        imports = _Imports()
+        for b in good:
+            own |= _defined_anywhere(b.nodes)
+            imports.add(b.nodes)
+        calls: list[_Call] = []
+        for b in good:
+            others = set().union(*(v for k, v in bound.items() if k != b.number))
+            used_elsewhere = set().union(*(v for k, v in used.items() if k != b.number))
+            static, undefined = _static(b, others, used_elsewhere)
+            findings += static
+            calls += _calls(b, imports, undefined, own)
+        matched, more, team_modules = self._check_calls(calls, imports)
+        findings += more
+        unknown = self._unknown_imports(imports, team_modules, answer_text)
+        findings.sort(key=lambda f: (f.block, f.line))
+        errors = any(f.severity == "error" for f in findings)
+        return Verification(
+            "failing" if errors else "verified",
+            findings=tuple(findings),
+            blocks=len(parsed),
+            calls_matched=matched,
+            unknown_imports=unknown,
+            seconds=time.perf_counter() - started,
+        )
+
+    def _check_calls(
+        self, calls: list[_Call], imports: _Imports
+    ) -> tuple[int, list[Finding], set[str]]:
+        """``(calls that match, findings, modules found indexed)``."""
+        modules = {
+            m
+            for m in imports.all_modules
+            if m.startswith(".") or m.split(".")[0] not in sys.stdlib_module_names
+        }
+        qualnames: set[str] = set()
+        for c in calls:
+            qualnames |= {c.qualname, f"{c.qualname}.__init__"}
+        paths = [p for m in sorted(modules) for p in candidate_paths(m)]
+        try:
+            found = self.lookup(sorted(qualnames), paths) if (qualnames or paths) else []
+        except GencodeError as exc:  # no index, no call checks: never a false "not found"
+            logger.warning("could not look up the team's functions; calls unchecked: %s", exc)
+            return 0, [], set()
+        indexed_modules = {
+            m for m in modules if any(module_matches(c.source_path, m) for c in found)
+        }
+        by_name: dict[str, list[Chunk]] = {}
+        for chunk in found:
+            if chunk.qualname != MODULE_QUALNAME:
+                by_name.setdefault(chunk.qualname, []).append(chunk)
+        matched = 0
+        findings: list[Finding] = []
+        for call in calls:
+            line = call.node.lineno
+            everywhere = by_name.get(call.qualname, [])
+            if call.module is None:
+                here = everywhere
+            else:
+                here = [c for c in everywhere if module_matches(c.source_path, call.module)]
+                if not here and everywhere and call.module not in indexed_modules:
+                    here = everywhere  # a module path laid out differently from the index
+            if not here:
+                if call.bound or "." in call.qualname:
+                    # x = f(...) then x.m(): f was no class; C.m(): maybe inherited
+                    continue
+                if call.helper and call.shown in stdlib_exports():
+                    module = stdlib_exports()[call.shown]
+                    findings.append(Finding("undefined", line, call.block, call.shown, (module,)))
+                elif call.helper or (call.module is not None and call.module in indexed_modules):
+                    if everywhere and call.module:
+                        findings.append(
+                            Finding(
+                                "wrong-module",
+                                line,
+                                call.block,
+                                call.shown,
+                                (call.module, everywhere[0].source_path),
+                            )
+                        )
+                    else:
+                        findings.append(
+                            Finding("not-found", line, call.block, call.shown, (call.module or "",))
+                        )
+                continue
+            problems = self._bind_any(call, here, by_name)
+            if problems is None:
+                continue  # nothing to bind against (a class without __init__, a property)
+            if problems:
+                kind, detail = problems[0]
+                findings.append(Finding(kind, line, call.block, call.shown, detail))
+            else:
+                matched += 1
+        return matched, findings, indexed_modules
+
+    @staticmethod
+    def _bind_any(
+        call: _Call, here: list[Chunk], by_name: dict[str, list[Chunk]]
+    ) -> list[tuple[str, tuple[str, ...]]] | None:
+        """The problems binding against the first candidate, or ``[]`` if any one binds."""
+        first: list[tuple[str, tuple[str, ...]]] | None = None
+        for chunk in here:
+            drop = call.bound
+            target = chunk
+            if chunk.kind == "class":  # a constructor: bind against __init__, minus self
+                inits = [
+                    c
+                    for c in by_name.get(f"{chunk.qualname}.__init__", [])
+                    if c.source_path == chunk.source_path
+                ]
+                if not inits:
+                    continue
+                target, drop = inits[0], True
+            fn = _function(target)
+            if fn is None:
+                continue
+            decorators = _decorators(fn)
+            if decorators & _NO_SIGNATURE_CHECK:
+                continue
+            if "classmethod" in decorators:
+                drop = True
+            elif "staticmethod" in decorators:
+                drop = False
+            problems = bind(fn, call.node, drop_first=drop)
+            if not problems:
+                return []
+            first = first if first is not None else problems
+        return first
+
+    @staticmethod
+    def _unknown_imports(imports: _Imports, team: set[str], text: str) -> tuple[str, ...]:
+        stated = {
+            re.split(r"[<>=\[; ]", word)[0].lower().replace("-", "_")
+            for m in _PIP_INSTALL.finditer(text)
+            for word in m.group(1).split()
+            if not word.startswith("-")
+        }
+        out = set()
+        for m in imports.all_modules:
+            if m.startswith(".") or m in team:
+                continue
+            top = m.split(".")[0]
+            if top in sys.stdlib_module_names or top.lower() in stated or installed(top):
+                continue
+            out.add(top)
+        return tuple(sorted(out))
+
+
+# -- one repair round -----------------------------------------------------------------------
+
+
+def repair_request(question: str, v: Verification, signatures: Sequence[str]) -> str:
+    """The follow-up that asks the model to fix exactly what the checks found."""
+    lines = [
+        question,
+        "",
+        "---",
+        "Your previous answer was checked automatically and has these problems:",
+    ]
+    for f in v.errors:
+        lines.append(f"- code block {f.block}, line {f.line}: {f.message}")
+    if signatures:
+        lines.append("The real signatures of the team's functions involved:")
+        lines += [f"- {s}" for s in signatures]
+    lines.append(
+        "Write the whole answer again with these problems fixed, in the same language as the "
+        "question. Call only functions that exist in the references, with their real signatures."
+    )
+    return "\n".join(lines)
+
+
+def _signatures(v: Verification, lookup: Lookup) -> list[str]:
+    """``qualname(params)  (path)`` of the indexed functions the errors are about."""
+    names: set[str] = set()
+    for f in v.errors:
+        if f.kind in _SIGNATURE_KINDS and f.name:
+            parts = f.name.split(".")
+            for tail in (parts[-1:], parts[-2:]):
+                names |= {".".join(tail), ".".join(tail) + ".__init__"}
+    if not names:
+        return []
+    out = set()
+    for c in lookup(sorted(names), ()):
+        if c.kind == "class" or c.qualname == MODULE_QUALNAME:
+            continue
+        params = c.signature.split(c.name, 1)[-1] if c.name in c.signature else c.signature
+        out.add(f"{c.qualname}{params}  ({c.source_path})")
+    return sorted(out)
+
+
+_SIGNATURE_KINDS = {"arg-count", "missing-arg", "bad-keyword", "duplicate-arg", "wrong-module"}
+
+
+def answer_checked(
+    generator: Generator,
+    verifier: Verifier,
+    question: str,
+    hits: Sequence[Hit],
+    *,
+    history: Sequence[Turn] = (),
+    on_text: TextCallback | None = None,
+    on_restart: Callable[[], None] | None = None,
+) -> Answer:
+    """Generate, check, and repair at most once. Extractive answers are labelled, not checked.
+
+    ``on_restart`` is called before the repaired answer streams into ``on_text``, so a
+    caller showing the stream can start over (Slack replaces the placeholder's text).
+    """
+    first = generator.answer(question, hits, history=history, on_text=on_text)
+    if not first.generated:
+        return replace(first, verification=Verification("extractive"))
+    try:
+        checked = verifier.check(first.text, first.code_blocks)
+    except Exception:  # a bug in checking must not cost the asker the answer
+        logger.exception("checking an answer failed; it goes out without a verification line")
+        return first
+    if checked.verdict != "failing":
+        return replace(first, verification=checked)
+    logger.info(
+        "answer failed %d checks (%s); asking for one repair",
+        len(checked.errors),
+        ", ".join(sorted({f.kind for f in checked.errors})),
+    )
+    request = repair_request(question, checked, _signatures(checked, verifier.lookup))
+    if on_restart:
+        on_restart()
+    second = generator.answer(
+        request, hits, history=(*history, Turn(question, first.text)), on_text=on_text
+    )
+    try:
+        again = verifier.check(second.text, second.code_blocks)
+    except Exception:
+        logger.exception("checking a repaired answer failed; it goes out without a line")
+        return second
+    verdict: Verdict = "repaired" if again.verdict == "verified" else "failing"
+    if again.verdict == "no_code":
+        verdict = "failing"
+    final = replace(
+        again,
+        verdict=verdict,
+        repaired=checked.errors,
+        seconds=checked.seconds + again.seconds,
+    )
+    return replace(
+        second,
+        notes=tuple(dict.fromkeys((*first.notes, *second.notes))),
+        verification=final,
+    )

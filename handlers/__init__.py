@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk.web import WebClient
 
-from . import ask, feedback, files, messages
+from . import ask, feedback, files, manage, messages
 from .runtime import Runtime, bot_in_thread, is_from_bot, mentions_bot
 
 __all__ = ["Runtime", "register"]
@@ -50,6 +50,7 @@ def _wants(event: dict[str, Any], context: dict[str, Any], rt: Runtime, team: st
 def register(app: App, rt: Runtime) -> None:
     ask.register(app, rt)
     feedback.register(app, rt)
+    manage.register(app, rt)
 
     def ack_only(ack: Ack) -> None:
         ack()

@@ -18,7 +18,7 @@ from slack_sdk.web import WebClient
 
 from rag import InputError, NothingIndexedError, Scope, Turn, is_korean
 
-from . import messages
+from . import manage, messages
 from .render import (
     Rendered,
     SlackMessage,
@@ -42,8 +42,6 @@ from .runtime import (
 )
 
 logger = logging.getLogger(__name__)
-
-HELP_WORDS = {"", "help", "-h", "--help", "?", "도움말"}
 
 
 class StreamUpdater:
@@ -331,14 +329,19 @@ def _mentioned(event: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
 
 def register(app: App, rt: Runtime) -> None:
     def ack_command(ack: Ack, command: dict[str, Any]) -> None:
-        if command.get("text", "").strip().lower() in HELP_WORDS:
-            ack(response_type="ephemeral", text=messages.USAGE)
+        parsed = manage.parse(command.get("text", ""))
+        if parsed.verb == "help":
+            ack(response_type="ephemeral", text=messages.usage(parsed.korean))
         else:
             ack()
 
     def answer_command(command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         text = command.get("text", "").strip()
-        if text.lower() in HELP_WORDS:
+        parsed = manage.parse(text)
+        if parsed.verb == "help":
+            return
+        if parsed.verb:
+            manage.run(rt, client, respond, command, parsed)
             return
         team, channel, user = command["team_id"], command["channel_id"], command["user_id"]
         question = question_text(text, None)

@@ -22,12 +22,26 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
-from rag import WORKSPACE_WIDE, GencodeError, Source
+from rag import (
+    WORKSPACE_WIDE,
+    ArchiveError,
+    FileReport,
+    GencodeError,
+    Source,
+    is_archive,
+    read_archive,
+)
 
 from . import messages
 from .conversations import KINDS, Conversation
 from .download import DownloadError
-from .render import SlackMessage, escape, plain, render_index_report
+from .render import (
+    SlackMessage,
+    escape,
+    plain,
+    render_index_report,
+    render_repository_report,
+)
 from .runtime import (
     INDEX_EVENT,
     Runtime,
@@ -41,8 +55,9 @@ logger = logging.getLogger(__name__)
 
 
 def is_python(file: Mapping[str, Any]) -> bool:
-    name = str(file.get("name") or "")
-    return name.endswith(".py") or (not name and file.get("filetype") == "python")
+    """A file indexed on its own: Python source or a Jupyter notebook."""
+    name = str(file.get("name") or "").lower()
+    return name.endswith((".py", ".ipynb")) or (not name and file.get("filetype") == "python")
 
 
 def _react(client: WebClient, *, channel: str, ts: str, name: str, add: bool = True) -> None:
@@ -115,6 +130,20 @@ def index_shared_files(
                     )
                 continue
         name = str(file.get("name") or file.get("title") or file_id)
+        if is_archive(name):
+            _index_archive(
+                rt,
+                client,
+                team=team,
+                channel=channel,
+                ts=ts,
+                thread_ts=thread_ts,
+                user=user,
+                file=file,
+                name=name,
+                channel_type=event.get("channel_type"),
+            )
+            continue
         if not is_python(file):
             if is_direct():
                 _say(client, channel, thread_ts, messages.not_python(escape(name)))
@@ -209,10 +238,7 @@ def _index_one(
             logger.info("download of %s failed: %s", file_id, exc)
             show(plain(messages.index_refused(shown, escape(messages.download_failed(str(exc))))))
             return
-        if channel_type in KINDS and channel_type != "channel":
-            where = Conversation(channel, KINDS[channel_type])  # stays here whatever else
-        else:  # a Slack Connect channel arrives as "channel": only the lookup can tell
-            where = rt.conversation(client, team=team, channel=channel)
+        where = _where(rt, client, team=team, channel=channel, channel_type=channel_type)
         public = where.workspace_wide
         source = Source(
             path=name,
@@ -227,6 +253,10 @@ def _index_one(
         report = rt.engine.index_bytes(data, source, on_progress=on_progress)
         if report.error:
             show(plain(messages.index_refused(shown, escape(_reason(report.error, name)))))
+            return
+        if report.skipped:
+            show(plain(messages.index_skipped(shown, escape(report.skipped))))
+            ok = True
             return
         rendered = render_index_report(
             report,
@@ -247,6 +277,135 @@ def _index_one(
         try:
             show(plain(messages.apology(cid)))
         except Exception:  # updating failed too: a new message may still get through
+            if _say(client, channel, thread_ts, messages.apology(cid)) is None:
+                logger.error("could not report failure [%s] to the thread", cid)
+    finally:
+        _react(client, channel=channel, ts=ts, name="eyes", add=False)
+        _react(client, channel=channel, ts=ts, name="white_check_mark" if ok else "x")
+
+
+def _where(
+    rt: Runtime, client: WebClient, *, team: str, channel: str, channel_type: str | None
+) -> Conversation:
+    if channel_type in KINDS and channel_type != "channel":
+        return Conversation(channel, KINDS[channel_type])  # stays here whatever else
+    # a Slack Connect channel arrives as "channel": only the lookup can tell
+    return rt.conversation(client, team=team, channel=channel)
+
+
+def _index_archive(
+    rt: Runtime,
+    client: WebClient,
+    *,
+    team: str,
+    channel: str,
+    ts: str,
+    thread_ts: str,
+    user: str,
+    file: Mapping[str, Any],
+    name: str,
+    channel_type: str | None,
+) -> None:
+    """A repository shared as an archive: read in memory, indexed file by file with a
+    progress line updated every few seconds, then folded into one report."""
+    file_id = str(file.get("id", ""))
+    shown = escape(name)
+    _react(client, channel=channel, ts=ts, name="eyes")
+    progress = _say(client, channel, thread_ts, messages.archive_started(shown))
+    if progress is not None:
+        rt.remember_thread(team, channel, thread_ts)
+
+    def show(message: SlackMessage) -> None:
+        if progress:
+            client.chat_update(
+                channel=channel,
+                ts=progress,
+                text=message.text,
+                blocks=list(message.blocks),
+                metadata=metadata(INDEX_EVENT, file=file_id),
+            )
+        else:
+            client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=message.text, blocks=list(message.blocks)
+            )
+
+    started = last = rt.clock()
+
+    def on_file(done: int, total: int, report: FileReport) -> None:
+        nonlocal last
+        now = rt.clock()
+        if now - last < rt.archive_update_interval or done >= total:
+            return
+        last = now
+        try:
+            show(plain(messages.archive_progress(shown, done, total)))
+        except SlackApiError as exc:
+            logger.info("progress update failed: %s", exc.response.get("error"))
+
+    def out_of_time() -> bool:
+        budget = rt.archive_time_budget
+        return bool(budget) and rt.clock() - started > budget
+
+    ok = False
+    try:
+        size = int(file.get("size") or 0)
+        limit = rt.archive_download_bytes
+        if size > limit:
+            show(plain(messages.archive_refused(shown, messages.archive_too_big(size, limit))))
+            return
+        try:
+            data = rt.download(file, max_bytes=limit, timeout=120.0)
+        except DownloadError as exc:
+            logger.info("download of %s failed: %s", file_id, exc)
+            show(plain(messages.archive_refused(shown, escape(messages.download_failed(str(exc))))))
+            return
+        try:
+            archive = read_archive(data, name, limits=rt.archive_limits)
+        except ArchiveError as exc:
+            logger.info("archive %s refused (team=%s channel=%s): %s", file_id, team, channel, exc)
+            show(plain(messages.archive_refused(shown, escape(str(exc)))))
+            return
+        if not archive.files:
+            show(plain(messages.archive_refused(shown, messages.archive_empty())))
+            return
+        where = _where(rt, client, team=team, channel=channel, channel_type=channel_type)
+        template = Source(
+            path="",
+            workspace=team,
+            scope=WORKSPACE_WIDE if where.workspace_wide else channel,
+            file_id=file_id,
+            permalink=str(file.get("permalink") or ""),
+            channel=channel,
+            channel_kind=where.kind,
+            indexed_by=user,
+            repo=archive.repo,
+        )
+        report = rt.engine.index_repository(
+            [(f.path, f.data) for f in archive.files],
+            template,
+            on_file=on_file,
+            out_of_time=out_of_time if rt.archive_time_budget else None,
+        )
+        rendered = render_repository_report(
+            report,
+            repo=archive.repo,
+            permalink=template.permalink,
+            skipped=[(s.path, s.reason) for s in archive.skipped],
+            workspace_wide=where.workspace_wide,
+            shared_outside=where.shared,
+        )
+        show(rendered.message)
+        if rendered.upload is not None:
+            upload_snippet(client, channel=channel, thread_ts=thread_ts, upload=rendered.upload)
+        ok = not report.unfinished
+    except Exception:
+        cid = correlation_id()
+        logger.exception(
+            "indexing archive failed [%s] team=%s channel=%s file=%s", cid, team, channel, file_id
+        )
+        try:
+            show(plain(messages.apology(cid)))
+        except Exception:
             if _say(client, channel, thread_ts, messages.apology(cid)) is None:
                 logger.error("could not report failure [%s] to the thread", cid)
     finally:

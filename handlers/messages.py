@@ -12,11 +12,33 @@ USAGE = (
     "*Gencode writes code out of your team's own code.*\n"
     "• Ask: `/gencode make a retrying S3 uploader`, mention me (`@Gencode …`), "
     "or reply in one of my threads to follow up.\n"
-    "• Teach me: share a `.py` file in a channel or a DM where I am present; "
-    "I index every function in it and reply in the file's thread.\n"
+    "• Teach me: share a `.py` file, a notebook (`.ipynb`) or a whole repository as a "
+    "`.zip`, `.tar.gz` or `.tar` in a channel or a DM where I am present; I index every "
+    "function and reply in the file's thread. Sharing it again replaces it.\n"
+    "• `/gencode list`: what answers here can draw on. `/gencode forget NAME`: remove a file "
+    "or repository shared here (whoever shared it, or an admin).\n"
     "• Code shared in a public channel helps answers anywhere in this workspace; code shared "
-    "in a private channel or a DM only answers there."
+    "in a private channel, a DM or a channel shared with another organisation only answers "
+    "there."
 )
+
+USAGE_KO = (
+    "*Gencode는 팀의 코드로 새 코드를 작성합니다.*\n"
+    "• 질문: `/gencode 재시도하는 S3 업로더 만들어 줘`, 멘션(`@Gencode …`), "
+    "또는 제 스레드에 답글로 이어서 질문하세요.\n"
+    "• 코드 가르치기: 제가 있는 채널이나 DM에 `.py` 파일, 노트북(`.ipynb`), 또는 저장소 전체를 "
+    "`.zip`·`.tar.gz`·`.tar`로 공유하면 모든 함수를 색인하고 파일 스레드에 답합니다. "
+    "다시 공유하면 이전 버전을 대체합니다.\n"
+    "• `/gencode 목록`: 여기서 답변에 쓸 수 있는 코드. `/gencode 삭제 이름`: 여기서 공유한 파일이나 "
+    "저장소를 색인에서 지웁니다(공유한 사람이나 관리자만).\n"
+    "• 공개 채널에 공유한 코드는 워크스페이스 어디서나 쓰이고, 비공개 채널·DM·외부 조직과 공유된 "
+    "채널의 코드는 그곳에서만 쓰입니다."
+)
+
+
+def usage(korean: bool) -> str:
+    return USAGE_KO if korean else USAGE
+
 
 PLACEHOLDER = ":hourglass_flowing_sand: Looking through your team's code…"
 WRITING = "_…still writing_"
@@ -140,9 +162,77 @@ def index_refused(filename: str, reason: str) -> str:
 
 def not_python(filename: str) -> str:
     return (
-        f"`{filename}` is not a Python file, so I did not index it. "
-        "I index `.py` files only: share the source file itself."
+        f"`{filename}` is not a Python file, so I did not index it. I index `.py` files, "
+        "Jupyter notebooks (`.ipynb`) and repositories shared as `.zip`, `.tar.gz`, `.tgz` "
+        "or `.tar`."
     )
+
+
+def index_skipped(filename: str, why: str) -> str:
+    return f":heavy_minus_sign: `{filename}` has nothing to index ({why}). Nothing was changed."
+
+
+# -- archives ---------------------------------------------------------------------------------
+
+
+def archive_started(filename: str) -> str:
+    return f":package: Reading the repository in `{filename}`…"
+
+
+def archive_progress(filename: str, done: int, total: int) -> str:
+    return f":package: `{filename}`: indexed {done:,} / {total:,} files…"
+
+
+def archive_refused(filename: str, reason: str) -> str:
+    return (
+        f":x: I did not index `{filename}`: {reason}\nNothing that was already indexed has changed."
+    )
+
+
+def archive_empty() -> str:
+    return "it holds no Python files or notebooks that I could read."
+
+
+def archive_too_big(size: int, limit: int) -> str:
+    return (
+        f"the archive is {size:,} bytes, over the {limit:,}-byte limit for archives. Share "
+        "the part of the repository you need, or ask whoever runs Gencode to raise "
+        "GENCODE_ARCHIVE_MAX_DOWNLOAD."
+    )
+
+
+def archive_header(repo: str, link: str, files: int, functions: int, scope_note: str) -> str:
+    shown = f"<{link}|{repo}>" if link else f"`{repo}`"
+    return (
+        f":white_check_mark: Indexed the repository {shown}: {files:,} files, "
+        f"{functions:,} definitions. {scope_note}"
+    )
+
+
+def archive_totals(
+    new: int, unchanged: int, removed: int, skipped: int, errors: int, files_gone: int
+) -> str:
+    gone = f" ({files_gone:,} files no longer in it)" if files_gone else ""
+    return (
+        f"*Total:* {new:,} new · {unchanged:,} unchanged · {removed:,} removed{gone} · "
+        f"{skipped:,} skipped · {errors:,} errors"
+    )
+
+
+def archive_errors(lines: str, more: int) -> str:
+    tail = f"\n_…and {more:,} more in the attached list._" if more else ""
+    return f"*Files I could not index:*\n{lines}{tail}"
+
+
+def archive_unfinished(done: int, total: int) -> str:
+    return (
+        f":hourglass: Time ran out after {done:,} of {total:,} files. Share the archive again "
+        "to go on: files already indexed cost nothing, and nothing was removed."
+    )
+
+
+def archive_list_note(filename: str) -> str:
+    return f"_The full per-file list is attached as `{filename}`._"
 
 
 def too_big(filename: str, size: int, limit: int) -> str:
@@ -261,3 +351,130 @@ def verification_line(v: Verification, *, korean: bool) -> str:
         else:
             line = f"🔧 Repaired once after the checks caught: {was}. Now {line}"
     return line
+
+
+# -- /gencode list and forget -----------------------------------------------------------------
+
+
+def list_header(korean: bool) -> str:
+    if korean:
+        return "*이 대화에서 답변에 쓸 수 있는 코드*"
+    return "*What answers in this conversation can draw on*"
+
+
+def list_empty(korean: bool) -> str:
+    if korean:
+        return "아직 여기서 쓸 수 있는 코드가 없습니다. `.py` 파일이나 저장소 압축 파일을 공유해 주세요."
+    return (
+        "Nothing is indexed for this conversation yet. Share a `.py` file or a repository "
+        "archive here (or in a public channel)."
+    )
+
+
+def origin_here(korean: bool) -> str:
+    return "이 대화에서 공유" if korean else "shared here"
+
+
+def origin_public_channel(channel: str, korean: bool) -> str:
+    if korean:
+        return f"<#{channel}>에서 공유(워크스페이스 전체)"
+    return f"workspace-wide, shared in <#{channel}>"
+
+
+def origin_cli(korean: bool) -> str:
+    return "워크스페이스 전체(CLI로 색인)" if korean else "workspace-wide, indexed from the CLI"
+
+
+def list_line(
+    *,
+    name: str,
+    repo: bool,
+    files: int,
+    functions: int,
+    origin: str,
+    who: str,
+    when: int,
+    korean: bool,
+) -> str:
+    date = f"<!date^{when}^{{date_short}}|{when}>"
+    by = f"<@{who}>" if who.startswith(("U", "W")) else (f"`{who}`" if who else "?")
+    if korean:
+        what = f"저장소 `{name}` (파일 {files:,}개)" if repo else f"`{name}`"
+        return f"• {what}: 함수 {functions:,}개 · {origin} · {by} · {date}"
+    what = f"repository `{name}` ({files:,} files)" if repo else f"`{name}`"
+    return f"• {what}: {functions:,} functions · {origin} · by {by} · {date}"
+
+
+def list_totals(repos: int, files: int, functions: int, more: int, korean: bool) -> str:
+    if korean:
+        tail = f" · 나머지 {more:,}개는 생략" if more > 0 else ""
+        return f"합계: 저장소 {repos:,}개, 파일 {files:,}개, 함수 {functions:,}개{tail}"
+    tail = f" · {more:,} more not shown" if more > 0 else ""
+    return f"Total: {repos:,} repositories, {files:,} files, {functions:,} functions{tail}"
+
+
+def forget_usage(korean: bool) -> str:
+    if korean:
+        return (
+            "무엇을 지울지 알려 주세요: `/gencode 삭제 이름` (이름은 `/gencode 목록`에 나옵니다)."
+        )
+    return "Say what to forget: `/gencode forget NAME` (`/gencode list` shows the names)."
+
+
+def forget_unknown(name: str, korean: bool) -> str:
+    if korean:
+        return (
+            f"이 대화에서 공유된 `{name}`을(를) 찾지 못했습니다. 지울 수 있는 것은 이 대화에서 "
+            "공유된 파일과 저장소뿐입니다. `/gencode 목록`으로 확인해 보세요."
+        )
+    return (
+        f"Nothing named `{name}` was shared in this conversation. Only files and repositories "
+        "shared here can be forgotten here; `/gencode list` shows them."
+    )
+
+
+def forget_not_allowed(name: str, sharers: list[str], korean: bool) -> str:
+    who = ", ".join(f"<@{u}>" for u in sharers) or (
+        "공유한 사람" if korean else "whoever shared it"
+    )
+    if korean:
+        return f"`{name}`은(는) {who}님이나 워크스페이스 관리자만 지울 수 있습니다."
+    return f"Sorry, only {who} or a workspace admin can make me forget `{name}`."
+
+
+def forget_confirm(name: str, files: int, functions: int, korean: bool) -> str:
+    if korean:
+        return (
+            f"`{name}`(파일 {files:,}개, 함수 {functions:,}개)을(를) 색인에서 지울까요? "
+            "다시 공유하면 되살릴 수 있습니다."
+        )
+    return (
+        f"Forget `{name}` ({files:,} files, {functions:,} functions)? Answers will stop "
+        "drawing on it; sharing it again brings it back."
+    )
+
+
+def forget_button(korean: bool) -> str:
+    return "지우기" if korean else "Forget it"
+
+
+def cancel_button(korean: bool) -> str:
+    return "취소" if korean else "Cancel"
+
+
+def forget_cancelled(name: str, korean: bool) -> str:
+    return f"`{name}`은(는) 그대로 둡니다." if korean else f"Kept `{name}`."
+
+
+def forgotten(name: str, files: int, functions: int, korean: bool) -> str:
+    if korean:
+        return f":wastebasket: `{name}`을(를) 지웠습니다: 파일 {files:,}개, 함수 {functions:,}개."
+    return f":wastebasket: Forgot `{name}`: {files:,} files, {functions:,} functions."
+
+
+def home_workspace_header() -> str:
+    return "*Code every conversation of this workspace can draw on*"
+
+
+def home_own_header() -> str:
+    return "*What you shared, wherever you shared it*"

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag import Answer, Chunk, FileReport, Hit
+from rag import Answer, Chunk, FileReport, Hit, IndexReport
 
 from . import messages
 
@@ -417,6 +417,81 @@ def render_index_report(
     blocks.append(section(totals))
     if notes:
         blocks.append(context("\n".join(notes)))
+    text = "\n".join(block_text(b) for b in blocks)
+    return IndexRendered(
+        message=SlackMessage(text=text[:MAX_TEXT], blocks=tuple(blocks[:MAX_BLOCKS])),
+        upload=upload,
+    )
+
+
+ARCHIVE_ERRORS_SHOWN = 10
+
+
+def render_repository_report(
+    report: IndexReport,
+    *,
+    repo: str,
+    permalink: str,
+    skipped: Sequence[tuple[str, str]],
+    workspace_wide: bool,
+    shared_outside: bool = False,
+) -> IndexRendered:
+    """The thread reply for a repository: totals, the files that failed, and the full
+    per-file list as a snippet (a repository's list never fits in a message)."""
+    indexed = [f for f in report.files if f.ok and not f.skipped and not f.deleted]
+    functions = sum(len(f.chunks) for f in indexed)
+    header = messages.archive_header(
+        escape(repo),
+        permalink,
+        len(indexed),
+        functions,
+        messages.scope_note(workspace_wide, shared_outside=shared_outside),
+    )
+    blocks: list[Block] = [section(header)]
+    failed = [(f.display, f.error) for f in report.errors]
+    all_skipped = [*skipped, *((f.display, f.skipped) for f in report.skipped)]
+    gone = [f for f in report.files if f.deleted]
+    blocks.append(
+        section(
+            messages.archive_totals(
+                report.new,
+                report.unchanged,
+                report.removed,
+                len(all_skipped),
+                len(failed),
+                len(gone),
+            )
+        )
+    )
+    if failed:
+        lines = "\n".join(f"• {escape(why)}" for _, why in failed[:ARCHIVE_ERRORS_SHOWN])
+        more = max(0, len(failed) - ARCHIVE_ERRORS_SHOWN)
+        blocks += sections(messages.archive_errors(lines, more))
+    if report.unfinished:
+        done = len(report.files)
+        blocks.append(section(messages.archive_unfinished(done, done + report.unfinished)))
+    list_name = f"{repo}.files.txt"
+    rows = []
+    for f in report.files:
+        if f.error:
+            rows.append(f"{f.path}\terror\t{f.error}")
+        elif f.skipped:
+            rows.append(f"{f.path}\tskipped\t{f.skipped}")
+        elif f.deleted:
+            rows.append(f"{f.path}\tgone\t{len(f.removed)} functions removed")
+        else:
+            rows.append(
+                f"{f.path}\tindexed\t{len(f.new) + len(f.changed)} new, {len(f.unchanged)} "
+                f"unchanged, {len(f.removed)} removed"
+            )
+    rows += [f"{path}\tskipped\t{why}" for path, why in skipped]
+    upload = Upload(
+        filename=list_name,
+        content="\n".join(rows) + "\n",
+        title=f"Files indexed from {repo}",
+        snippet_type="text",
+    )
+    blocks.append(context(messages.archive_list_note(escape(list_name))))
     text = "\n".join(block_text(b) for b in blocks)
     return IndexRendered(
         message=SlackMessage(text=text[:MAX_TEXT], blocks=tuple(blocks[:MAX_BLOCKS])),

@@ -17,7 +17,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag import Engine, GencodeError, Turn
+from rag import ArchiveLimits, Engine, GencodeError, Turn
 
 from .conversations import Conversation, ConversationCache
 from .download import DownloadError, download
@@ -98,6 +98,12 @@ class Runtime:
     """How long a thread Gencode posted in keeps being answered (seconds since the last post)."""
     conversations: ConversationCache = field(default_factory=ConversationCache)
     """``conversations.info`` answers, kept a minute: is a channel shared outside the team?"""
+    archive_limits: ArchiveLimits = field(default_factory=ArchiveLimits)
+    archive_download_bytes: int = 50_000_000
+    archive_time_budget: float = 0.0
+    """Seconds one archive may take (0: no limit); see ``GENCODE_ARCHIVE_TIME_BUDGET``."""
+    archive_update_interval: float = 3.0
+    """Seconds between progress updates of an archive's thread message."""
 
     def conversation(self, client: Any, *, team: str, channel: str) -> Conversation:
         """Kind and sharing of ``channel`` (see :mod:`handlers.conversations`); never raises

@@ -4,6 +4,7 @@ Nothing here knows about Slack. Callers build an :class:`Engine` from backends (
 ``bot.services``) and use its methods; domain objects and errors are re-exported here.
 """
 
+from .archive import Archive, ArchiveError, ArchiveLimits, is_archive, read_archive
 from .engine import Engine, NothingIndexedError, chunk_id, embedding_text
 from .errors import (
     ConfigError,
@@ -26,6 +27,7 @@ from .models import (
     IndexReport,
     Scope,
     Source,
+    SourceSummary,
     StoreStats,
     Turn,
     Usage,
@@ -36,6 +38,11 @@ from .prompt import is_korean
 from .stores.base import Feedback
 
 __all__ = [
+    "Archive",
+    "ArchiveError",
+    "ArchiveLimits",
+    "is_archive",
+    "read_archive",
     "WORKSPACE_WIDE",
     "Answer",
     "Chunk",
@@ -55,6 +62,7 @@ __all__ = [
     "ParseError",
     "Scope",
     "Source",
+    "SourceSummary",
     "StoreError",
     "StoreLockedError",
     "StoreStats",

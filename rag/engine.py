@@ -445,9 +445,10 @@ class Engine:
             )
         return IndexReport(tuple(reports))
 
-    def sources(self, scope: Scope) -> list[SourceSummary]:
-        """Every indexed file ``scope`` may see, for listing what Gencode knows."""
-        return self.store.sources(scope)
+    def sources(self, scope: Scope, *, shared_by: str = "") -> list[SourceSummary]:
+        """Every indexed file ``scope`` may see, for listing what Gencode knows; with
+        ``shared_by``, the files that user indexed anywhere in the workspace."""
+        return self.store.sources(scope, shared_by=shared_by)
 
     def forget_sources(self, keys: Sequence[str]) -> int:
         """Remove whole files from the index (by source key); returns the functions gone."""

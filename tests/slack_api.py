@@ -23,7 +23,7 @@ TEAM = "T1"
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 
-JSON_FIELDS = {"blocks", "metadata", "files", "attachments"}
+JSON_FIELDS = {"blocks", "metadata", "files", "attachments", "view"}
 
 
 @dataclass
@@ -54,6 +54,8 @@ class SlackAPI:
     not_in_channel: set[str] = field(default_factory=set)
     socket_url: str = ""
     """What ``apps.connections.open`` hands out (a loopback Socket Mode server)."""
+    admins: set[str] = field(default_factory=set)
+    """Users ``users.info`` reports as workspace admins."""
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -453,6 +455,14 @@ class SlackAPI:
             if p.get("channel_id"):
                 self._share_uploads(p["channel_id"], p.get("thread_ts"), [f["id"] for f in files])
             return {"ok": True, "files": [self.files.get(f["id"], f) for f in files]}
+        if method == "users.info":
+            user = str(p.get("user", ""))
+            return {
+                "ok": True,
+                "user": {"id": user, "team_id": self.team, "is_admin": user in self.admins},
+            }
+        if method == "views.publish":
+            return {"ok": True, "view": {"id": "V1", **(p.get("view") or {})}}
         if method == "apps.connections.open":
             if not self.socket_url:
                 return {"ok": False, "error": "not_allowed_token_type"}

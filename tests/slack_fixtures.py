@@ -73,21 +73,23 @@ def start_bot(
         *,
         update_interval: float = 1.0,
         engine: Engine | None = None,
+        settings: dict[str, Any] | None = None,
         **engine_kwargs: Any,
     ) -> Bot:
         import threading
 
         engine = engine or make_engine(generator, **engine_kwargs)
-        settings = Settings(
+        config = Settings(
             home=Path("/nonexistent"),
             slack_bot_token=slack_api.token,
             slack_signing_secret=SECRET,
             slack_api_url=slack_api.api_url,
+            **(settings or {}),
         )
         executor = ThreadPoolExecutor(max_workers=4)
         client = WebClient(token=slack_api.token, base_url=slack_api.api_url)
         app = build_app(
-            settings,
+            config,
             engine,
             client=client,
             listener_executor=executor,
@@ -105,7 +107,7 @@ def start_bot(
             executor.shutdown(wait=True)
 
         stops.append(stop)
-        return Bot(slack_api, engine, server, Slack(server.url), settings)
+        return Bot(slack_api, engine, server, Slack(server.url), config)
 
     yield start
     for stop in stops:

@@ -88,9 +88,15 @@ class ChunkStore(Protocol):
         """Delete every chunk of a shared file (by its Slack file id); return what went."""
         ...
 
-    def sources(self, scope: Scope, *, prefix: str = "") -> list[SourceSummary]:
+    def sources(
+        self, scope: Scope, *, prefix: str = "", shared_by: str = ""
+    ) -> list[SourceSummary]:
         """Every indexed file ``scope`` may see (whose key starts with ``prefix``), with its
-        function count, latest indexing time and who indexed it."""
+        function count, latest indexing time and who indexed it.
+
+        With ``shared_by``, every file of the workspace that this user indexed, wherever it
+        was shared (what the user's own App Home shows them), instead of ``scope``'s view.
+        """
         ...
 
     def chunks_of_source(self, source_key: str) -> list[Chunk]:

@@ -456,8 +456,15 @@ class OpenSearchStore:
         result = self._call(action, lambda: self.client.search(index=self.index, body=body))
         return list(result["hits"]["hits"])
 
-    def sources(self, scope: Scope, *, prefix: str = "") -> list[SourceSummary]:
-        query: dict[str, Any] = {"bool": {"filter": self._scope_filter(scope)}}
+    def sources(
+        self, scope: Scope, *, prefix: str = "", shared_by: str = ""
+    ) -> list[SourceSummary]:
+        filters = (
+            [{"term": {"workspace": scope.workspace}}, {"term": {"indexed_by": shared_by}}]
+            if shared_by
+            else self._scope_filter(scope)
+        )
+        query: dict[str, Any] = {"bool": {"filter": filters}}
         if prefix:
             query["bool"]["filter"].append({"prefix": {"source_key": prefix}})
         fields = ["scope", "channel", "repo", "source_path", "indexed_by"]

@@ -549,21 +549,26 @@ class SQLiteStore:
             except sqlite3.Error as exc:
                 raise self._wrap(exc, "read") from exc
 
-    def sources(self, scope: Scope, *, prefix: str = "") -> list[SourceSummary]:
-        scopes = list(scope.visible_scopes)
-        if not scopes:
-            return []
-        marks = ",".join("?" * len(scopes))
+    def sources(
+        self, scope: Scope, *, prefix: str = "", shared_by: str = ""
+    ) -> list[SourceSummary]:
+        if shared_by:
+            where, params = "indexed_by = ?", [shared_by]
+        else:
+            scopes = list(scope.visible_scopes)
+            if not scopes:
+                return []
+            where, params = f"scope IN ({','.join('?' * len(scopes))})", scopes
         # SQLite fills the bare columns from the row holding max(indexed_at).
         sql = (
             "SELECT source_key, scope, channel, repo, source_path, count(*), max(indexed_at), "
-            f"indexed_by FROM chunks WHERE workspace = ? AND scope IN ({marks}) "
+            f"indexed_by FROM chunks WHERE workspace = ? AND {where} "
             "AND substr(source_key, 1, ?) = ? GROUP BY source_key ORDER BY source_key"
         )
         with self._lock:
             try:
                 rows = self._db.execute(
-                    sql, [scope.workspace, *scopes, len(prefix), prefix]
+                    sql, [scope.workspace, *params, len(prefix), prefix]
                 ).fetchall()
             except sqlite3.Error as exc:
                 raise self._wrap(exc, "read") from exc

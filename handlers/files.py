@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -37,6 +39,7 @@ from .conversations import KINDS, Conversation
 from .download import DownloadError
 from .render import (
     SlackMessage,
+    Upload,
     escape,
     plain,
     render_index_report,
@@ -130,27 +133,7 @@ def index_shared_files(
                     )
                 continue
         name = str(file.get("name") or file.get("title") or file_id)
-        if is_archive(name):
-            _index_archive(
-                rt,
-                client,
-                team=team,
-                channel=channel,
-                ts=ts,
-                thread_ts=thread_ts,
-                user=user,
-                file=file,
-                name=name,
-                channel_type=event.get("channel_type"),
-            )
-            continue
-        if not is_python(file):
-            if is_direct():
-                _say(client, channel, thread_ts, messages.not_python(escape(name)))
-            else:
-                logger.info("ignored non-Python file %s in %s", file_id, channel)
-            continue
-        _index_one(
+        shared = Shared(
             rt,
             client,
             team=team,
@@ -162,6 +145,16 @@ def index_shared_files(
             name=name,
             channel_type=event.get("channel_type"),
         )
+        if is_archive(name):
+            _index_archive(shared)
+            continue
+        if not is_python(file):
+            if is_direct():
+                _say(client, channel, thread_ts, messages.not_python(escape(name)))
+            else:
+                logger.info("ignored non-Python file %s in %s", file_id, channel)
+            continue
+        _index_one(shared)
 
 
 def _say(client: WebClient, channel: str, thread_ts: str, text: str) -> str | None:
@@ -178,208 +171,227 @@ def _say(client: WebClient, channel: str, thread_ts: str, text: str) -> str | No
         return None
 
 
-def _index_one(
-    rt: Runtime,
-    client: WebClient,
-    *,
-    team: str,
-    channel: str,
-    ts: str,
-    thread_ts: str,
-    user: str,
-    file: Mapping[str, Any],
-    name: str,
-    channel_type: str | None,
-) -> None:
-    file_id = str(file.get("id", ""))
-    shown = escape(name)
-    _react(client, channel=channel, ts=ts, name="eyes")
-    progress = _say(client, channel, thread_ts, messages.indexing_started(shown))
-    if progress is not None:
-        rt.remember_thread(team, channel, thread_ts)
+@dataclass(frozen=True)
+class Shared:
+    """One shared file being indexed: where it is and who shared it."""
 
-    def show(message: SlackMessage) -> None:
-        if progress:
-            client.chat_update(
-                channel=channel,
-                ts=progress,
+    rt: Runtime
+    client: WebClient
+    team: str
+    channel: str
+    ts: str
+    thread_ts: str
+    user: str
+    file: Mapping[str, Any]
+    name: str
+    channel_type: str | None
+
+    @property
+    def file_id(self) -> str:
+        return str(self.file.get("id", ""))
+
+    def where(self) -> Conversation:
+        if self.channel_type in KINDS and self.channel_type != "channel":
+            return Conversation(self.channel, KINDS[self.channel_type])  # stays here regardless
+        # a Slack Connect channel arrives as "channel": only the lookup can tell
+        return self.rt.conversation(self.client, team=self.team, channel=self.channel)
+
+    def source(self, where: Conversation, *, path: str, repo: str = "") -> Source:
+        return Source(
+            path=path,
+            workspace=self.team,
+            scope=WORKSPACE_WIDE if where.workspace_wide else self.channel,
+            file_id=self.file_id,
+            permalink=str(self.file.get("permalink") or ""),
+            channel=self.channel,
+            channel_kind=where.kind,
+            indexed_by=self.user,
+            repo=repo,
+        )
+
+
+class ThreadStatus:
+    """The one message in a file's thread that shows progress and then the report.
+
+    It is posted when work starts and updated in place (or, if posting failed, each update
+    is a new message). :meth:`throttled` updates at most once per ``interval`` seconds.
+    """
+
+    def __init__(self, shared: Shared, started: str, *, interval: float) -> None:
+        self.shared = shared
+        self.interval = interval
+        self.ts = _say(shared.client, shared.channel, shared.thread_ts, started)
+        self.last = shared.rt.clock()
+        if self.ts is not None:
+            shared.rt.remember_thread(shared.team, shared.channel, shared.thread_ts)
+
+    def show(self, message: SlackMessage) -> None:
+        sh = self.shared
+        if self.ts:
+            sh.client.chat_update(
+                channel=sh.channel,
+                ts=self.ts,
                 text=message.text,
                 blocks=list(message.blocks),
-                metadata=metadata(INDEX_EVENT, file=file_id),
+                metadata=metadata(INDEX_EVENT, file=sh.file_id),
             )
         else:
-            client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, text=message.text, blocks=list(message.blocks)
+            sh.client.chat_postMessage(
+                channel=sh.channel,
+                thread_ts=sh.thread_ts,
+                text=message.text,
+                blocks=list(message.blocks),
             )
 
-    last = rt.clock()
-
-    def on_progress(stage: str, done: int, total: int) -> None:
-        nonlocal last
-        now = rt.clock()
-        if now - last < rt.update_interval or done >= total:
+    def throttled(self, text: str) -> None:
+        now = self.shared.rt.clock()
+        if now - self.last < self.interval:
             return
-        last = now
+        self.last = now
         try:
-            show(plain(messages.indexing_progress(shown, stage, done, total)))
+            self.show(plain(text))
         except SlackApiError as exc:
             logger.info("progress update failed: %s", exc.response.get("error"))
 
-    ok = False
+    def upload(self, upload: Upload | None) -> None:
+        if upload is not None:
+            sh = self.shared
+            upload_snippet(sh.client, channel=sh.channel, thread_ts=sh.thread_ts, upload=upload)
+
+
+@contextmanager
+def reacting(shared: Shared, status: ThreadStatus) -> Iterator[list[bool]]:
+    """:eyes: while working, then :white_check_mark: or :x:; an unexpected failure becomes
+    an apology with a correlation id in the thread. Set ``outcome[0] = True`` on success."""
+    sh = shared
+    _react(sh.client, channel=sh.channel, ts=sh.ts, name="eyes")
+    outcome = [False]
     try:
-        size = int(file.get("size") or 0)
-        limit = rt.engine.max_file_bytes
-        if size > limit:
-            show(plain(messages.index_refused(shown, messages.too_big(name, size, limit))))
-            return
-        try:
-            data = rt.download(file, max_bytes=limit)
-        except DownloadError as exc:
-            logger.info("download of %s failed: %s", file_id, exc)
-            show(plain(messages.index_refused(shown, escape(messages.download_failed(str(exc))))))
-            return
-        where = _where(rt, client, team=team, channel=channel, channel_type=channel_type)
-        public = where.workspace_wide
-        source = Source(
-            path=name,
-            workspace=team,
-            scope=WORKSPACE_WIDE if public else channel,
-            file_id=file_id,
-            permalink=str(file.get("permalink") or ""),
-            channel=channel,
-            channel_kind=where.kind,
-            indexed_by=user,
+        yield outcome
+    except Exception:
+        cid = correlation_id()
+        logger.exception(
+            "indexing failed [%s] team=%s channel=%s file=%s", cid, sh.team, sh.channel, sh.file_id
         )
+        try:
+            status.show(plain(messages.apology(cid)))
+        except Exception:  # updating failed too: a new message may still get through
+            if _say(sh.client, sh.channel, sh.thread_ts, messages.apology(cid)) is None:
+                logger.error("could not report failure [%s] to the thread", cid)
+    finally:
+        _react(sh.client, channel=sh.channel, ts=sh.ts, name="eyes", add=False)
+        done = "white_check_mark" if outcome[0] else "x"
+        _react(sh.client, channel=sh.channel, ts=sh.ts, name=done)
+
+
+def _downloaded(
+    shared: Shared,
+    status: ThreadStatus,
+    limit: int,
+    *,
+    refused: Callable[[str, str], str],
+    too_big: Callable[[int, int], str],
+) -> bytes | None:
+    """The file's bytes, or None once the thread says why they could not be had (a size
+    over ``limit`` is refused before anything is downloaded)."""
+    size = int(shared.file.get("size") or 0)
+    if size > limit:
+        status.show(plain(refused(escape(shared.name), too_big(size, limit))))
+        return None
+    try:
+        return shared.rt.download(shared.file, max_bytes=limit, timeout=120.0)
+    except DownloadError as exc:
+        logger.info("download of %s failed: %s", shared.file_id, exc)
+        why = escape(messages.download_failed(str(exc)))
+        status.show(plain(refused(escape(shared.name), why)))
+        return None
+
+
+def _index_one(shared: Shared) -> None:
+    rt, name = shared.rt, shared.name
+    shown = escape(name)
+    status = ThreadStatus(shared, messages.indexing_started(shown), interval=rt.update_interval)
+
+    def on_progress(stage: str, done: int, total: int) -> None:
+        if done < total:
+            status.throttled(messages.indexing_progress(shown, stage, done, total))
+
+    with reacting(shared, status) as outcome:
+        data = _downloaded(
+            shared,
+            status,
+            rt.engine.max_file_bytes,
+            refused=messages.index_refused,
+            too_big=lambda size, limit: messages.too_big(name, size, limit),
+        )
+        if data is None:
+            return
+        where = shared.where()
+        source = shared.source(where, path=name)
         report = rt.engine.index_bytes(data, source, on_progress=on_progress)
         if report.error:
-            show(plain(messages.index_refused(shown, escape(_reason(report.error, name)))))
+            status.show(plain(messages.index_refused(shown, escape(_reason(report.error, name)))))
             return
         if report.skipped:
-            show(plain(messages.index_skipped(shown, escape(report.skipped))))
-            ok = True
+            status.show(plain(messages.index_skipped(shown, escape(report.skipped))))
+            outcome[0] = True
             return
         rendered = render_index_report(
             report,
             filename=name,
             permalink=source.permalink,
-            workspace_wide=public,
+            workspace_wide=where.workspace_wide,
             shared_outside=where.shared,
         )
-        show(rendered.message)
-        if rendered.upload is not None:
-            upload_snippet(client, channel=channel, thread_ts=thread_ts, upload=rendered.upload)
-        ok = True
-    except Exception:
-        cid = correlation_id()
-        logger.exception(
-            "indexing failed [%s] team=%s channel=%s file=%s", cid, team, channel, file_id
-        )
-        try:
-            show(plain(messages.apology(cid)))
-        except Exception:  # updating failed too: a new message may still get through
-            if _say(client, channel, thread_ts, messages.apology(cid)) is None:
-                logger.error("could not report failure [%s] to the thread", cid)
-    finally:
-        _react(client, channel=channel, ts=ts, name="eyes", add=False)
-        _react(client, channel=channel, ts=ts, name="white_check_mark" if ok else "x")
+        status.show(rendered.message)
+        status.upload(rendered.upload)
+        outcome[0] = True
 
 
-def _where(
-    rt: Runtime, client: WebClient, *, team: str, channel: str, channel_type: str | None
-) -> Conversation:
-    if channel_type in KINDS and channel_type != "channel":
-        return Conversation(channel, KINDS[channel_type])  # stays here whatever else
-    # a Slack Connect channel arrives as "channel": only the lookup can tell
-    return rt.conversation(client, team=team, channel=channel)
-
-
-def _index_archive(
-    rt: Runtime,
-    client: WebClient,
-    *,
-    team: str,
-    channel: str,
-    ts: str,
-    thread_ts: str,
-    user: str,
-    file: Mapping[str, Any],
-    name: str,
-    channel_type: str | None,
-) -> None:
+def _index_archive(shared: Shared) -> None:
     """A repository shared as an archive: read in memory, indexed file by file with a
     progress line updated every few seconds, then folded into one report."""
-    file_id = str(file.get("id", ""))
+    rt, name = shared.rt, shared.name
     shown = escape(name)
-    _react(client, channel=channel, ts=ts, name="eyes")
-    progress = _say(client, channel, thread_ts, messages.archive_started(shown))
-    if progress is not None:
-        rt.remember_thread(team, channel, thread_ts)
-
-    def show(message: SlackMessage) -> None:
-        if progress:
-            client.chat_update(
-                channel=channel,
-                ts=progress,
-                text=message.text,
-                blocks=list(message.blocks),
-                metadata=metadata(INDEX_EVENT, file=file_id),
-            )
-        else:
-            client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, text=message.text, blocks=list(message.blocks)
-            )
-
-    started = last = rt.clock()
+    status = ThreadStatus(
+        shared, messages.archive_started(shown), interval=rt.archive_update_interval
+    )
+    started = rt.clock()
 
     def on_file(done: int, total: int, report: FileReport) -> None:
-        nonlocal last
-        now = rt.clock()
-        if now - last < rt.archive_update_interval or done >= total:
-            return
-        last = now
-        try:
-            show(plain(messages.archive_progress(shown, done, total)))
-        except SlackApiError as exc:
-            logger.info("progress update failed: %s", exc.response.get("error"))
+        if done < total:
+            status.throttled(messages.archive_progress(shown, done, total))
 
     def out_of_time() -> bool:
-        budget = rt.archive_time_budget
-        return bool(budget) and rt.clock() - started > budget
+        return rt.clock() - started > rt.archive_time_budget
 
-    ok = False
-    try:
-        size = int(file.get("size") or 0)
-        limit = rt.archive_download_bytes
-        if size > limit:
-            show(plain(messages.archive_refused(shown, messages.archive_too_big(size, limit))))
-            return
-        try:
-            data = rt.download(file, max_bytes=limit, timeout=120.0)
-        except DownloadError as exc:
-            logger.info("download of %s failed: %s", file_id, exc)
-            show(plain(messages.archive_refused(shown, escape(messages.download_failed(str(exc))))))
+    with reacting(shared, status) as outcome:
+        data = _downloaded(
+            shared,
+            status,
+            rt.archive_download_bytes,
+            refused=messages.archive_refused,
+            too_big=messages.archive_too_big,
+        )
+        if data is None:
             return
         try:
             archive = read_archive(data, name, limits=rt.archive_limits)
         except ArchiveError as exc:
-            logger.info("archive %s refused (team=%s channel=%s): %s", file_id, team, channel, exc)
-            show(plain(messages.archive_refused(shown, escape(str(exc)))))
+            logger.info(
+                "archive %s refused (team=%s channel=%s): %s",
+                shared.file_id,
+                shared.team,
+                shared.channel,
+                exc,
+            )
+            status.show(plain(messages.archive_refused(shown, escape(str(exc)))))
             return
         if not archive.files:
-            show(plain(messages.archive_refused(shown, messages.archive_empty())))
+            status.show(plain(messages.archive_refused(shown, messages.archive_empty())))
             return
-        where = _where(rt, client, team=team, channel=channel, channel_type=channel_type)
-        template = Source(
-            path="",
-            workspace=team,
-            scope=WORKSPACE_WIDE if where.workspace_wide else channel,
-            file_id=file_id,
-            permalink=str(file.get("permalink") or ""),
-            channel=channel,
-            channel_kind=where.kind,
-            indexed_by=user,
-            repo=archive.repo,
-        )
+        where = shared.where()
+        template = shared.source(where, path="", repo=archive.repo)
         report = rt.engine.index_repository(
             [(f.path, f.data) for f in archive.files],
             template,
@@ -394,23 +406,9 @@ def _index_archive(
             workspace_wide=where.workspace_wide,
             shared_outside=where.shared,
         )
-        show(rendered.message)
-        if rendered.upload is not None:
-            upload_snippet(client, channel=channel, thread_ts=thread_ts, upload=rendered.upload)
-        ok = not report.unfinished
-    except Exception:
-        cid = correlation_id()
-        logger.exception(
-            "indexing archive failed [%s] team=%s channel=%s file=%s", cid, team, channel, file_id
-        )
-        try:
-            show(plain(messages.apology(cid)))
-        except Exception:
-            if _say(client, channel, thread_ts, messages.apology(cid)) is None:
-                logger.error("could not report failure [%s] to the thread", cid)
-    finally:
-        _react(client, channel=channel, ts=ts, name="eyes", add=False)
-        _react(client, channel=channel, ts=ts, name="white_check_mark" if ok else "x")
+        status.show(rendered.message)
+        status.upload(rendered.upload)
+        outcome[0] = not report.unfinished
 
 
 def forget_deleted_file(rt: Runtime, *, team: str, event: Mapping[str, Any]) -> None:

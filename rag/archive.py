@@ -207,11 +207,9 @@ def _zip_entries(data: bytes, limits: ArchiveLimits) -> Iterator[tuple[_Entry, b
             continue
         _safe_parts(decoded)
         entry = _Entry(decoded, kind, info.file_size)
-        if kind != "file" or not _wanted(decoded):
-            yield entry, None
-            continue
-        if info.file_size > limits.max_file_bytes:
-            yield _Entry(decoded, "too big", info.file_size), None
+        unread = _unread(entry, limits)
+        if unread is not None:
+            yield unread, None
             continue
         with archive.open(info) as member:  # reads no more than the declared size
             content = member.read(limits.max_file_bytes + 1)
@@ -270,15 +268,22 @@ def _tar_entries(data: bytes, limits: ArchiveLimits) -> Iterator[tuple[_Entry, b
             else:
                 kind = "a special file"
             entry = _Entry(decoded, kind, member.size)
-            if kind != "file" or not _wanted(decoded):
-                yield entry, None
-                continue
-            if member.size > limits.max_file_bytes:
-                yield _Entry(decoded, "too big", member.size), None
+            unread = _unread(entry, limits)
+            if unread is not None:
+                yield unread, None
                 continue
             extracted = tar.extractfile(member)
             content = extracted.read(limits.max_file_bytes + 1) if extracted else b""
             yield entry, content
+
+
+def _unread(entry: _Entry, limits: ArchiveLimits) -> _Entry | None:
+    """How to report an entry that is not read (not a file, not wanted, too big), or None."""
+    if entry.kind != "file" or not _wanted(entry.name):
+        return entry
+    if entry.size > limits.max_file_bytes:
+        return _Entry(entry.name, "too big", entry.size)
+    return None
 
 
 def _wanted(name: str) -> bool:

@@ -218,29 +218,15 @@ def _static(
             out.append(Finding("undefined", line, block.number, name=name))
         elif isinstance(m, pyflakes_messages.UndefinedLocal):
             out.append(Finding("before-assignment", line, block.number, str(m.message_args[0])))
-        elif isinstance(m, pyflakes_messages.ImportShadowedByLoopVar):
+        elif isinstance(
+            m, pyflakes_messages.ImportShadowedByLoopVar | pyflakes_messages.RedefinedWhileUnused
+        ):
             name, orig = str(m.message_args[0]), m.message_args[1]
-            out.append(
-                Finding(
-                    "shadowed-import",
-                    line,
-                    block.number,
-                    name,
-                    (str(getattr(orig, "lineno", orig)),),
-                )
-            )
-        elif isinstance(m, pyflakes_messages.RedefinedWhileUnused):
-            name, orig = str(m.message_args[0]), m.message_args[1]
-            if name in _import_bindings_at(block.nodes, int(getattr(orig, "lineno", orig))):
-                out.append(
-                    Finding(
-                        "shadowed-import",
-                        line,
-                        block.number,
-                        name,
-                        (str(getattr(orig, "lineno", orig)),),
-                    )
-                )
+            first = int(getattr(orig, "lineno", orig))
+            # A redefinition shadows an import only if what came first was an import.
+            loop = isinstance(m, pyflakes_messages.ImportShadowedByLoopVar)
+            if loop or name in _import_bindings_at(block.nodes, first):
+                out.append(Finding("shadowed-import", line, block.number, name, (str(first),)))
         elif isinstance(m, pyflakes_messages.UnusedImport):
             bindings = _import_bindings_at(block.nodes, line)
             if bindings & used_elsewhere:

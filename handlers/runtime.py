@@ -20,6 +20,7 @@ from typing import Any
 from rag import Engine, GencodeError, Turn
 
 from .download import DownloadError, download
+from .pool import AnswerPool
 from .render import Upload, escape, unescape
 
 logger = logging.getLogger(__name__)
@@ -95,6 +96,9 @@ class Runtime:
     clock: Clock = time.monotonic
     thread_memory: float = 90 * 86_400.0
     """How long a thread Gencode posted in keeps being answered (seconds since the last post)."""
+    answers: AnswerPool | None = None
+    """Where answers wait their turn (``serve``, Socket Mode). ``None`` answers inline: on
+    Lambda each lazy invocation is its own request, and nothing may run past its return."""
 
     def download(self, file: Mapping[str, Any], *, max_bytes: int, timeout: float = 30.0) -> bytes:
         """A file's bytes from its ``url_private_download``, the token going to Slack only."""
@@ -149,6 +153,14 @@ def is_from_bot(event: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
         or event.get("subtype") == "bot_message"
         or (event.get("user") and event.get("user") == context.get("bot_user_id"))
     )
+
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def is_korean(text: str) -> bool:
+    """Whether to speak Korean to whoever wrote ``text`` (any Hangul syllable in it)."""
+    return bool(_HANGUL.search(text))
 
 
 def mentions_bot(text: str, bot_user_id: str | None) -> bool:

@@ -14,6 +14,7 @@ from slack_sdk.web import WebClient
 from bot.app import build_app
 from bot.config import Settings
 from bot.server import GencodeHTTPServer, make_server
+from handlers.pool import AnswerPool
 from rag import Engine
 from rag.embed import LocalUSEEmbedder
 from rag.generate import ExtractiveGenerator, Generator
@@ -73,6 +74,8 @@ def start_bot(
         *,
         update_interval: float = 1.0,
         engine: Engine | None = None,
+        answer_workers: int = 4,
+        answer_queue: int = 100,
         **engine_kwargs: Any,
     ) -> Bot:
         import threading
@@ -83,14 +86,20 @@ def start_bot(
             slack_bot_token=slack_api.token,
             slack_signing_secret=SECRET,
             slack_api_url=slack_api.api_url,
+            answer_workers=answer_workers,
+            answer_queue=answer_queue,
         )
         executor = ThreadPoolExecutor(max_workers=4)
+        lazy = ThreadPoolExecutor(max_workers=8)
+        answers = AnswerPool(workers=answer_workers, max_queued=answer_queue)
         client = WebClient(token=slack_api.token, base_url=slack_api.api_url)
         app = build_app(
             settings,
             engine,
             client=client,
             listener_executor=executor,
+            lazy_executor=lazy,
+            answers=answers,
             update_interval=update_interval,
         )
         server = make_server(app, "127.0.0.1", 0)
@@ -103,6 +112,8 @@ def start_bot(
             server.shutdown()
             server.server_close()
             executor.shutdown(wait=True)
+            lazy.shutdown(wait=True)
+            answers.shutdown(wait=True)
 
         stops.append(stop)
         return Bot(slack_api, engine, server, Slack(server.url), settings)

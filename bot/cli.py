@@ -287,14 +287,20 @@ def serve(ctx: Context, host: str, port: int) -> None:
     settings = ctx.settings()
     with _errors():
         app = build_app(settings, ctx.engine())
-    server = make_server(app, host, port)
+    server = make_server(
+        app,
+        host,
+        port,
+        signing_secret=settings.slack_signing_secret,
+        request_timeout=settings.http_timeout,
+    )
     click.echo(f"gencode listening on {server.url}{EVENTS_PATH}", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.close()
 
 
 @cli.command()

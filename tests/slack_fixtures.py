@@ -13,7 +13,7 @@ from slack_sdk.web import WebClient
 
 from bot.app import build_app
 from bot.config import Settings
-from bot.server import GencodeHTTPServer, make_server
+from bot.server import GencodeServer, make_server
 from handlers.pool import AnswerPool
 from rag import Engine
 from rag.embed import LocalUSEEmbedder
@@ -57,7 +57,7 @@ def slack_api() -> Iterator[SlackAPI]:
 class Bot:
     api: SlackAPI
     engine: Engine
-    server: GencodeHTTPServer
+    server: GencodeServer
     slack: Slack
     settings: Settings
 
@@ -76,10 +76,9 @@ def start_bot(
         engine: Engine | None = None,
         answer_workers: int = 4,
         answer_queue: int = 100,
+        request_timeout: float = 30.0,
         **engine_kwargs: Any,
     ) -> Bot:
-        import threading
-
         engine = engine or make_engine(generator, **engine_kwargs)
         settings = Settings(
             home=Path("/nonexistent"),
@@ -102,15 +101,12 @@ def start_bot(
             answers=answers,
             update_interval=update_interval,
         )
-        server = make_server(app, "127.0.0.1", 0)
-        thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        thread.start()
+        server = make_server(
+            app, "127.0.0.1", 0, signing_secret=SECRET, request_timeout=request_timeout
+        ).start()
 
         def stop() -> None:
-            server.shutdown()
-            server.server_close()
+            server.close()
             executor.shutdown(wait=True)
             lazy.shutdown(wait=True)
             answers.shutdown(wait=True)

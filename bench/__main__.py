@@ -1,4 +1,5 @@
-"""``python -m bench``: retrieval quality, speed and memory, and the Bedrock fan-out, in turn.
+"""``python -m bench``: retrieval quality, speed and memory, the Bedrock fan-out and the HTTP
+server's load, in turn.
 
 Options are those of both: ``--rebuild`` and ``--max-scale N``.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import retrieval, speed, summarize_fanout
+from . import retrieval, server_load, speed, summarize_fanout
 
 
 def main() -> None:
@@ -21,7 +22,9 @@ def main() -> None:
     print()
     print(speed.run(max_scale=args.max_scale, rebuild=args.rebuild), flush=True)
     print()
-    print(summarize_fanout.report())
+    print(summarize_fanout.report(), flush=True)
+    print()
+    print(server_load.report())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,204 @@
+"""HTTP server load: signed Slack events against ``gencode serve`` on loopback.
+
+Run ``python -m bench.server_load`` (``--events N --in-flight M`` to change the load).
+
+The server is the one ``gencode serve`` runs (``bot.server.make_server`` over
+``bot.app.build_app``), with the default embedded engine and the loopback Slack Web API
+of ``tests/``. Each event is a signed ``message`` in a channel, on a new connection, as
+Slack sends them; every tenth mentions the bot, so answers run behind the acks. A request
+counts as lost when it gets no response or any status but 200. Latency is from sending the
+request to reading its whole response (the ack).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import multiprocessing
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
+from pathlib import Path
+
+from slack_sdk.web import WebClient
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.server import make_server
+from handlers.pool import AnswerPool
+from tests.slack_api import SlackAPI
+
+from ._common import engine_at, percentile, status, table
+
+SECRET = "bench-signing-secret"
+EVENTS = 1_000
+IN_FLIGHT = 50
+MENTION_EVERY = (0, 10)
+"""Rows: no mentions (acks only), then every tenth event a mention (answers run behind)."""
+TARGET_P99_MS = 1_000.0
+
+
+@dataclass(frozen=True)
+class Result:
+    mention_every: int
+    events: int
+    in_flight: int
+    lost: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    seconds: float
+
+
+def _event(i: int, mention_every: int) -> bytes:
+    mention = bool(mention_every) and i % mention_every == 0
+    text = f"<@UBOT> retry an upload {i}" if mention else f"lunch at noon? {i}"
+    event = {
+        "type": "app_mention" if mention else "message",
+        "channel": "C1",
+        "channel_type": "channel",
+        "user": "U1",
+        "text": text,
+        "ts": f"1700000000.{i:06d}",
+    }
+    body = {
+        "token": "legacy",
+        "team_id": "T1",
+        "api_app_id": "A1",
+        "event": event,
+        "type": "event_callback",
+        "event_id": f"EvBENCH{i:06d}",
+        "event_time": int(time.time()),
+    }
+    return json.dumps(body).encode()
+
+
+def _send(url: str, body: bytes) -> float | None:
+    """Seconds to the ack, or ``None`` when it was lost."""
+    ts = str(int(time.time()))
+    sig = hmac.new(SECRET.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
+    req = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": f"v0={sig}",
+        },
+    )
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            resp.read()
+            ok = resp.status == 200
+    except (urllib.error.URLError, OSError):
+        return None
+    return time.perf_counter() - started if ok else None
+
+
+def _serve(urls: Queue[str], stop: Event) -> None:
+    """The bot as ``gencode serve`` runs it, in a process of its own (its own GIL)."""
+    api = SlackAPI().start()
+    with tempfile.TemporaryDirectory() as home:
+        engine = engine_at(Path(home))
+        settings = Settings(
+            home=Path(home),
+            slack_bot_token=api.token,
+            slack_signing_secret=SECRET,
+            slack_api_url=api.api_url,
+        )
+        lazy, answers = ThreadPoolExecutor(16), AnswerPool(workers=4, max_queued=1_000)
+        app = build_app(
+            settings,
+            engine,
+            client=WebClient(token=api.token, base_url=api.api_url),
+            lazy_executor=lazy,
+            answers=answers,
+        )
+        server = make_server(app, "127.0.0.1", 0, signing_secret=SECRET).start()
+        urls.put(server.url + "/slack/events")
+        stop.wait()
+        server.close()
+        lazy.shutdown(wait=True)
+        answers.shutdown(wait=True)  # the answers finish before Slack goes away
+        api.stop()
+        engine.close()
+
+
+def run(*, events: int = EVENTS, in_flight: int = IN_FLIGHT, mention_every: int = 0) -> Result:
+    ctx = multiprocessing.get_context("spawn")
+    urls: Queue[str] = ctx.Queue()
+    stop = ctx.Event()
+    proc = ctx.Process(target=_serve, args=(urls, stop))
+    proc.start()
+    try:
+        url = urls.get(timeout=120)
+        bodies = [_event(i, mention_every) for i in range(events + 1)]
+        _send(url, bodies[0])  # warm up: first dispatch, first answer
+        started = time.perf_counter()
+        with ThreadPoolExecutor(in_flight) as pool:
+            latencies = list(pool.map(lambda b: _send(url, b), bodies[1:]))
+        seconds = time.perf_counter() - started
+    finally:
+        stop.set()
+        proc.join(timeout=120)
+    acked = [s * 1000 for s in latencies if s is not None]
+    return Result(
+        mention_every=mention_every,
+        events=len(latencies),
+        in_flight=in_flight,
+        lost=len(latencies) - len(acked),
+        p50_ms=percentile(acked, 50) if acked else float("nan"),
+        p99_ms=percentile(acked, 99) if acked else float("nan"),
+        max_ms=max(acked, default=float("nan")),
+        seconds=seconds,
+    )
+
+
+def report(*, events: int = EVENTS, in_flight: int = IN_FLIGHT) -> str:
+    rows = []
+    for every in MENTION_EVERY:
+        status(f"server load: {events} signed events, {in_flight} in flight, mentions 1/{every}…")
+        r = run(events=events, in_flight=in_flight, mention_every=every)
+        met = r.lost == 0 and r.p99_ms < TARGET_P99_MS
+        rows.append(
+            [
+                f"1 in {every}" if every else "none",
+                r.events,
+                r.in_flight,
+                r.lost,
+                r.p50_ms,
+                r.p99_ms,
+                r.max_ms,
+                r.events / r.seconds,
+                "met" if met else "MISSED",
+            ]
+        )
+    headers = ["mentions", "events", "in flight", "lost", "ack p50 ms", "ack p99 ms", "max ms"]
+    return "\n".join(
+        [
+            "### HTTP server load (`python -m bench.server_load`)",
+            "",
+            table([*headers, "events/s", "0 lost, p99 < 1 s"], rows),
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.server_load", description=__doc__)
+    parser.add_argument("--events", type=int, default=EVENTS)
+    parser.add_argument("--in-flight", type=int, default=IN_FLIGHT)
+    args = parser.parse_args()
+    print(report(events=args.events, in_flight=args.in_flight))
+
+
+if __name__ == "__main__":
+    main()

@@ -32,7 +32,9 @@ from slack_sdk.web import WebClient
 from bot.app import build_app
 from bot.config import Settings
 from bot.server import make_server
+from bot.services import warm_up
 from handlers.pool import AnswerPool
+from rag import Source
 from tests.slack_api import SlackAPI
 
 from ._common import engine_at, percentile, status, table
@@ -40,9 +42,23 @@ from ._common import engine_at, percentile, status, table
 SECRET = "bench-signing-secret"
 EVENTS = 1_000
 IN_FLIGHT = 50
-MENTION_EVERY = (0, 10)
-"""Rows: no mentions (acks only), then every tenth event a mention (answers run behind)."""
+ROWS = ((0, "answered"), (10, "answered"), (10, "warm_up"), (10, "cold"))
+"""(mention every N events, start): acks only; every tenth event a mention, so answers run
+behind the acks. Start: ``answered`` after one answer was written, ``warm_up`` right after
+``gencode serve``'s start (``bot.services.warm_up``), ``cold`` without it (the first answers
+load the embedding model while requests arrive)."""
 TARGET_P99_MS = 1_000.0
+STARTS = {
+    "answered": "after a first answer",
+    "warm_up": "fresh, warmed up",
+    "cold": "fresh, no warm-up",
+}
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = [
+    REPO / "rag" / "generate.py",
+    REPO / "rag" / "chunking.py",
+    REPO / "handlers" / "render.py",
+]
 
 
 @dataclass(frozen=True)
@@ -104,52 +120,92 @@ def _send(url: str, body: bytes) -> float | None:
     return time.perf_counter() - started if ok else None
 
 
-def _serve(urls: Queue[str], stop: Event) -> None:
-    """The bot as ``gencode serve`` runs it, in a process of its own (its own GIL)."""
-    api = SlackAPI().start()
-    with tempfile.TemporaryDirectory() as home:
-        engine = engine_at(Path(home))
-        settings = Settings(
-            home=Path(home),
-            slack_bot_token=api.token,
-            slack_signing_secret=SECRET,
-            slack_api_url=api.api_url,
-        )
-        lazy, answers = ThreadPoolExecutor(16), AnswerPool(workers=4, max_queued=1_000)
-        app = build_app(
-            settings,
-            engine,
-            client=WebClient(token=api.token, base_url=api.api_url),
-            lazy_executor=lazy,
-            answers=answers,
-        )
-        server = make_server(app, "127.0.0.1", 0, signing_secret=SECRET).start()
-        urls.put(server.url + "/slack/events")
-        stop.wait()
-        server.close()
-        lazy.shutdown(wait=True)
-        answers.shutdown(wait=True)  # the answers finish before Slack goes away
-        api.stop()
+def _index(home: Path) -> None:
+    """A few of Gencode's own files, so that a mention retrieves and answers for real."""
+    engine = engine_at(home)
+    try:
+        for path in CORPUS:
+            engine.index_bytes(path.read_bytes(), Source(path.name, workspace="T1"))
+    finally:
         engine.close()
 
 
-def run(*, events: int = EVENTS, in_flight: int = IN_FLIGHT, mention_every: int = 0) -> Result:
+def _serve(
+    home: str, api_url: str, token: str, urls: Queue[str], stop: Event, warm_up_first: bool
+) -> None:
+    """The bot as ``gencode serve`` runs it, in a process of its own (its own GIL, its
+    models not loaded yet), with Slack's Web API elsewhere (in the parent), as in production."""
+    engine = engine_at(Path(home))
+    settings = Settings(
+        home=Path(home),
+        slack_bot_token=token,
+        slack_signing_secret=SECRET,
+        slack_api_url=api_url,
+    )
+    lazy, answers = ThreadPoolExecutor(16), AnswerPool(workers=4, max_queued=1_000)
+    app = build_app(
+        settings,
+        engine,
+        client=WebClient(token=token, base_url=api_url),
+        lazy_executor=lazy,
+        answers=answers,
+    )
+    if warm_up_first:
+        warm_up(engine, settings)  # as gencode serve does
+    server = make_server(app, "127.0.0.1", 0, signing_secret=SECRET).start()
+    urls.put(server.url + "/slack/events")
+    stop.wait()
+    server.close()
+    lazy.shutdown(wait=True)
+    answers.shutdown(wait=True)  # the answers finish before Slack goes away
+    engine.close()
+
+
+def _answered(api: SlackAPI) -> int:
+    """Answers finished: the placeholders that were updated with the answer's final form."""
+    return len({c.params["ts"] for c in api.calls_to("chat.update") if c.params.get("blocks")})
+
+
+def run(
+    *,
+    events: int = EVENTS,
+    in_flight: int = IN_FLIGHT,
+    mention_every: int = 0,
+    start: str = "answered",
+) -> Result:
     ctx = multiprocessing.get_context("spawn")
     urls: Queue[str] = ctx.Queue()
     stop = ctx.Event()
-    proc = ctx.Process(target=_serve, args=(urls, stop))
+    warm = start == "answered"
+    warm_up_first = start != "cold"
+    answers_expected = int(warm) + (
+        len(range(1, events + 1, mention_every)) if mention_every else 0
+    )
+    api = SlackAPI().start()
+    home = tempfile.TemporaryDirectory()
+    _index(Path(home.name))
+    proc = ctx.Process(
+        target=_serve,
+        args=(home.name, api.api_url, api.token, urls, stop, warm_up_first),
+    )
     proc.start()
     try:
         url = urls.get(timeout=120)
         bodies = [_event(i, mention_every) for i in range(events + 1)]
-        _send(url, bodies[0])  # warm up: first dispatch, first answer
+        if warm:  # the first answer loads the embedding model and the vectors
+            _send(url, _event(0, 1))
+            api.wait_calls("chat.update", timeout=120)
         started = time.perf_counter()
         with ThreadPoolExecutor(in_flight) as pool:
             latencies = list(pool.map(lambda b: _send(url, b), bodies[1:]))
         seconds = time.perf_counter() - started
+        # Every answer is written too (a wait that fails here is a lost answer).
+        api.wait_for(lambda: _answered(api) >= answers_expected, timeout=300)
     finally:
         stop.set()
         proc.join(timeout=120)
+        api.stop()
+        home.cleanup()
     acked = [s * 1000 for s in latencies if s is not None]
     return Result(
         mention_every=mention_every,
@@ -165,13 +221,14 @@ def run(*, events: int = EVENTS, in_flight: int = IN_FLIGHT, mention_every: int 
 
 def report(*, events: int = EVENTS, in_flight: int = IN_FLIGHT) -> str:
     rows = []
-    for every in MENTION_EVERY:
-        status(f"server load: {events} signed events, {in_flight} in flight, mentions 1/{every}…")
-        r = run(events=events, in_flight=in_flight, mention_every=every)
+    for every, start in ROWS:
+        status(f"server load: {events} events, {in_flight} in flight, mentions 1/{every}, {start}")
+        r = run(events=events, in_flight=in_flight, mention_every=every, start=start)
         met = r.lost == 0 and r.p99_ms < TARGET_P99_MS
         rows.append(
             [
                 f"1 in {every}" if every else "none",
+                STARTS[start],
                 r.events,
                 r.in_flight,
                 r.lost,
@@ -182,7 +239,16 @@ def report(*, events: int = EVENTS, in_flight: int = IN_FLIGHT) -> str:
                 "met" if met else "MISSED",
             ]
         )
-    headers = ["mentions", "events", "in flight", "lost", "ack p50 ms", "ack p99 ms", "max ms"]
+    headers = [
+        "mentions",
+        "start",
+        "events",
+        "in flight",
+        "lost",
+        "ack p50 ms",
+        "ack p99 ms",
+        "max ms",
+    ]
     return "\n".join(
         [
             "### HTTP server load (`python -m bench.server_load`)",

@@ -17,27 +17,23 @@ traceback.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 import socket
 import threading
-import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from slack_bolt import App, BoltRequest, BoltResponse
-from slack_bolt.request.internals import parse_body
+
+from .checks import body_problem, signature_problem
 
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY = 1_000_000
-MAX_AGE = 300
-"""Seconds a signed request stays valid, as Slack and Bolt have it."""
 BACKLOG = 1024
 DISPATCH_WORKERS = 64
 """Requests handed to Bolt at once; each holds its thread until the ack (at most 3 s)."""
@@ -61,36 +57,6 @@ class _ClientFaultsAtDebug(logging.LoggerAdapter[logging.Logger]):
 
 def _plain(status: int, text: str) -> web.Response:
     return web.Response(status=status, text=text, content_type="text/plain")
-
-
-def signature_problem(
-    secret: bytes, body: bytes, timestamp: str, signature: str, *, now: float | None = None
-) -> str | None:
-    """Why this is not a request Slack signed in the last 5 minutes, or ``None`` when it is.
-
-    Over the raw bytes: slack_sdk's ``SignatureVerifier`` decodes the body first (a
-    traceback for non-UTF-8) and ``int()``s any timestamp (a 500 for ``abc``).
-    """
-    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
-        return f"timestamp {timestamp[:20]!r} is not a number of seconds"
-    if abs((time.time() if now is None else now) - int(timestamp)) > MAX_AGE:
-        return "stale timestamp (a replay, or a clock that is off)"
-    base = b"v0:" + timestamp.encode() + b":" + body
-    expected = "v0=" + hmac.new(secret, base, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
-        return "bad signature"
-    return None
-
-
-def body_problem(text: str, content_type: str) -> str | None:
-    """Why Bolt could not read this body as a Slack request, or ``None`` when it can."""
-    try:
-        parsed = parse_body(text, content_type or None)
-    except ValueError as exc:  # json.JSONDecodeError is one
-        return f"malformed body ({type(exc).__name__})"
-    if not isinstance(parsed, dict):
-        return f"the body is a JSON {type(parsed).__name__}, not an object"
-    return None
 
 
 def to_bolt_request(request: web.Request, text: str) -> BoltRequest:

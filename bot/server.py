@@ -99,7 +99,8 @@ class GencodeServer:
         self._secret = signing_secret.encode()
         self.request_timeout = request_timeout
         self.max_body = max_body
-        self._sock = socket.create_server((host, port), backlog=backlog)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._sock = socket.create_server((host, port), family=family, backlog=backlog)
         self._dispatch = ThreadPoolExecutor(dispatch_workers, thread_name_prefix="gencode-http")
         self._loop = asyncio.new_event_loop()
         self._thread: threading.Thread | None = None
@@ -133,6 +134,8 @@ class GencodeServer:
         if self._thread is not None and not self._stopped.is_set():
             asyncio.run_coroutine_threadsafe(self._cleanup(), self._loop).result(timeout=10)
             self._thread.join(timeout=10)
+        elif self._thread is None:
+            self._loop.close()
         self._sock.close()
         self._dispatch.shutdown(wait=False, cancel_futures=True)
 

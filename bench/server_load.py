@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
 from pathlib import Path
+from urllib.parse import urlencode
 
 from slack_sdk.web import WebClient
 
@@ -96,7 +97,21 @@ def _event(i: int, mention_every: int) -> bytes:
     return json.dumps(body).encode()
 
 
-def _send(url: str, body: bytes) -> float | None:
+def _command(i: int) -> bytes:
+    """A signed-to-be ``/gencode`` slash command, form-encoded as Slack sends it."""
+    form = {
+        "team_id": "T1",
+        "channel_id": "C1",
+        "user_id": "U1",
+        "command": "/gencode",
+        "text": f"retry an upload {i}",
+        "response_url": "",
+        "trigger_id": f"trig{i}",
+    }
+    return urlencode(form).encode()
+
+
+def _send(url: str, body: bytes, content_type: str = "application/json") -> float | None:
     """Seconds to the ack, or ``None`` when it was lost."""
     ts = str(int(time.time()))
     sig = hmac.new(SECRET.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
@@ -105,7 +120,7 @@ def _send(url: str, body: bytes) -> float | None:
         data=body,
         method="POST",
         headers={
-            "Content-Type": "application/json",
+            "Content-Type": content_type,
             "X-Slack-Request-Timestamp": ts,
             "X-Slack-Signature": f"v0={sig}",
         },
@@ -219,6 +234,88 @@ def run(
     )
 
 
+@dataclass(frozen=True)
+class BusyResult:
+    answers: int
+    slack_delay: float
+    probes: int
+    acked: int
+    p50_ms: float
+    max_ms: float
+    written: int
+
+
+def busy_acks(*, answers: int = 30, probes: int = 10, slack_delay: float = 2.0) -> BusyResult:
+    """Slash commands sent while ``answers`` others are in flight on a slow Slack.
+
+    Every ``chat.postMessage`` takes ``slack_delay`` seconds (the probe of issue 8 used 4 s:
+    with Bolt's shared 5-thread pool the sixth command got a 404). Once all their echo posts
+    are in flight, ``probes`` more commands are sent one at a time and their acks timed;
+    then every answer, the probes' included, must be written.
+    """
+    form = "application/x-www-form-urlencoded"
+    ctx = multiprocessing.get_context("spawn")
+    urls: Queue[str] = ctx.Queue()
+    stop = ctx.Event()
+    api = SlackAPI().start()
+    home = tempfile.TemporaryDirectory()
+    _index(Path(home.name))
+    proc = ctx.Process(target=_serve, args=(home.name, api.api_url, api.token, urls, stop, True))
+    proc.start()
+    try:
+        url = urls.get(timeout=120)
+        api.delays["chat.postMessage"] = slack_delay
+        with ThreadPoolExecutor(answers) as pool:
+            list(pool.map(lambda i: _send(url, _command(i), form), range(answers)))
+        api.wait_for(lambda: len(api.calls_to("chat.postMessage")) >= answers, timeout=60)
+        latencies = [_send(url, _command(answers + i), form) for i in range(probes)]
+        total = answers + probes
+        api.wait_for(lambda: _answered(api) >= total, timeout=600)
+        written = _answered(api)
+    finally:
+        stop.set()
+        proc.join(timeout=600)
+        api.stop()
+        home.cleanup()
+    acked = [s * 1000 for s in latencies if s is not None]
+    return BusyResult(
+        answers=answers,
+        slack_delay=slack_delay,
+        probes=probes,
+        acked=len(acked),
+        p50_ms=percentile(acked, 50) if acked else float("nan"),
+        max_ms=max(acked, default=float("nan")),
+        written=written,
+    )
+
+
+def busy_report() -> str:
+    status("slash commands behind 30 answers in flight, Slack at 2 s per post…")
+    b = busy_acks()
+    return table(
+        [
+            "answers in flight",
+            "chat.postMessage takes",
+            "commands sent then",
+            "acked 200",
+            "ack p50 ms",
+            "ack max ms",
+            "answers written",
+        ],
+        [
+            [
+                b.answers,
+                f"{b.slack_delay:g} s",
+                b.probes,
+                b.acked,
+                b.p50_ms,
+                b.max_ms,
+                f"{b.written}/{b.answers + b.probes}",
+            ]
+        ],
+    )
+
+
 def report(*, events: int = EVENTS, in_flight: int = IN_FLIGHT) -> str:
     rows = []
     for every, start in ROWS:
@@ -254,6 +351,8 @@ def report(*, events: int = EVENTS, in_flight: int = IN_FLIGHT) -> str:
             "### HTTP server load (`python -m bench.server_load`)",
             "",
             table([*headers, "events/s", "0 lost, p99 < 1 s"], rows),
+            "",
+            busy_report(),
         ]
     )
 

@@ -1,5 +1,5 @@
-"""``python -m bench``: retrieval quality, speed and memory, the Bedrock fan-out, and answer
-verification, in turn.
+"""``python -m bench``: retrieval quality, speed and memory, the Bedrock fan-out, answer
+verification, the HTTP server's load and a repository shared as an archive, in turn.
 
 Options are those of both: ``--rebuild`` and ``--max-scale N``.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import retrieval, speed, summarize_fanout, verify
+from . import archive, retrieval, server_load, speed, summarize_fanout, verify
 
 
 def main() -> None:
@@ -25,6 +25,10 @@ def main() -> None:
     print(summarize_fanout.report(), flush=True)
     print()
     print(verify.run())
+    print()
+    print(server_load.report())
+    print()
+    print(archive.run())
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zipfile
 from collections.abc import Sequence
@@ -89,8 +88,7 @@ def worker_share() -> dict[str, Any]:
         )
         engine = build_engine(settings)
         app = build_app(settings, engine, client=WebClient(token=api.token, base_url=api.api_url))
-        server = make_server(app, "127.0.0.1", 0)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server = make_server(app, "127.0.0.1", 0, signing_secret=SECRET).start()
         try:
             file = api.add_file("corpus-1000.zip", data)
             ts = api.add_message("C1", "", files=[file], subtype="file_share")
@@ -107,7 +105,7 @@ def worker_share() -> dict[str, Any]:
             seconds = time.perf_counter() - started
             stats = engine.stats()
         finally:
-            server.shutdown()
+            server.close()
             engine.close()
             api.stop()
     updates = [c for c in api.calls_to("chat.update") if "files…" in c.params.get("text", "")]

@@ -7,13 +7,15 @@ its app here, from settings and an already built :class:`~rag.Engine`.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 from slack_sdk.web import WebClient
 
 import handlers
+from handlers.pool import AnswerPool
 from handlers.runtime import Deduper, Runtime
 from rag import ConfigError, Engine
 
@@ -22,6 +24,8 @@ from .config import Settings
 logger = logging.getLogger(__name__)
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
+ACK_WORKERS = 16
+"""Threads for ack functions: they only check and answer, so they return in milliseconds."""
 
 
 def api_base_url(settings: Settings) -> str:
@@ -66,6 +70,8 @@ def build_app(
     process_before_response: bool = False,
     socket_mode: bool = False,
     listener_executor: Executor | None = None,
+    lazy_executor: Executor | None = None,
+    answers: AnswerPool | None = None,
     update_interval: float = 1.0,
     dedupe: Deduper | None = None,
 ) -> App:
@@ -76,6 +82,12 @@ def build_app(
     own user id (Bolt drops the bot's own events with it). ``process_before_response``
     is for Lambda, where nothing may run after the response; ``socket_mode`` allows a
     missing signing secret (Socket Mode requests are not signed).
+
+    Three pools, so that an ack never waits behind slow work (Slack gives it 3 s):
+    ``listener_executor`` runs ack functions only; ``lazy_executor`` (``listener_workers``
+    threads) runs lazy listeners; ``answers`` (``answer_workers`` at once, ``answer_queue``
+    waiting) writes answers. On Lambda there are none: Bolt re-invokes the function for each
+    lazy listener and the answer runs inline there. Pass your own to shut them down.
     """
     if client is None:
         if not settings.slack_bot_token:
@@ -87,7 +99,11 @@ def build_app(
             "SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Information page."
         )
     kwargs: dict[str, Any] = {}
-    if listener_executor is not None:
+    if not process_before_response:
+        kwargs["listener_executor"] = listener_executor or ThreadPoolExecutor(
+            ACK_WORKERS, thread_name_prefix="gencode-ack"
+        )
+    elif listener_executor is not None:
         kwargs["listener_executor"] = listener_executor
     app = App(
         client=client,
@@ -96,6 +112,15 @@ def build_app(
         process_before_response=process_before_response,
         **kwargs,
     )
+    if not process_before_response:
+        runner = app.listener_runner
+        runner.lazy_listener_runner = ThreadLazyListenerRunner(
+            logger=runner.logger,
+            executor=lazy_executor
+            or ThreadPoolExecutor(settings.listener_workers, thread_name_prefix="gencode-lazy"),
+        )
+        if answers is None:
+            answers = AnswerPool(workers=settings.answer_workers, max_queued=settings.answer_queue)
     rt = Runtime(
         engine=engine,
         token=token,
@@ -106,6 +131,7 @@ def build_app(
         archive_download_bytes=settings.archive_download_bytes,
         archive_time_budget=settings.archive_time_budget,
         archive_update_interval=3 * update_interval,
+        answers=answers if not process_before_response else None,
     )
     app.middleware(dedupe_middleware(rt.dedupe))
     handlers.register(app, rt)

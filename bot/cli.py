@@ -328,19 +328,27 @@ def serve(ctx: Context, host: str, port: int) -> None:
     from .app import build_app
     from .logs import redact_tokens
     from .server import EVENTS_PATH, make_server
+    from .services import warm_up
 
     redact_tokens()
     settings = ctx.settings()
     with _errors():
         app = build_app(settings, ctx.engine())
-    server = make_server(app, host, port)
+        warm_up(ctx.engine(), settings)
+    server = make_server(
+        app,
+        host,
+        port,
+        signing_secret=settings.slack_signing_secret,
+        request_timeout=settings.http_timeout,
+    )
     click.echo(f"gencode listening on {server.url}{EVENTS_PATH}", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.close()
 
 
 @cli.command()
@@ -349,6 +357,7 @@ def socket(ctx: Context) -> None:
     """Run the Slack bot over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)."""
     from .app import build_app
     from .logs import redact_tokens
+    from .services import warm_up
     from .socket import check_app_token, run
 
     redact_tokens()
@@ -356,6 +365,7 @@ def socket(ctx: Context) -> None:
     with _errors():
         check_app_token(settings.slack_app_token)
         app = build_app(settings, ctx.engine(), socket_mode=True)
+        warm_up(ctx.engine(), settings)
         click.echo("gencode connecting over Socket Mode", err=True)
         run(app, settings.slack_app_token)
 

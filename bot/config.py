@@ -133,6 +133,16 @@ class Settings:
             max_ratio=float(self.archive_max_ratio),
         )
 
+    # Concurrency of ``serve`` and ``socket`` (Lambda scales by invocations instead)
+    answer_workers: int = 4
+    """Answers written at once; more wait in a queue, and their placeholder says so."""
+    answer_queue: int = 100
+    """Answers that may wait beyond those; past it the asker is told to retry in a minute."""
+    listener_workers: int = 16
+    """Threads for lazy listener work: indexing shared files, reading threads, placeholders."""
+    http_timeout: float = 30.0
+    """``serve``: seconds a client may take to send a request (headers and body)."""
+
     @property
     def uses_bedrock(self) -> bool:
         return self.llm == "bedrock" or self.embedder == "bedrock"
@@ -191,6 +201,10 @@ class Settings:
             archive_max_entries=_int(env, "GENCODE_ARCHIVE_MAX_ENTRIES", 20_000),
             archive_max_ratio=_int(env, "GENCODE_ARCHIVE_MAX_RATIO", 100),
             archive_time_budget=_float(env, "GENCODE_ARCHIVE_TIME_BUDGET", 0.0),
+            answer_workers=_int(env, "GENCODE_ANSWER_WORKERS", 4),
+            answer_queue=_int(env, "GENCODE_ANSWER_QUEUE", 100),
+            listener_workers=_int(env, "GENCODE_LISTENER_WORKERS", 16),
+            http_timeout=_float(env, "GENCODE_HTTP_TIMEOUT", 30.0),
         )
         if settings.store == "opensearch" and not settings.opensearch_url:
             raise ConfigError("GENCODE_STORE=opensearch needs OPENSEARCH_URL (https://host:443).")

@@ -10,17 +10,20 @@ The app is built on the first request and reused while the container stays warm;
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 from collections.abc import Mapping
 from typing import Any
 
+from slack_bolt import App
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 from slack_sdk.web import WebClient
 
 from rag import Engine
 
 from .app import build_app
+from .checks import body_problem, signature_problem
 from .config import Settings
 
 logger = logging.getLogger(__name__)
@@ -28,11 +31,63 @@ logger = logging.getLogger(__name__)
 _handler: SlackRequestHandler | None = None
 
 
+class CheckedRequestHandler(SlackRequestHandler):
+    """Bolt's Lambda adapter, with each POST checked first as ``gencode serve`` checks it
+    (:mod:`.checks`): unsigned or stale gets 401, a signed body Bolt cannot read 400. Bolt's
+    own adapter parses the body before verifying it, so a malformed one raised, and a
+    non-numeric timestamp was a 500."""
+
+    def __init__(self, app: App, *, signing_secret: str) -> None:
+        super().__init__(app)
+        self._secret = signing_secret.encode()
+
+    def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        http = (event.get("requestContext") or {}).get("http") or {}
+        method = http.get("method") or (event.get("requestContext") or {}).get("httpMethod")
+        if method == "POST":
+            refusal = self._refusal(event)
+            if refusal is not None:
+                return refusal
+        result: dict[str, Any] = super().handle(event, context)  # type: ignore[no-untyped-call]
+        return result
+
+    def _refusal(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+        body = event.get("body") or ""
+        try:
+            raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+        except (ValueError, UnicodeEncodeError):
+            raw = None
+        problem = (
+            signature_problem(
+                self._secret,
+                raw,
+                headers.get("x-slack-request-timestamp", ""),
+                headers.get("x-slack-signature", ""),
+            )
+            if raw is not None
+            else "undecodable body"
+        )
+        if problem:
+            logger.debug("refused a request: %s", problem)
+            return {"statusCode": 401, "body": "Unauthorized"}
+        try:
+            text = raw.decode("utf-8") if raw is not None else ""
+        except UnicodeDecodeError:
+            text, problem = "", "body is not UTF-8"
+        problem = problem or body_problem(text, headers.get("content-type", "").split(";")[0])
+        if problem:
+            logger.debug("refused a signed request: %s", problem)
+            return {"statusCode": 400, "body": f"Bad Request: {problem}"}
+        return None
+
+
 def make_handler(
     settings: Settings, engine: Engine, *, client: WebClient | None = None
 ) -> SlackRequestHandler:
-    return SlackRequestHandler(
-        build_app(settings, engine, client=client, process_before_response=True)
+    return CheckedRequestHandler(
+        build_app(settings, engine, client=client, process_before_response=True),
+        signing_secret=settings.slack_signing_secret,
     )
 
 

@@ -6,6 +6,8 @@ its work in a lazy listener, so ``serve``, Socket Mode and Lambda behave alike.
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -15,6 +17,8 @@ from . import ask, feedback, files, manage, messages
 from .runtime import Runtime, bot_in_thread, is_from_bot, mentions_bot
 
 __all__ = ["Runtime", "register"]
+
+logger = logging.getLogger(__name__)
 
 
 def _wants(event: dict[str, Any], context: dict[str, Any], rt: Runtime, team: str) -> str:
@@ -95,3 +99,16 @@ def register(app: App, rt: Runtime) -> None:
         files.forget_deleted_file(rt, team=str(body.get("team_id", "")), event=event)
 
     app.event("file_deleted")(ack=ack_only, lazy=[forget])
+
+    def ignore(ack: Ack, body: dict[str, Any]) -> None:
+        logger.debug(
+            "ignored event %s of type %s (team=%s)",
+            body.get("event_id"),
+            (body.get("event") or {}).get("type"),
+            body.get("team_id"),
+        )
+        ack()
+
+    # Last, so that it only catches what nothing above handles: an event type the app is
+    # subscribed to (or will be) but does not use. Bolt would answer 404 and Slack retry it.
+    app.event(re.compile(r".*"))(ignore)

@@ -9,6 +9,7 @@ finally replaced by the rendered answer, its references and 👍/👎 buttons.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from slack_sdk.web import WebClient
 from rag import InputError, NothingIndexedError, Scope, Turn, is_korean
 
 from . import manage, messages
+from .pool import PoolFull
 from .render import (
     Rendered,
     SlackMessage,
@@ -132,11 +134,102 @@ def answer_in_thread(
     history: Sequence[Turn] = (),
     notes: Sequence[str] = (),
 ) -> None:
-    """Post a placeholder in the thread, stream the answer into it, then render it fully.
+    """Answer in the thread: at once on Lambda, else in turn on :attr:`Runtime.answers`.
 
-    Never raises: failures end as a short apology with a correlation id, also logged.
+    Returns as soon as the answer is queued, so the lazy listener's thread is free again.
+    The placeholder goes up before the answer starts and says when it has to wait for
+    others. A full queue is told in the thread too. Never raises.
     """
-    placeholder: str | None = None
+    if rt.answers is None:
+        _answer(
+            rt,
+            client,
+            team=team,
+            channel=channel,
+            thread_ts=thread_ts,
+            question=question,
+            history=history,
+            notes=notes,
+        )
+        return
+    korean = is_korean(question)
+    posted = threading.Event()
+    placeholder: list[str | None] = [None]
+    ahead: int | None = None
+
+    def job() -> None:
+        posted.wait()
+        _answer(
+            rt,
+            client,
+            team=team,
+            channel=channel,
+            thread_ts=thread_ts,
+            question=question,
+            history=history,
+            notes=notes,
+            placeholder=placeholder[0],
+            was_queued=ahead is not None,
+        )
+
+    try:
+        ahead = rt.answers.submit(job)
+    except PoolFull as full:
+        logger.warning(
+            "answer refused, %d waiting: team=%s channel=%s thread=%s",
+            full.waiting,
+            team,
+            channel,
+            thread_ts,
+        )
+        _safely(
+            lambda t: _post(client, channel=channel, thread_ts=thread_ts, message=plain(t)),
+            messages.answers_busy(korean=korean),
+            team,
+            channel,
+            thread_ts,
+        )
+        return
+    try:
+        if ahead is not None:
+            logger.info(
+                "answer queued behind %d: team=%s channel=%s thread=%s",
+                ahead,
+                team,
+                channel,
+                thread_ts,
+            )
+        text = (
+            messages.PLACEHOLDER if ahead is None else messages.answer_queued(ahead, korean=korean)
+        )
+        placeholder[0] = _post(
+            client,
+            channel=channel,
+            thread_ts=thread_ts,
+            message=SlackMessage(text=text),
+            meta=metadata(ANSWER_EVENT, answer="", question=question[:1500]),
+        )
+    except Exception:  # the job posts (or apologises) itself
+        logger.warning("could not post the placeholder in %s/%s", channel, thread_ts, exc_info=True)
+    finally:
+        posted.set()
+
+
+def _answer(
+    rt: Runtime,
+    client: WebClient,
+    *,
+    team: str,
+    channel: str,
+    thread_ts: str,
+    question: str,
+    history: Sequence[Turn] = (),
+    notes: Sequence[str] = (),
+    placeholder: str | None = None,
+    was_queued: bool = False,
+) -> None:
+    """Post a placeholder in the thread (unless given), stream the answer into it, then
+    render it fully. Never raises: failures end as a short apology with a correlation id."""
     meta = metadata(ANSWER_EVENT, answer="", question=question[:1500])
 
     def say(text: str) -> None:
@@ -159,13 +252,19 @@ def answer_in_thread(
         )
 
     try:
-        placeholder = _post(
-            client,
-            channel=channel,
-            thread_ts=thread_ts,
-            message=SlackMessage(text=messages.PLACEHOLDER),
-            meta=meta,
-        )
+        if placeholder is None:
+            placeholder = _post(
+                client,
+                channel=channel,
+                thread_ts=thread_ts,
+                message=SlackMessage(text=messages.PLACEHOLDER),
+                meta=meta,
+            )
+        elif was_queued:  # its turn now: the queued notice would read as stuck
+            try:
+                client.chat_update(channel=channel, ts=placeholder, text=messages.PLACEHOLDER)
+            except SlackApiError as exc:
+                logger.warning("could not update %s: %s", placeholder, exc.response.get("error"))
         rt.remember_thread(team, channel, thread_ts)
         meta = metadata(ANSWER_EVENT, answer=placeholder, question=question[:1500])
         ts = placeholder

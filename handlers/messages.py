@@ -48,6 +48,26 @@ FEEDBACK_THANKS = "Thanks, your feedback was recorded."
 NOT_CITED = "(not cited)"
 
 
+def answer_queued(ahead: int, *, korean: bool) -> str:
+    """The placeholder of an answer that waits for a free worker (``ahead`` wait before it)."""
+    if korean:
+        if ahead:
+            return (
+                f":hourglass: 대기 중: 앞에 답변 {ahead}개가 기다리고 있어요. 차례가 되면 답할게요…"
+            )
+        return ":hourglass: 대기 중: 다른 답변들이 끝나면 바로 답할게요…"
+    if ahead:
+        waiting = "answer is" if ahead == 1 else "answers are"
+        return f":hourglass: Queued: {ahead} {waiting} ahead of yours. I will answer in turn…"
+    return ":hourglass: Queued: yours is next, as soon as an answer in progress finishes…"
+
+
+def answers_busy(*, korean: bool) -> str:
+    if korean:
+        return ":warning: 지금 답변 요청이 너무 많아요. 1분쯤 뒤에 다시 물어봐 주세요."
+    return ":warning: Too many questions at once right now: please ask again in a minute."
+
+
 def echo_request(user: str, request: str) -> str:
     return f"<@{user}> asked: {request}"
 

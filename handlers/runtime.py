@@ -21,6 +21,7 @@ from rag import ArchiveLimits, Engine, GencodeError, Turn
 
 from .conversations import Conversation, ConversationCache
 from .download import DownloadError, download
+from .pool import AnswerPool
 from .render import Upload, escape, unescape
 
 logger = logging.getLogger(__name__)
@@ -105,6 +106,10 @@ class Runtime:
     archive_update_interval: float = 3.0
     """Seconds between progress updates of an archive's thread message."""
 
+    answers: AnswerPool | None = None
+    """Where answers wait their turn (``serve``, Socket Mode). ``None`` answers inline: on
+    Lambda each lazy invocation is its own request, and nothing may run past its return."""
+
     def conversation(self, client: Any, *, team: str, channel: str) -> Conversation:
         """Kind and sharing of ``channel`` (see :mod:`handlers.conversations`); never raises
         for a Slack error: a failed lookup comes back with ``error`` set, and fails closed."""
@@ -163,6 +168,8 @@ def is_from_bot(event: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
         or event.get("subtype") == "bot_message"
         or (event.get("user") and event.get("user") == context.get("bot_user_id"))
     )
+
+
 
 
 def mentions_bot(text: str, bot_user_id: str | None) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ class FakeGenerator:
         default_factory=lambda: ["Here you go [1]:\n", "```python\nprint('hi')\n```\n"]
     )
     delay: float = 0.0
+    gate: threading.Event | None = None
+    """When set, every answer waits for it: a model that is still writing."""
     fail: bool = False
     model_id: str = "fake-model"
     calls: list[dict[str, object]] = field(default_factory=list)
@@ -32,6 +35,8 @@ class FakeGenerator:
         on_text: TextCallback | None = None,
     ) -> Answer:
         self.calls.append({"question": question, "history": tuple(history), "hits": list(hits)})
+        if self.gate is not None and not self.gate.wait(timeout=30):
+            raise LLMError("the test never opened the gate")
         if self.fail:
             raise LLMError("the model is down (token xoxb-secret-should-not-leak)")
         text = ""

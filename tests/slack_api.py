@@ -56,6 +56,8 @@ class SlackAPI:
     """What ``apps.connections.open`` hands out (a loopback Socket Mode server)."""
     admins: set[str] = field(default_factory=set)
     """Users ``users.info`` reports as workspace admins."""
+    delays: dict[str, float] = field(default_factory=dict)
+    """API method → seconds it takes to answer (a slow Slack)."""
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -257,6 +259,9 @@ class SlackAPI:
                 result: dict[str, Any] = {"ok": False, "error": "invalid_auth"}
             elif method in self.failures:
                 result = {"ok": False, "error": self.failures[method]}
+            elif method in self.delays:
+                time.sleep(self.delays[method])
+                result = self._api(method, params)
             else:
                 result = self._api(method, params)
             self._send(h, 200, json.dumps(result).encode(), "application/json")

@@ -13,7 +13,8 @@ from slack_sdk.web import WebClient
 
 from bot.app import build_app
 from bot.config import Settings
-from bot.server import GencodeHTTPServer, make_server
+from bot.server import GencodeServer, make_server
+from handlers.pool import AnswerPool
 from rag import Engine
 from rag.embed import LocalUSEEmbedder
 from rag.generate import ExtractiveGenerator, Generator
@@ -56,7 +57,7 @@ def slack_api() -> Iterator[SlackAPI]:
 class Bot:
     api: SlackAPI
     engine: Engine
-    server: GencodeHTTPServer
+    server: GencodeServer
     slack: Slack
     settings: Settings
 
@@ -74,10 +75,11 @@ def start_bot(
         update_interval: float = 1.0,
         engine: Engine | None = None,
         settings: dict[str, Any] | None = None,
+        answer_workers: int = 4,
+        answer_queue: int = 100,
+        request_timeout: float = 30.0,
         **engine_kwargs: Any,
     ) -> Bot:
-        import threading
-
         engine = engine or make_engine(generator, **engine_kwargs)
         config = Settings(
             home=Path("/nonexistent"),
@@ -85,26 +87,31 @@ def start_bot(
             slack_signing_secret=SECRET,
             slack_api_url=slack_api.api_url,
             **(settings or {}),
+            answer_workers=answer_workers,
+            answer_queue=answer_queue,
         )
         executor = ThreadPoolExecutor(max_workers=4)
+        lazy = ThreadPoolExecutor(max_workers=8)
+        answers = AnswerPool(workers=answer_workers, max_queued=answer_queue)
         client = WebClient(token=slack_api.token, base_url=slack_api.api_url)
         app = build_app(
             config,
             engine,
             client=client,
             listener_executor=executor,
+            lazy_executor=lazy,
+            answers=answers,
             update_interval=update_interval,
         )
-        server = make_server(app, "127.0.0.1", 0)
-        thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        thread.start()
+        server = make_server(
+            app, "127.0.0.1", 0, signing_secret=SECRET, request_timeout=request_timeout
+        ).start()
 
         def stop() -> None:
-            server.shutdown()
-            server.server_close()
+            server.close()
             executor.shutdown(wait=True)
+            lazy.shutdown(wait=True)
+            answers.shutdown(wait=True)
 
         stops.append(stop)
         return Bot(slack_api, engine, server, Slack(server.url), config)

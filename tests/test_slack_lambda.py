@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,3 +114,30 @@ class TestSlackLambda:
         event = api_gateway_event("{}", "application/json")
         event["headers"]["x-slack-signature"] = "v0=bad"
         assert handler.handle(event, Context())["statusCode"] == 401
+
+    def test_hostile_requests_get_a_4xx_before_bolt_parses_them(
+        self, slack_api: SlackAPI, make_engine: Any, caplog: Any
+    ) -> None:
+        import base64
+        import logging
+
+        caplog.set_level(logging.DEBUG)
+        handler = loopback_handler(slack_api, make_engine())
+        odd_timestamp = api_gateway_event('{"type": "event_callback"}', "application/json")
+        odd_timestamp["headers"]["x-slack-request-timestamp"] = "abc"
+        assert handler.handle(odd_timestamp, Context())["statusCode"] == 401
+        unsigned = api_gateway_event('{"type": ', "application/json")
+        unsigned["headers"]["x-slack-signature"] = "v0=" + "0" * 64
+        assert handler.handle(unsigned, Context())["statusCode"] == 401
+        for body in ('{"type": ', "[1, 2]", "payload=%7Bnope"):
+            signed = api_gateway_event(body, "application/json")
+            assert handler.handle(signed, Context())["statusCode"] == 400, body
+        not_utf8 = b'{"type": "\xff"}'
+        encoded = api_gateway_event("", "application/json")
+        encoded.update(body=base64.b64encode(not_utf8).decode(), isBase64Encoded=True)
+        ts = encoded["headers"]["x-slack-request-timestamp"]
+        digest = hmac.new(SECRET.encode(), f"v0:{ts}:".encode() + not_utf8, hashlib.sha256)
+        encoded["headers"]["x-slack-signature"] = "v0=" + digest.hexdigest()
+        assert handler.handle(encoded, Context())["statusCode"] == 400
+        assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+        assert slack_api.calls_to("chat.postMessage") == []

@@ -18,6 +18,7 @@ from slack_sdk.web import WebClient
 from bot.app import build_app
 from bot.config import Settings
 from bot.socket import socket_mode_handler
+from handlers.pool import AnswerPool
 from rag import Source
 from tests.samples import ORDERS_PY
 from tests.slack_api import SlackAPI
@@ -32,6 +33,14 @@ class SocketBot:
     app: App
     handler: Any
     executor: ThreadPoolExecutor
+    lazy: ThreadPoolExecutor
+    answers: AnswerPool
+
+    def drain(self) -> None:
+        """Wait for every ack, lazy listener and answer started so far."""
+        self.executor.shutdown(wait=True)
+        self.lazy.shutdown(wait=True)
+        self.answers.shutdown(wait=True)
 
 
 @pytest.fixture
@@ -45,16 +54,20 @@ def socket_bot(slack_api: SlackAPI, make_engine: Any) -> Iterator[SocketBot]:
         slack_app_token=APP_TOKEN,
         slack_api_url=slack_api.api_url,
     )
-    executor = ThreadPoolExecutor(2)
+    executor, lazy = ThreadPoolExecutor(2), ThreadPoolExecutor(2)
+    answers = AnswerPool(workers=2, max_queued=10)
     app = build_app(
         settings,
         engine,
         client=WebClient(token=slack_api.token, base_url=slack_api.api_url),
         socket_mode=True,
         listener_executor=executor,
+        lazy_executor=lazy,
+        answers=answers,
     )
-    yield SocketBot(app, socket_mode_handler(app, APP_TOKEN), executor)
-    executor.shutdown(wait=True)
+    bot = SocketBot(app, socket_mode_handler(app, APP_TOKEN), executor, lazy, answers)
+    yield bot
+    bot.drain()
 
 
 def dm_event_payload(slack_api: SlackAPI, event_id: str) -> dict[str, Any]:
@@ -92,7 +105,7 @@ class TestSlackSocket:
                 retry_reason="timeout" if attempt else None,
             )
             assert run_bolt_app(socket_bot.app, req).status == 200
-        socket_bot.executor.shutdown(wait=True)
+        socket_bot.drain()
         assert_answered_once(slack_api)
 
 
@@ -113,7 +126,7 @@ class TestSlackSocketOverAWebsocket:
             socket_bot.handler.connect()
             server.wait_acks({"env-1", "env-2"})
             slack_api.wait_calls("chat.update")
-            socket_bot.executor.shutdown(wait=True)
+            socket_bot.drain()
         finally:
             socket_bot.handler.close()
             server.stop()

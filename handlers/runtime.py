@@ -170,8 +170,6 @@ def is_from_bot(event: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
     )
 
 
-
-
 def mentions_bot(text: str, bot_user_id: str | None) -> bool:
     return bool(bot_user_id) and f"<@{bot_user_id}" in text
 

@@ -113,9 +113,10 @@ def index(
 ) -> None:
     """Index Python files and directories (recursively, honouring .gitignore)."""
     engine = ctx.engine()
-    from rag.discover import find_python_files
+    from rag.discover import Walked, find_python_files
 
-    total = sum(1 for _ in find_python_files(list(paths), repo=repo))
+    found = find_python_files(list(paths), repo=repo)
+    total = sum(1 for f in found if not isinstance(f, Walked))
     reports = []
     bar: Any
     with (
@@ -140,7 +141,8 @@ def index(
             list(paths), workspace=workspace, scope=scope, repo=repo, on_progress=inside_file
         ):
             reports.append(report)
-            bar.update(1, report)
+            if not report.deleted:  # files that left the folder come after the walk
+                bar.update(1, report)
     from rag import IndexReport
 
     result = IndexReport(tuple(reports))
@@ -149,6 +151,10 @@ def index(
     for report in reports:
         if report.skipped:
             click.echo(f"skipped: {report.display}: {report.skipped}", err=True)
+        if report.deleted:
+            click.echo(
+                f"gone: {report.display}: no longer there, its code left the index", err=True
+            )
         for problem in report.summary_errors:
             click.echo(
                 f"warning: {report.display}: summary failed, kept an extractive one: {problem}",

@@ -401,7 +401,11 @@ def origin_public_channel(channel: str, korean: bool) -> str:
     return f"workspace-wide, shared in <#{channel}>"
 
 
-def origin_cli(korean: bool) -> str:
+def origin_cli(korean: bool, *, workspace_wide: bool = True) -> str:
+    if not workspace_wide:
+        return (
+            "이 대화 전용(CLI로 색인)" if korean else "for this conversation, indexed from the CLI"
+        )
     return "워크스페이스 전체(CLI로 색인)" if korean else "workspace-wide, indexed from the CLI"
 
 

@@ -94,6 +94,19 @@ class Found:
     """Relative to its repository's root (printable even for non-UTF-8 names)."""
     repo: str = ""
     """The repository it belongs to."""
+    folder: str | None = None
+    """For a file found by walking a named folder: that folder, relative to the repository's
+    root (``""`` for the root itself, ``"src/"`` below it). Files that were indexed from it
+    before and are not found again have left it. None for a file named on its own."""
+
+
+@dataclass(frozen=True)
+class Walked:
+    """A named folder, announced before its files: what was indexed from it before and is
+    not found again has left it (even when nothing at all is found)."""
+
+    repo: str
+    folder: str
 
 
 @dataclass(frozen=True)
@@ -105,15 +118,18 @@ class Missing:
         return printable(str(self.path))
 
 
-def find_python_files(paths: list[Path], *, repo: str | None = None) -> Iterator[Found | Missing]:
+def find_python_files(
+    paths: list[Path], *, repo: str | None = None
+) -> Iterator[Found | Missing | Walked]:
     """Each file to index under ``paths``; ``repo`` overrides the repository's name."""
     for root in paths:
         if root.is_dir():
             top = repository_top(root) or root.absolute()
             name = repo or repo_name(top)
+            folder = _relative(root, top) + "/" if root.absolute() != top else ""
+            yield Walked(name, folder)
             for found in _walk(root):
-                rel = _relative(found.path, top)
-                yield Found(found.path, rel, name)
+                yield Found(found.path, _relative(found.path, top), name, folder)
         elif os.path.lexists(root):
             # A file, or something named like one (a FIFO, a device): the reader decides.
             top = repository_top(root.absolute().parent) or root.absolute().parent

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .analysis import Analyzer, identifier_words
 from .chunking import ParsedChunk, chunk_python, decode_source
-from .discover import Missing, find_python_files, read_bounded
+from .discover import Missing, Walked, find_python_files, read_bounded
 from .embed import Embedder, Vector, normalise
 from .errors import GencodeError, InputError, LLMError, StoreError
 from .generate import Generator, TextCallback
@@ -357,8 +357,18 @@ class Engine:
         bounded read; anything else wrong with one file becomes that file's report line.
         ``on_progress(path, stage, done, total)`` reports work inside a file (summaries
         from a model can take a while for a big one).
+
+        A named folder is mirrored: files indexed from it before that are no longer found
+        there (deleted, renamed, now ignored) leave the index, each with a ``deleted``
+        report after the others. Files that failed this time keep their previous version.
         """
+        folders: dict[str, set[str]] = {}
+        """Key prefix of each walked folder → keys of the files found in it."""
         for found in find_python_files(list(paths), repo=repo):
+            if isinstance(found, Walked):
+                where = Source("", workspace=workspace, scope=scope, repo=found.repo)
+                folders.setdefault(where.repo_prefix + found.folder, set())
+                continue
             if isinstance(found, Missing):
                 yield FileReport(
                     path=found.display, error=f"{found.display}: no such file or directory."
@@ -371,6 +381,8 @@ class Engine:
                 indexed_by=indexed_by,
                 repo=found.repo,
             )
+            if found.folder is not None:
+                folders.setdefault(source.repo_prefix + found.folder, set()).add(source.key)
             if not found.path.name.endswith(INDEXED_SUFFIXES):
                 yield FileReport(
                     path=source.path,
@@ -396,6 +408,27 @@ class Engine:
                     "the others go on; the traceback is in the log.",
                 )
             yield report
+        for prefix, seen in folders.items():
+            yield from self._prune(Scope.of(workspace, scope), prefix, seen)
+
+    def _prune(self, visible: Scope, prefix: str, seen: set[str]) -> Iterator[FileReport]:
+        """Remove the files under ``prefix`` whose keys are not in ``seen``."""
+        for gone in self.store.sources(visible, prefix=prefix):
+            if gone.key in seen:
+                continue
+            replaced = self.store.replace_source(gone.key, [])
+            logger.info(
+                "%s/%s left its folder: %d functions removed",
+                gone.repo,
+                gone.path,
+                len(replaced.removed),
+            )
+            yield FileReport(
+                path=gone.path,
+                repo=gone.repo,
+                removed=tuple(c.qualname for c in replaced.removed),
+                deleted=True,
+            )
 
     def index_repository(
         self,
@@ -431,18 +464,7 @@ class Engine:
             if on_file is not None:
                 on_file(done, len(files), report)
         visible = Scope.of(template.workspace, template.channel, template.scope)
-        for gone in self.store.sources(visible, prefix=template.repo_prefix):
-            if gone.key in keys:
-                continue
-            replaced = self.store.replace_source(gone.key, [])
-            reports.append(
-                FileReport(
-                    path=gone.path,
-                    repo=gone.repo,
-                    removed=tuple(c.qualname for c in replaced.removed),
-                    deleted=True,
-                )
-            )
+        reports += self._prune(visible, template.repo_prefix, keys)
         return IndexReport(tuple(reports))
 
     def sources(self, scope: Scope, *, shared_by: str = "") -> list[SourceSummary]:

@@ -255,3 +255,29 @@ def test_a_folder_the_repository_ignores_is_its_own_repository(tmp_path: Path) -
     assert "indexed 1 files of money:" in run("index", str(vendored))[1]
     (hit,) = [h for h in search("parse money") if h["qualname"] == "parse_money"]
     assert (hit["repo"], hit["path"]) == ("money", "util.py")
+
+
+def test_a_file_gone_from_the_folder_leaves_the_index_and_nothing_else_does(
+    tmp_path: Path,
+) -> None:
+    a = repo(
+        tmp_path / "a",
+        {"util.py": UTIL_A, "src/money.py": UTIL_B, "tests/t.py": UTIL_A},
+        remote="https://git.example/acme/a.git",
+    )
+    other = repo(tmp_path / "b", {"util.py": UTIL_B})
+    run("index", str(a))
+    run("index", str(other))
+    (a / "src" / "money.py").unlink()
+    (a / "tests" / "t.py").write_text("def f(:\n")  # broken now: keeps its previous version
+    code, out, err = run("index", str(a / "src"))  # a folder of the work tree: only it is mirrored
+    assert code == 0 and "gone: a/src/money.py" in err
+    assert "1 removed functions" in out
+    assert {(s["repo"], s["path"]) for s in search("slugify parse money")} == {
+        ("a", "util.py"),
+        ("a", "tests/t.py"),
+        ("b", "util.py"),
+    }
+    code, out, err = run("index", str(a))
+    assert "gone:" not in err and "error: a/tests/t.py:1:" in err
+    assert ("a", "tests/t.py") in {(s["repo"], s["path"]) for s in search("slugify")}

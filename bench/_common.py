@@ -6,10 +6,13 @@ figures describe what users run, not a bench-only configuration.
 
 from __future__ import annotations
 
+import json
 import resource
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from bot.config import Settings
 from bot.services import build_engine
@@ -62,3 +65,20 @@ def _cell(value: object) -> str:
 def status(message: str) -> None:
     """Progress on stderr, so stdout holds only the tables."""
     print(message, file=sys.stderr, flush=True)
+
+
+def run_worker(module: str, *args: str, timeout: float = 3600) -> dict[str, Any]:
+    """Run ``python -m MODULE --worker ARGS`` in a fresh process (so that its peak RSS is
+    its own) and return the JSON object its last line prints."""
+    out = subprocess.run(
+        [sys.executable, "-m", module, "--worker", *args],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"worker {module} {args} failed:\n{out.stderr}")
+    result: dict[str, Any] = json.loads(out.stdout.splitlines()[-1])
+    return result

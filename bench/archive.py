@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import subprocess
-import sys
 import tempfile
 import time
 import zipfile
@@ -26,9 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ._common import peak_rss_mb, table
+from ._common import peak_rss_mb, run_worker, table
 
-REPO = Path(__file__).resolve().parent.parent
 FILES = 1_000
 PACKAGES = (
     "botocore",
@@ -148,23 +145,8 @@ def worker_disk() -> dict[str, Any]:
     }
 
 
-def run_worker(kind: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.archive", "--worker", kind],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=3600,
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"worker {kind} failed:\n{out.stderr}")
-    result: dict[str, Any] = json.loads(out.stdout.splitlines()[-1])
-    return result
-
-
 def run() -> str:
-    shared, disk = run_worker("share"), run_worker("disk")
+    shared, disk = run_worker("bench.archive", "share"), run_worker("bench.archive", "disk")
     headers = [
         "path",
         "ok",

@@ -18,8 +18,6 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -34,14 +32,13 @@ from rag.embed import LocalUSEEmbedder, Matrix
 from rag.stores.sqlite import SQLiteStore
 
 from . import corpus, retrieval
-from ._common import DATA, engine_at, peak_rss_mb, percentile, status, table
+from ._common import DATA, engine_at, peak_rss_mb, percentile, run_worker, status, table
 
 ROOT = DATA / "speed"
 SCALES = (1_000, 10_000, 100_000)
 INDEX_FUNCTIONS = 1_000
 LATENCY_QUERIES = 100
 SCOPE = Scope.of("local")
-REPO = Path(__file__).resolve().parent.parent
 TARGET_INDEX_S = 60.0
 TARGET_P50_MS = 60.0
 TARGET_RSS_MB = 600.0
@@ -255,21 +252,6 @@ def build_scale(size: int, chunks: Sequence[Chunk], *, rebuild: bool) -> dict[st
 # -- orchestration -----------------------------------------------------------------------------
 
 
-def run_worker(*args: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.speed", "--worker", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=1800,
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"worker {args} failed:\n{out.stderr}")
-    result: dict[str, Any] = json.loads(out.stdout.splitlines()[-1])
-    return result
-
-
 def index_table(r: dict[str, Any]) -> str:
     return table(
         [
@@ -368,13 +350,13 @@ def _yes(ok: bool) -> str:
 def run(*, max_scale: int = SCALES[-1], rebuild: bool = False) -> str:
     """All speed figures as Markdown; the heavy work happens in worker processes."""
     status("indexing ~1,000 real functions in a fresh process ...")
-    indexed = run_worker("index")
+    indexed = run_worker("bench.speed", "index")
     chunks = real_chunks()
     points = []
     for size in (s for s in SCALES if s <= max_scale):
         build_scale(size, chunks, rebuild=rebuild)
         status(f"measuring queries at {size:,} chunks ...")
-        points.append(run_worker("query", str(ROOT / f"scale-{size}")))
+        points.append(run_worker("bench.speed", "query", str(ROOT / f"scale-{size}")))
     return "\n".join(
         [
             "## Speed and memory",

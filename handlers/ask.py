@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -140,17 +141,19 @@ def answer_in_thread(
     The placeholder goes up before the answer starts and says when it has to wait for
     others. A full queue is told in the thread too. Never raises.
     """
+    answer = partial(
+        _answer,
+        rt,
+        client,
+        team=team,
+        channel=channel,
+        thread_ts=thread_ts,
+        question=question,
+        history=history,
+        notes=notes,
+    )
     if rt.answers is None:
-        _answer(
-            rt,
-            client,
-            team=team,
-            channel=channel,
-            thread_ts=thread_ts,
-            question=question,
-            history=history,
-            notes=notes,
-        )
+        answer()
         return
     korean = is_korean(question)
     posted = threading.Event()
@@ -159,18 +162,7 @@ def answer_in_thread(
 
     def job() -> None:
         posted.wait()
-        _answer(
-            rt,
-            client,
-            team=team,
-            channel=channel,
-            thread_ts=thread_ts,
-            question=question,
-            history=history,
-            notes=notes,
-            placeholder=placeholder[0],
-            was_queued=ahead is not None,
-        )
+        answer(placeholder=placeholder[0], was_queued=ahead is not None)
 
     try:
         ahead = rt.answers.submit(job)

@@ -167,9 +167,11 @@ def reference_block(n: int, hit: Hit, *, key: str = "", max_code_chars: int | No
         code = code[:max_code_chars].rstrip()
         cut = "\n# … (shortened to fit the context window)"
     keyed = f' key="{key}"' if key else ""
+    repo = f' repo="{_attr(c.repo)}"' if c.repo else ""
+    cell = f' cell="{c.cell}"' if c.cell else ""
     lines = [
-        f'<reference n="{n}" path="{_attr(c.source_path)}" qualname="{_attr(c.qualname)}" '
-        f'lines="{c.start_line}-{c.end_line}"{keyed}>'
+        f'<reference n="{n}"{repo} path="{_attr(c.source_path)}" qualname="{_attr(c.qualname)}"'
+        f'{cell} lines="{c.start_line}-{c.end_line}"{keyed}>'
     ]
     if c.summary:
         lines.append(f"summary: {escape_data(' '.join(c.summary.split()))}")
@@ -200,7 +202,7 @@ def history_block(turns: Sequence[Turn], *, key: str) -> str:
 
 
 def _label(hit: Hit) -> str:
-    return f"{hit.chunk.source_path} · {hit.chunk.qualname}"
+    return f"{hit.chunk.display_path} · {hit.chunk.qualname}"
 
 
 def build_prompt(

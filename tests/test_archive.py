@@ -232,3 +232,14 @@ def test_notebook_code_cells_become_chunks_that_point_to_their_cell(
     hit = engine.retrieve("monthly totals group by month", Scope.of("T1"), k=1)[0]
     assert hit.chunk.lines == "cell 3, L1–2"
     assert hit.chunk.display_path == "nb/sales.ipynb"
+
+
+def test_the_model_is_told_the_repository_and_the_cell(engine: Engine, tmp_path: Path) -> None:
+    from rag.prompt import reference_block
+
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "nb" / "sales.ipynb").write_text(json.dumps(NOTEBOOK))
+    engine.index_paths([tmp_path / "nb"], workspace="T1")
+    hit = engine.retrieve("monthly totals group by month", Scope.of("T1"), k=1)[0]
+    block = reference_block(1, hit).splitlines()[0]
+    assert 'repo="nb" path="sales.ipynb" qualname="monthly_totals" cell="3" lines="1-2"' in block

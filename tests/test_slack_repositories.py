@@ -200,3 +200,20 @@ class TestSlackRepositories:
         workspace, own = blocks.split("What you shared")
         assert "repository `shop`" in workspace and "orders.py" not in workspace
         assert "orders.py" in own and "repository `shop`" in own
+
+    def test_a_shared_notebook_is_indexed_cell_by_cell(self, bot: Bot) -> None:
+        notebook = {
+            "cells": [
+                {"cell_type": "markdown", "source": "# Sales"},
+                {
+                    "cell_type": "code",
+                    "source": "def monthly_totals(df):\n    return df.groupby('month').sum()\n",
+                },
+            ],
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {},
+        }
+        ts, _ = share(bot, "sales.ipynb", json.dumps(notebook).encode())
+        assert wait_done(bot.api, "C1", ts) == ["white_check_mark"]
+        assert "`monthly_totals` cell 2, L1–2" in reply_text(bot.api, "C1", ts)

@@ -112,3 +112,13 @@ def register(app: App, rt: Runtime) -> None:
     # Last, so that it only catches what nothing above handles: an event type the app is
     # subscribed to (or will be) but does not use. Bolt would answer 404 and Slack retry it.
     app.event(re.compile(r".*"))(ignore)
+
+    # The same for a click Gencode has no listener for (a link button also sends one):
+    # without an ack, Slack shows the clicker a warning triangle.
+    app.action(re.compile(r".*"))(ack_only)
+
+    def unknown_command(ack: Ack, command: dict[str, Any]) -> None:
+        logger.debug("ignored command %s (team=%s)", command.get("command"), command.get("team_id"))
+        ack(response_type="ephemeral", text=messages.unknown_command(str(command.get("command"))))
+
+    app.command(re.compile(r".*"))(unknown_command)

@@ -502,3 +502,7 @@ def home_workspace_header() -> str:
 
 def home_own_header() -> str:
     return "*What you shared, wherever you shared it*"
+
+
+def unknown_command(command: str) -> str:
+    return f"I only answer `/gencode`, not `{command}`. Try `/gencode help`."

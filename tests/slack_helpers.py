@@ -110,6 +110,7 @@ class Slack:
         user: str = "U1",
         team: str = TEAM,
         response_url: str = "",
+        command: str = "/gencode",
     ) -> Reply:
         form = {
             "token": "legacy",
@@ -119,7 +120,7 @@ class Slack:
             "channel_name": "general",
             "user_id": user,
             "user_name": "alice",
-            "command": "/gencode",
+            "command": command,
             "text": text,
             "api_app_id": "A1",
             "response_url": response_url,

@@ -217,3 +217,23 @@ class TestSlackRepositories:
         ts, _ = share(bot, "sales.ipynb", json.dumps(notebook).encode())
         assert wait_done(bot.api, "C1", ts) == ["white_check_mark"]
         assert "`monthly_totals` cell 2, L1–2" in reply_text(bot.api, "C1", ts)
+
+
+class TestSlackUnhandledInteractions:
+    def test_a_click_with_no_listener_is_acked(self, bot: Bot) -> None:
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T1"},
+            "user": {"id": "U1"},
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": "t1",
+            "channel": {"id": "C1"},
+            "actions": [{"type": "button", "action_id": "open_reference_link", "action_ts": "1"}],
+        }
+        assert bot.slack.action(payload).status == 200
+
+    def test_another_slash_command_is_acked_with_a_pointer_to_help(self, bot: Bot) -> None:
+        reply = bot.slack.command("anything", command="/other")
+        assert reply.status == 200
+        assert "I only answer `/gencode`" in reply.json()["text"]

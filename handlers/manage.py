@@ -34,6 +34,8 @@ HELP_WORDS = {"", "help", "-h", "--help", "?", "도움말"}
 FORGET_CONFIRM = "gencode_forget_confirm"
 FORGET_CANCEL = "gencode_forget_cancel"
 LIST_SHOWN = 40
+MAX_NAME = 500
+"""Longer names match nothing (and would not fit a button's 2,000-character value)."""
 
 
 @dataclass(frozen=True)
@@ -190,9 +192,10 @@ def _ask_to_forget(
     if not name:
         respond(response_type="ephemeral", text=messages.forget_usage(korean))
         return
-    found = _matching(rt, team, channel, name)
+    found = _matching(rt, team, channel, name) if len(name) <= MAX_NAME else []
     if not found:
-        respond(response_type="ephemeral", text=messages.forget_unknown(escape(name), korean))
+        shown = escape(name if len(name) <= MAX_NAME else name[:MAX_NAME] + "…")
+        respond(response_type="ephemeral", text=messages.forget_unknown(shown, korean))
         return
     if not _may_forget(client, user, found):
         sharers = sorted({s.indexed_by for s in found if s.indexed_by})
@@ -217,13 +220,13 @@ def _ask_to_forget(
                         "style": "danger",
                         "action_id": FORGET_CONFIRM,
                         "text": {"type": "plain_text", "text": messages.forget_button(korean)},
-                        "value": value[:2000],
+                        "value": value,
                     },
                     {
                         "type": "button",
                         "action_id": FORGET_CANCEL,
                         "text": {"type": "plain_text", "text": messages.cancel_button(korean)},
-                        "value": value[:2000],
+                        "value": value,
                     },
                 ],
             },

@@ -375,3 +375,17 @@ def test_an_index_from_before_repositories_gains_the_field_and_keeps_its_chunks(
         assert other.removed == () and engine.stats().files == 2
     finally:
         store.close()
+
+
+def test_a_repository_is_listed_and_replaced_file_by_file(os_engine: Engine) -> None:
+    template = Source("", workspace="T1", scope="C1", channel="C1", repo="shop", indexed_by="U1")
+    os_engine.index_repository([("up.py", UPLOADER), ("mail.py", MAILER)], template)
+    listed = {
+        (s.repo, s.path, s.functions, s.indexed_by) for s in os_engine.sources(Scope.of("T1", "C1"))
+    }
+    assert ("shop", "mail.py", 1, "U1") in listed and len(listed) == 2
+    assert os_engine.sources(Scope.of("T1", "C2")) == []  # scoped to C1
+    assert len(os_engine.sources(Scope.of("T1"), shared_by="U1")) == 2
+    again = os_engine.index_repository([("up.py", UPLOADER)], template)
+    assert [f.path for f in again.files if f.deleted] == ["mail.py"]
+    assert {s.path for s in os_engine.sources(Scope.of("T1", "C1"))} == {"up.py"}

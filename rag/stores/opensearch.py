@@ -459,6 +459,8 @@ class OpenSearchStore:
     def sources(
         self, scope: Scope, *, prefix: str = "", shared_by: str = ""
     ) -> list[SourceSummary]:
+        # One terms aggregation: up to 10,000 files per call, which is what one workspace's
+        # list or one repository's prune needs; past that, a composite aggregation would page.
         filters = (
             [{"term": {"workspace": scope.workspace}}, {"term": {"indexed_by": shared_by}}]
             if shared_by

@@ -133,6 +133,20 @@ class TestSlackRepositories:
         paths = {s.path for s in bot.engine.sources(Scope.of("T1", "C1"))}
         assert paths == {"util.py"}
 
+    def test_deleting_the_archive_in_slack_forgets_its_latest_version(self, bot: Bot) -> None:
+        ts, _ = share(bot, "shop.tgz", tarball({"shop/util.py": UTIL}))
+        wait_done(bot.api, "C1", ts)
+        ts2, event = share(bot, "shop.tgz", tarball({"shop/util.py": UTIL, "shop/m.py": MONEY}))
+        wait_done(bot.api, "C1", ts2)
+        deleted = {
+            "type": "file_deleted",
+            "file_id": event["files"][0]["id"],
+            "event_ts": bot.api.next_ts(),
+        }
+        assert bot.slack.event(deleted).status == 200
+        bot.api.wait_for(lambda: bot.engine.stats().chunks == 0)
+        assert bot.engine.sources(Scope.of("T1", "C1")) == []
+
     def test_a_zip_bomb_is_refused_in_its_thread_and_changes_nothing(self, bot: Bot) -> None:
         ts0, _ = share(bot, "orders.py", ORDERS_PY)
         wait_done(bot.api, "C1", ts0)

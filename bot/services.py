@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from rag import ConfigError, Engine
-from rag.embed import Embedder, LocalUSEEmbedder
+from rag.embed import Embedder, LocalE5Embedder, LocalUSEEmbedder
 from rag.generate import ExtractiveGenerator, Generator
 from rag.stores.base import ChunkStore
 from rag.stores.sqlite import SQLiteStore
@@ -117,6 +117,7 @@ STORES: dict[str, Callable[[Settings], ChunkStore]] = {
 }
 EMBEDDERS: dict[str, Callable[[Settings], Embedder]] = {
     "local": lambda s: LocalUSEEmbedder(),
+    "e5": lambda s: LocalE5Embedder(),
     "bedrock": _bedrock_embedder,
 }
 SUMMARIZERS: dict[str, Callable[[Settings], Summarizer]] = {

@@ -24,7 +24,13 @@ Walker rules (exact):
 Usage: python sample.py list            -> candidates.tsv (path\tqualname\tlineno\tnstmts)
        python sample.py draw SEED N     -> prints first N of shuffled list
 """
-import ast, os, sys, random, collections
+
+import ast
+import collections
+import os
+import random
+import sys
+
 import networkx
 
 ROOT = os.path.dirname(os.path.dirname(networkx.__file__))  # site-packages
@@ -39,7 +45,12 @@ def n_stmts(fn):
         for node in ast.walk(st):
             if isinstance(node, ast.stmt):
                 cnt += 1
-    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) and isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(getattr(body[0], "value", None), ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         cnt -= 1
     return cnt
 
@@ -102,7 +113,9 @@ if __name__ == "__main__":
     cmd = sys.argv[1] if len(sys.argv) > 1 else "list"
     if cmd == "list":
         c = walk()
-        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "candidates.tsv"), "w") as f:
+        with open(
+            os.path.join(os.path.dirname(os.path.abspath(__file__)), "candidates.tsv"), "w"
+        ) as f:
             for p, q, ln, k in c:
                 f.write(f"{p}\t{q}\t{ln}\t{k}\n")
         print(len(c), "candidates")

@@ -108,6 +108,14 @@ def backends(*, from_env: bool = False) -> Backends:
     )
 
 
+def backends_for(embedder: str) -> Backends:
+    """The offline index of one local embedder: ``local`` is the default one (``HOME``)."""
+    if embedder == "local":
+        return backends()
+    settings = Settings(home=ROOT / f"home-{embedder}-none", embedder=embedder)
+    return Backends(settings, f"GENCODE_EMBEDDER={embedder}, extractive summaries")
+
+
 def manifest() -> dict[str, object]:
     """What the cached corpus depends on; a mismatch rebuilds it and every index."""
     return {"corpus_version": corpus.CORPUS_VERSION, "packages": corpus.package_versions()}

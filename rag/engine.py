@@ -39,6 +39,9 @@ DEFAULT_MAX_FILE_BYTES = 1_000_000
 CANDIDATES = 50
 """How many hits each retriever contributes to fusion."""
 
+EMBED_BATCH = 32
+"""Chunks embedded per call while a file is indexed; progress is reported after each."""
+
 IndexProgress = Callable[[str, int, int], None]
 """``(stage, done, total)`` while a file is indexed; stage is ``summarize`` or ``embed``."""
 
@@ -327,13 +330,16 @@ class Engine:
             else:
                 to_embed.append(i)
             chunks.append(chunk)
-        if to_embed:
-            texts = [embedding_text(chunks[i], reads_code=with_code) for i in to_embed]
-            vectors = self.embedder.embed_documents(texts)
-            for i, vec in zip(to_embed, vectors, strict=True):
+        texts = [embedding_text(chunks[i], reads_code=with_code) for i in to_embed]
+        # In batches, each reported: a big file under e5 takes a minute or more, and the
+        # CLI and Slack show how far it got. The file is still written in one transaction.
+        for start in range(0, len(texts), EMBED_BATCH):
+            batch = to_embed[start : start + EMBED_BATCH]
+            vectors = self.embedder.embed_documents(texts[start : start + EMBED_BATCH])
+            for i, vec in zip(batch, vectors, strict=True):
                 chunks[i] = replace(chunks[i], embedding=vec)
             if on_progress:
-                on_progress("embed", len(to_embed), len(to_embed))
+                on_progress("embed", start + len(batch), len(texts))
 
         replaced = self.store.replace_source(
             source.key, chunks, retire=[c.id for c in legacy.values()]

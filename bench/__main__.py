@@ -1,4 +1,5 @@
-"""``python -m bench``: retrieval quality, speed and memory, and the Bedrock fan-out, in turn.
+"""``python -m bench``: retrieval quality (development and blind sets), speed and memory, and
+the Bedrock fan-out, in turn.
 
 Options are those of both: ``--rebuild`` and ``--max-scale N``.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import retrieval, speed, summarize_fanout
+from . import blind, retrieval, speed, summarize_fanout
 
 
 def main() -> None:
@@ -18,6 +19,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(retrieval.run(rebuild=args.rebuild), flush=True)
+    print()
+    print(blind.run(), flush=True)
     print()
     print(speed.run(max_scale=args.max_scale, rebuild=args.rebuild), flush=True)
     print()

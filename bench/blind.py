@@ -189,8 +189,77 @@ def report(scored: Sequence[Scored]) -> str:
             f"- `GENCODE_EMBEDDER={s.embedder}` ({s.info['embedder']}): {s.info['files']} files, "
             f"{s.info['chunks']} chunks, indexed in {s.info['index_seconds']} s"
         )
-    lines += ["", table(headers, rows)]
+    lines += ["", table(headers, rows), "", "### Targets (issue #9)", ""]
+    lines.append(
+        table(
+            ["embedder", "target", "measured", "goal", "met"],
+            [row for s in scored for row in targets(s)],
+        )
+    )
     return "\n".join(lines)
+
+
+TARGET_RATIO = 1.4
+TARGET_KOREAN = 0.55
+TARGET_GAP = 0.10
+
+
+def targets(s: Scored) -> list[tuple[object, ...]]:
+    """Issue #9's quality targets for one embedder, on the blind sets."""
+    en = s.results["EN random"]
+    hybrid = [1 / r if r else 0.0 for r in en["hybrid"].ranks]
+    bm25 = [1 / r if r else 0.0 for r in en["lexical"].ranks]
+    ratio = sum(hybrid) / max(sum(bm25), 1e-9)
+    low, high = bootstrap_interval(
+        lambda ix: sum(hybrid[i] for i in ix) / max(sum(bm25[i] for i in ix), 1e-9), len(hybrid)
+    )
+    rows: list[tuple[object, ...]] = [
+        (
+            s.embedder,
+            "EN hybrid / BM25 MRR@10",
+            f"{ratio:.2f}x [{low:.2f}-{high:.2f}]",
+            f">= {TARGET_RATIO}x",
+            _yes(ratio >= TARGET_RATIO),
+        )
+    ]
+    for label in ("KO random", "KO well-known"):
+        got = s.results[label]["hybrid"].mrr
+        rows.append(
+            (
+                s.embedder,
+                f"{label} hybrid MRR@10",
+                _interval(s.results[label]["hybrid"], within=None),
+                f">= {TARGET_KOREAN}",
+                _yes(got >= TARGET_KOREAN),
+            )
+        )
+        gap = en["hybrid"].mrr - got
+        rows.append(
+            (
+                s.embedder,
+                f"EN - {label} hybrid MRR@10",
+                f"{gap:.3f}",
+                f"<= {TARGET_GAP}",
+                _yes(gap <= TARGET_GAP),
+            )
+        )
+    for label in ("EN random", "KO random", "KO well-known"):
+        modes = s.results[label]
+        best = max(modes["lexical"].mrr, modes["vector"].mrr)
+        rows.append(
+            (
+                s.embedder,
+                f"{label}: hybrid >= best single",
+                f"{modes['hybrid'].mrr:.3f} vs {best:.3f}",
+                ">=",
+                _yes(modes["hybrid"].mrr >= best),
+            )
+        )
+    return rows
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "NO"
 
 
 def run(embedders: Sequence[str] = EMBEDDERS) -> str:

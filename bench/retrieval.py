@@ -54,7 +54,7 @@ MODES = ("lexical", "vector", "hybrid")
 MODE_LABEL = {
     "lexical": "BM25 only (peer baseline)",
     "vector": "vector only",
-    "hybrid": "hybrid (RRF)",
+    "hybrid": "hybrid (weighted RRF)",
 }
 SCOPE = Scope.of("local")
 K = 10

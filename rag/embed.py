@@ -50,6 +50,20 @@ def reads_code(embedder: Embedder) -> bool:
     return bool(getattr(embedder, "reads_code", False))
 
 
+def embed_queries(embedder: Embedder, texts: Sequence[str]) -> Matrix:
+    """Several questions at once (a Korean question and its English gloss).
+
+    Queries, not documents: e5 embeds the two differently. An embedder may offer a batched
+    ``embed_queries`` (e5's engine runs the texts of one call in parallel, so two cost
+    about one); otherwise each text is one ``embed_query``.
+    """
+    batched = getattr(embedder, "embed_queries", None)
+    if batched is not None:
+        rows: Matrix = batched(texts)
+        return rows
+    return np.vstack([embedder.embed_query(t) for t in texts])
+
+
 def normalise(rows: npt.ArrayLike) -> Matrix:
     m = np.asarray(rows, dtype=np.float32)
     if m.ndim == 1:
@@ -169,5 +183,9 @@ class LocalE5Embedder:
         return normalise(np.vstack(parts))
 
     def embed_query(self, text: str) -> Vector:
-        vector: Vector = normalise(self._load().query([text[: self._max_chars]]))[0]
+        vector: Vector = self.embed_queries([text])[0]
         return vector
+
+    def embed_queries(self, texts: Sequence[str]) -> Matrix:
+        """With e5's ``query: `` prefix; the engine embeds the texts of one call in parallel."""
+        return normalise(self._load().query([t[: self._max_chars] for t in texts]))

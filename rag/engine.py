@@ -20,12 +20,10 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-import numpy as np
-
 from .analysis import Analyzer, identifier_words
 from .chunking import ParsedChunk, chunk_python, decode_source
 from .discover import Missing, find_python_files, read_bounded
-from .embed import Embedder, Vector, normalise, reads_code
+from .embed import Embedder, Vector, embed_queries, normalise, reads_code
 from .errors import GencodeError, InputError, LLMError, StoreError
 from .generate import Generator, TextCallback
 from .models import Answer, Chunk, FileReport, Hit, IndexReport, Scope, Source, StoreStats, Turn
@@ -454,8 +452,7 @@ class Engine:
         gloss = self.analyzer.english_gloss(query)
         if not gloss:
             return self.embedder.embed_query(query)
-        # Both are queries: e5 embeds a query and a passage differently.
-        both = np.vstack([self.embedder.embed_query(query), self.embedder.embed_query(gloss)])
+        both = embed_queries(self.embedder, [query, gloss])
         voted: Vector = normalise(both.sum(axis=0))[0]
         return voted
 

@@ -139,3 +139,22 @@ def test_e5_reads_the_signature_and_first_lines_use_reads_the_name(tmp_path: Pat
         "for entry in os.scandir(src):\n"
         "shutil.copy2(entry.path, dst)"
     )
+
+
+def test_a_korean_question_and_its_gloss_are_both_embedded_as_queries(
+    e5: LocalE5Embedder, tmp_path: Path
+) -> None:
+    from rag.embed import normalise
+
+    texts = ["채널에 메시지 보내기", "channel message send post"]
+    rows = e5.embed_queries(texts)
+    assert np.allclose(rows[0], e5.embed_query(texts[0]), atol=1e-5)
+    assert np.allclose(rows[1], e5.embed_query(texts[1]), atol=1e-5)
+    engine = build_engine(Settings(home=tmp_path, embedder="e5"))
+    try:
+        gloss = engine.analyzer.english_gloss(texts[0])
+        assert gloss
+        expected = normalise(e5.embed_queries([texts[0], gloss]).sum(axis=0))[0]
+        assert np.allclose(engine.query_vector(texts[0]), expected, atol=1e-5)
+    finally:
+        engine.close()

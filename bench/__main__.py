@@ -1,5 +1,6 @@
-"""``python -m bench``: retrieval quality, speed and memory, the Bedrock fan-out, answer
-verification, the HTTP server's load and a repository shared as an archive, in turn.
+"""``python -m bench``: retrieval quality (development and blind sets), speed and memory, the
+Bedrock fan-out, answer verification, the HTTP server's load and a repository shared as an
+archive, in turn.
 
 Options are those of both: ``--rebuild`` and ``--max-scale N``.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import archive, retrieval, server_load, speed, summarize_fanout, verify
+from . import archive, blind, retrieval, server_load, speed, summarize_fanout, verify
 
 
 def main() -> None:
@@ -19,6 +20,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(retrieval.run(rebuild=args.rebuild), flush=True)
+    print()
+    print(blind.run(), flush=True)
     print()
     print(speed.run(max_scale=args.max_scale, rebuild=args.rebuild), flush=True)
     print()

@@ -22,9 +22,9 @@ DATA = Path(__file__).resolve().parent / ".data"
 """Cached corpora and indexes (git-ignored); ``--rebuild`` starts over."""
 
 
-def engine_at(home: Path) -> Engine:
-    """The default embedded engine (SQLite, local USE embedder, no LLM) over ``home``."""
-    return build_engine(Settings(home=home))
+def engine_at(home: Path, embedder: str = "local") -> Engine:
+    """The default embedded engine (SQLite, a local embedder, no LLM) over ``home``."""
+    return build_engine(Settings(home=home, embedder=embedder))
 
 
 def peak_rss_mb() -> float:

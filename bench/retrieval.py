@@ -54,7 +54,7 @@ MODES = ("lexical", "vector", "hybrid")
 MODE_LABEL = {
     "lexical": "BM25 only (peer baseline)",
     "vector": "vector only",
-    "hybrid": "hybrid (RRF)",
+    "hybrid": "hybrid (weighted RRF)",
 }
 SCOPE = Scope.of("local")
 K = 10
@@ -106,6 +106,14 @@ def backends(*, from_env: bool = False) -> Backends:
         replace(env, home=home, store="sqlite"),
         f"GENCODE_EMBEDDER={env.embedder}, GENCODE_LLM={env.llm}",
     )
+
+
+def backends_for(embedder: str) -> Backends:
+    """The offline index of one local embedder: ``local`` is the default one (``HOME``)."""
+    if embedder == "local":
+        return backends()
+    settings = Settings(home=ROOT / f"home-{embedder}-none", embedder=embedder)
+    return Backends(settings, f"GENCODE_EMBEDDER={embedder}, extractive summaries")
 
 
 def manifest() -> dict[str, object]:

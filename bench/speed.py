@@ -25,10 +25,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from bot.config import Settings
+from bot.services import EMBEDDERS
 from rag import Chunk, Scope
 from rag.analysis import Analyzer
 from rag.chunking import chunk_python
-from rag.embed import LocalUSEEmbedder, Matrix
+from rag.embed import Embedder, Matrix, reads_code
 from rag.stores.sqlite import SQLiteStore
 
 from . import corpus, retrieval
@@ -50,9 +52,10 @@ TARGET_RSS_MB = 600.0
 class TimedEmbedder:
     """Wraps an embedder to count the seconds spent embedding during indexing."""
 
-    def __init__(self, inner: LocalUSEEmbedder) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner = inner
         self.seconds = 0.0
+        self.reads_code = reads_code(inner)
 
     @property
     def model_id(self) -> str:
@@ -92,15 +95,14 @@ def index_sample(target: Path) -> int:
     return functions
 
 
-def worker_index() -> dict[str, Any]:
+def worker_index(embedder: str) -> dict[str, Any]:
     """Cold indexing of ~1,000 real functions into an empty store, model load included."""
     with tempfile.TemporaryDirectory() as tmp:
         files = Path(tmp) / "src"
         functions = index_sample(files)
         started = time.perf_counter()
-        engine = engine_at(Path(tmp) / "home")
+        engine = engine_at(Path(tmp) / "home", embedder)
         inner = engine.embedder
-        assert isinstance(inner, LocalUSEEmbedder)
         inner.embed_query("load the model")
         load_s = time.perf_counter() - started
         timed = TimedEmbedder(inner)
@@ -138,11 +140,11 @@ def _timings(run: Any, queries: Sequence[str]) -> list[float]:
     return out
 
 
-def worker_query(home: Path) -> dict[str, Any]:
+def worker_query(home: Path, embedder: str) -> dict[str, Any]:
     """Latency per mode, the cost of a matrix reload after a write, and peak RSS."""
     queries = latency_queries()
     started = time.perf_counter()
-    engine = engine_at(home)
+    engine = engine_at(home, embedder)
     engine.embedder.embed_query("load the model")
     load_s = time.perf_counter() - started
     rss_loaded = peak_rss_mb()
@@ -191,10 +193,11 @@ class MemoAnalyzer(Analyzer):
         return cached
 
 
-def real_chunks() -> list[Chunk]:
+def real_chunks(embedder: str) -> list[Chunk]:
     """Every chunk of the retrieval index, embeddings included, in a stable order."""
-    retrieval.prepare(rebuild=False)
-    path = retrieval.HOME / "index.sqlite3"
+    chosen = retrieval.backends_for(embedder)
+    retrieval.prepare(rebuild=False, chosen=chosen)
+    path = chosen.home / "index.sqlite3"
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
         keys = [r[0] for r in db.execute("SELECT DISTINCT source_key FROM chunks ORDER BY 1")]
     store = SQLiteStore(path)
@@ -221,9 +224,15 @@ def copies(chunks: Sequence[Chunk], total: int) -> Iterator[Chunk]:
         )
 
 
-def build_scale(size: int, chunks: Sequence[Chunk], *, rebuild: bool) -> dict[str, Any]:
+def scale_home(size: int, embedder: str) -> Path:
+    return ROOT / (f"scale-{size}" if embedder == "local" else f"scale-{embedder}-{size}")
+
+
+def build_scale(
+    size: int, chunks: Sequence[Chunk], *, rebuild: bool, embedder: str = "local"
+) -> dict[str, Any]:
     """A store of exactly ``size`` chunks under ``bench/.data/speed``, cached between runs."""
-    home = ROOT / f"scale-{size}"
+    home = scale_home(size, embedder)
     info_path = home / "build.json"
     if not rebuild and info_path.exists():
         info: dict[str, Any] = json.loads(info_path.read_text())
@@ -232,7 +241,8 @@ def build_scale(size: int, chunks: Sequence[Chunk], *, rebuild: bool) -> dict[st
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     store = SQLiteStore(home / "index.sqlite3", analyzer=MemoAnalyzer())
-    store.ensure_embedder(LocalUSEEmbedder.MODEL_ID, LocalUSEEmbedder.DIM)
+    model = EMBEDDERS[embedder](Settings())  # only its id and dimension, no model loaded
+    store.ensure_embedder(model.model_id, model.dim)
     started = time.perf_counter()
     batch: list[Chunk] = []
     for chunk in copies(chunks, size):
@@ -347,21 +357,22 @@ def _yes(ok: bool) -> str:
     return "yes" if ok else "NO"
 
 
-def run(*, max_scale: int = SCALES[-1], rebuild: bool = False) -> str:
+def run(*, max_scale: int = SCALES[-1], rebuild: bool = False, embedder: str = "local") -> str:
     """All speed figures as Markdown; the heavy work happens in worker processes."""
-    status("indexing ~1,000 real functions in a fresh process ...")
-    indexed = run_worker("bench.speed", "index")
-    chunks = real_chunks()
+    status(f"indexing ~1,000 real functions in a fresh process (GENCODE_EMBEDDER={embedder}) ...")
+    indexed = run_worker("bench.speed", "index", embedder)
+    chunks = real_chunks(embedder)
     points = []
     for size in (s for s in SCALES if s <= max_scale):
-        build_scale(size, chunks, rebuild=rebuild)
+        build_scale(size, chunks, rebuild=rebuild, embedder=embedder)
         status(f"measuring queries at {size:,} chunks ...")
-        points.append(run_worker("bench.speed", "query", str(ROOT / f"scale-{size}")))
+        points.append(run_worker("bench.speed", "query", embedder, str(scale_home(size, embedder))))
     return "\n".join(
         [
             "## Speed and memory",
             f"Indexing {INDEX_FUNCTIONS:,}+ real functions offline (slack_sdk + botocore modules, "
-            "local USE embedder, extractive summaries, empty SQLite store; one fresh process):",
+            f"GENCODE_EMBEDDER={embedder}, extractive summaries, empty SQLite store; one fresh "
+            "process):",
             "",
             index_table(indexed),
             "",
@@ -382,14 +393,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.speed", description=__doc__)
     parser.add_argument("--max-scale", type=int, default=SCALES[-1], help="largest scale point")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached scale stores")
+    parser.add_argument(
+        "--embedder", default="local", choices=("local", "e5"), help="GENCODE_EMBEDDER to time"
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        kind, *rest = args.worker
-        result = worker_index() if kind == "index" else worker_query(Path(rest[0]))
+        kind, embedder, *rest = args.worker
+        result = (
+            worker_index(embedder) if kind == "index" else worker_query(Path(rest[0]), embedder)
+        )
         print(json.dumps(result))
         return
-    print(run(max_scale=args.max_scale, rebuild=args.rebuild))
+    print(run(max_scale=args.max_scale, rebuild=args.rebuild, embedder=args.embedder))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from rag.bedrock import (
 from rag.errors import ConfigError
 
 STORES = ("sqlite", "opensearch")
-EMBEDDERS = ("local", "bedrock")
+EMBEDDERS = ("local", "e5", "bedrock")
 LLMS = ("none", "bedrock", "local")
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from rag import ConfigError, Engine, GencodeError, Scope
-from rag.embed import Embedder, LocalUSEEmbedder
+from rag.embed import Embedder, LocalE5Embedder, LocalUSEEmbedder
 from rag.generate import ExtractiveGenerator, Generator
 from rag.stores.base import ChunkStore
 from rag.stores.sqlite import SQLiteStore
@@ -125,6 +125,7 @@ STORES: dict[str, Callable[[Settings], ChunkStore]] = {
 }
 EMBEDDERS: dict[str, Callable[[Settings], Embedder]] = {
     "local": lambda s: LocalUSEEmbedder(),
+    "e5": lambda s: LocalE5Embedder(),
     "bedrock": _bedrock_embedder,
 }
 SUMMARIZERS: dict[str, Callable[[Settings], Summarizer]] = {

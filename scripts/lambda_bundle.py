@@ -153,7 +153,8 @@ def stage_code(site: Path) -> None:
         if (site / package).exists():
             raise SystemExit(f"{package}: a dependency installs a package named like ours")
     for package in CODE:
-        for path in sorted((ROOT / package).rglob("*.py")):
+        # Modules, and the data files they read (rag's Korean glossary, *.tsv).
+        for path in sorted(p for ext in ("*.py", "*.tsv") for p in (ROOT / package).rglob(ext)):
             target = site / path.relative_to(ROOT)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)

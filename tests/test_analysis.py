@@ -101,3 +101,20 @@ def test_every_glossary_key_is_one_or_two_morphemes_as_the_lookup_needs() -> Non
         if len(surfaces) > 2 or "".join(surfaces) != key:
             unusable.append(key)
     assert unusable == []
+
+
+def test_the_glossary_is_data_read_from_both_tab_separated_layers() -> None:
+    from rag.glossary import KOREAN_TO_ENGLISH, english_for
+
+    assert KOREAN_TO_ENGLISH["재시도"] == ("retry",)  # glossary_domain.tsv
+    assert KOREAN_TO_ENGLISH["되감"] == ("rewind", "seek")  # glossary_general.tsv
+    assert english_for(["파일", "업로드"]) == ["file", "upload"]
+    assert len(KOREAN_TO_ENGLISH) > 2000
+
+
+def test_a_glossary_file_keeps_the_first_entry_and_names_a_bad_line() -> None:
+    from rag.glossary import load
+
+    assert load("# comment\n\n업로드\tupload\n업로드\tput\n") == {"업로드": ("upload",)}
+    with pytest.raises(ValueError, match="line 2"):
+        load("업로드\tupload\n다운로드 download\n")

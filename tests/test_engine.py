@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from rag import Engine, IndexReport, InputError, NothingIndexedError, Scope, Source
+from rag.retrieve import fusion_for
 from tests.conftest import CountingEmbedder, CountingSummarizer
 
 V1 = b'''
@@ -195,7 +196,11 @@ def test_hits_carry_fused_score_and_each_retrievers_rank(engine: Engine) -> None
     hit = engine.retrieve("render rows as csv", Scope.of("T1"), k=1)[0]
     assert hit.chunk.qualname == "ReportBuilder.build_csv"
     assert set(hit.ranks) == {"lexical", "vector"}
-    assert hit.score == pytest.approx(sum(1 / (60 + r) for r in hit.ranks.values()))
+    fusion = fusion_for(engine.embedder.model_id)
+    weights = fusion.weights("render rows as csv")
+    assert hit.score == pytest.approx(
+        sum(weights[name] / (fusion.k + r) for name, r in hit.ranks.items())
+    )
 
 
 def test_single_retriever_modes_for_comparison(engine: Engine) -> None:
@@ -275,3 +280,26 @@ def test_indexing_reports_progress_inside_each_file(engine: Engine, tmp_path: Pa
     shown = "app/storage.py"
     assert (shown, "summarize", 1, 5) in seen and (shown, "summarize", 5, 5) in seen
     assert (shown, "embed", 5, 5) in seen
+
+
+def test_a_big_file_is_embedded_in_batches_each_reported(
+    engine: Engine, embedder: CountingEmbedder
+) -> None:
+    from rag.engine import EMBED_BATCH
+    from tests.samples import many_functions
+
+    seen: list[tuple[str, int, int]] = []
+    report = engine.index_bytes(
+        many_functions(2 * EMBED_BATCH + 5),
+        Source("big.py", workspace="T1"),
+        on_progress=lambda *a: seen.append(a),
+    )
+    total = 2 * EMBED_BATCH + 5
+    assert len(report.new) == total and len(embedder.texts) == total
+    assert [s for s in seen if s[0] == "embed"] == [
+        ("embed", EMBED_BATCH, total),
+        ("embed", 2 * EMBED_BATCH, total),
+        ("embed", total, total),
+    ]
+    hits = engine.retrieve("helper number 40 doubles", Scope.of("T1"), k=1)
+    assert hits[0].chunk.qualname == "helper_40"

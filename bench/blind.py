@@ -1,0 +1,296 @@
+"""The blind test: networkx 3.4.2, a corpus no retrieval choice ever looked at.
+
+Run ``python -m bench.blind [--embedders local,e5]``. The three query sets in
+``bench/networkx/`` (185 English questions on functions drawn at random, 93 Korean ones on
+random functions, 87 Korean ones on well-known API) were written by a helper who never saw
+``rag/``, ``bench/`` or a score; ``bench/networkx/README.md`` gives the gold-id rules.
+
+networkx is not a Gencode dependency: it is installed with ``pip --target`` into
+``bench/.data/networkx/site``. The indexed copy is the package's library code with every
+function docstring blanked, as for the development corpus: the questions were written from
+the code, and a docstring would hand BM25 the words of the answer. Test modules (any
+``tests`` or ``test`` folder) are left out: no gold answer is a test (the candidate rules
+exclude them), and their 5,400 chunks would have tripled e5's indexing time on this shared
+2-core machine. Gold ids are ``path`` relative to site-packages and
+``func`` / ``Class.method``, exactly what the chunker names them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import Settings
+from bot.services import build_engine
+
+from . import corpus
+from ._common import DATA, status, table
+from .corpus import Query
+from .retrieval import MODE_LABEL, MODES, Metrics, bootstrap_interval, check_golds, evaluate
+
+VERSION = "3.4.2"
+ROOT = DATA / "networkx"
+SITE = ROOT / "site"
+CORPUS = ROOT / "corpus"
+"""Named ``corpus`` like the development one, so gold sources carry the same repository."""
+SETS_DIR = Path(__file__).resolve().parent / "networkx"
+SETS = (
+    ("EN random", "english_test.tsv"),
+    ("KO random", "korean_random_test.tsv"),
+    ("KO well-known", "korean_wellknown_test.tsv"),
+)
+EMBEDDERS = ("local", "e5")
+CORPUS_VERSION = 2
+"""2: test modules left out."""
+
+
+def install() -> Path:
+    """networkx into the benchmark's own folder; returns its package directory."""
+    package = SITE / "networkx"
+    if not package.exists():
+        status(f"installing networkx=={VERSION} into {SITE} ...")
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--target",
+                str(SITE),
+                f"networkx=={VERSION}",
+            ],
+            check=True,
+        )
+    return package
+
+
+def build_corpus() -> dict[str, int]:
+    """The docstring-blanked copy of the installed package, rebuilt when its rules change."""
+    marker = ROOT / "corpus.json"
+    if marker.exists():
+        built: dict[str, int] = json.loads(marker.read_text())
+        if built.get("version") == CORPUS_VERSION:
+            return built
+    package = install()
+    shutil.rmtree(CORPUS, ignore_errors=True)
+    files = 0
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(SITE).as_posix()
+        if {"tests", "test"} & set(rel.split("/")[:-1]):
+            continue
+        source = path.read_text(encoding="utf-8")
+        if not source.strip():
+            continue
+        blanked = corpus.blank_docstrings(source, ast.parse(source, filename=rel))
+        target = CORPUS / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(blanked, encoding="utf-8")
+        files += 1
+    built = {"version": CORPUS_VERSION, "files": files}
+    marker.write_text(json.dumps(built))
+    return built
+
+
+def settings_for(embedder: str) -> Settings:
+    return Settings(home=ROOT / f"home-{embedder}", embedder=embedder)
+
+
+def index(embedder: str) -> dict[str, object]:
+    """Index the corpus with one embedder (cached); returns chunks and seconds."""
+    corpus_version = build_corpus()["version"]
+    settings = settings_for(embedder)
+    built = settings.home / "bench-index.json"
+    if built.exists():
+        cached: dict[str, object] = json.loads(built.read_text())
+        if cached.get("corpus_version") == corpus_version:
+            return cached
+    status(f"indexing networkx with GENCODE_EMBEDDER={embedder} ...")
+    shutil.rmtree(settings.home, ignore_errors=True)
+    started = time.perf_counter()
+    engine = build_engine(settings)
+    try:
+        report = engine.index_paths([CORPUS])
+        info: dict[str, object] = {
+            "corpus_version": corpus_version,
+            "embedder": engine.embedder.model_id,
+            "files": len(report.files),
+            "errors": len(report.errors),
+            "chunks": engine.stats().chunks,
+            "index_seconds": round(time.perf_counter() - started, 1),
+        }
+    finally:
+        engine.close()
+    built.write_text(json.dumps(info, indent=2))
+    return info
+
+
+def load_sets() -> list[tuple[str, list[Query]]]:
+    return [(label, corpus.load_korean(SETS_DIR / name)) for label, name in SETS]
+
+
+@dataclass(frozen=True)
+class Scored:
+    embedder: str
+    info: dict[str, object]
+    results: dict[str, dict[str, Metrics]]
+
+
+def score(embedder: str) -> Scored:
+    info = index(embedder)
+    sets = load_sets()
+    engine = build_engine(settings_for(embedder))
+    try:
+        check_golds(engine, [q for _, qs in sets for q in qs])
+        results = {label: {m: evaluate(engine, qs, m) for m in MODES} for label, qs in sets}
+    finally:
+        engine.close()
+    return Scored(embedder, info, results)
+
+
+def _interval(metrics: Metrics, *, within: int | None) -> str:
+    """``value [low - high]`` of MRR@10 (``within=None``) or recall@``within``."""
+
+    def hit(rank: int | None) -> float:
+        if within is None:
+            return 1 / rank if rank else 0.0
+        return 1.0 if rank and rank <= within else 0.0
+
+    values = [hit(r) for r in metrics.ranks]
+    low, high = bootstrap_interval(lambda ix: sum(values[i] for i in ix) / len(ix), len(values))
+    return f"{sum(values) / len(values):.3f} [{low:.3f}-{high:.3f}]"
+
+
+def report(scored: Sequence[Scored]) -> str:
+    sets = load_sets()
+    rows = []
+    for s in scored:
+        for m in MODES:
+            row: list[object] = [s.embedder, MODE_LABEL[m]]
+            for label, _ in sets:
+                got = s.results[label][m]
+                row += [_interval(got, within=None), _interval(got, within=5)]
+            rows.append(tuple(row))
+    headers = ["embedder", "mode"]
+    for label, qs in sets:
+        headers += [f"{label} MRR@10 (n={len(qs)})", "R@5"]
+    lines = [
+        "## Blind test: networkx " + VERSION,
+        "",
+        "Scored once, after every retrieval choice was final (bench/README.md). "
+        "95% bootstrap intervals in brackets.",
+        "",
+    ]
+    for s in scored:
+        lines.append(
+            f"- `GENCODE_EMBEDDER={s.embedder}` ({s.info['embedder']}): {s.info['files']} files, "
+            f"{s.info['chunks']} chunks, indexed in {s.info['index_seconds']} s"
+        )
+    lines += ["", table(headers, rows), "", "### Targets (issue #9)", ""]
+    lines.append(
+        table(
+            ["embedder", "target", "measured", "goal", "met"],
+            [row for s in scored for row in targets(s)],
+        )
+    )
+    return "\n".join(lines)
+
+
+TARGET_RATIO = 1.4
+TARGET_KOREAN = 0.55
+TARGET_GAP = 0.10
+
+
+def targets(s: Scored) -> list[tuple[object, ...]]:
+    """Issue #9's quality targets for one embedder, on the blind sets."""
+    en = s.results["EN random"]
+    hybrid = [1 / r if r else 0.0 for r in en["hybrid"].ranks]
+    bm25 = [1 / r if r else 0.0 for r in en["lexical"].ranks]
+    ratio = sum(hybrid) / max(sum(bm25), 1e-9)
+    low, high = bootstrap_interval(
+        lambda ix: sum(hybrid[i] for i in ix) / max(sum(bm25[i] for i in ix), 1e-9), len(hybrid)
+    )
+    rows: list[tuple[object, ...]] = [
+        (
+            s.embedder,
+            "EN hybrid / BM25 MRR@10",
+            f"{ratio:.2f}x [{low:.2f}-{high:.2f}]",
+            f">= {TARGET_RATIO}x",
+            _yes(ratio >= TARGET_RATIO),
+        )
+    ]
+    for label in ("KO random", "KO well-known"):
+        got = s.results[label]["hybrid"].mrr
+        rows.append(
+            (
+                s.embedder,
+                f"{label} hybrid MRR@10",
+                _interval(s.results[label]["hybrid"], within=None),
+                f">= {TARGET_KOREAN}",
+                _yes(got >= TARGET_KOREAN),
+            )
+        )
+        gap = en["hybrid"].mrr - got
+        rows.append(
+            (
+                s.embedder,
+                f"EN - {label} hybrid MRR@10",
+                f"{gap:.3f}",
+                f"<= {TARGET_GAP}",
+                _yes(gap <= TARGET_GAP),
+            )
+        )
+    for label in ("EN random", "KO random", "KO well-known"):
+        modes = s.results[label]
+        best = max(modes["lexical"].mrr, modes["vector"].mrr)
+        rows.append(
+            (
+                s.embedder,
+                f"{label}: hybrid >= best single",
+                f"{modes['hybrid'].mrr:.3f} vs {best:.3f}",
+                ">=",
+                _yes(modes["hybrid"].mrr >= best),
+            )
+        )
+    return rows
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def run(embedders: Sequence[str] = EMBEDDERS) -> str:
+    return report([score(e) for e in embedders])
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.blind", description=__doc__)
+    parser.add_argument(
+        "--embedders",
+        default=",".join(EMBEDDERS),
+        help="comma-separated GENCODE_EMBEDDER values to score (default: local,e5)",
+    )
+    parser.add_argument(
+        "--index-only", action="store_true", help="build the indexes, score nothing"
+    )
+    args = parser.parse_args(argv)
+    chosen = [e.strip() for e in args.embedders.split(",") if e.strip()]
+    if args.index_only:
+        for e in chosen:
+            status(json.dumps(index(e)))
+        return
+    print(run(chosen))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Fusion: weighted reciprocal rank fusion, the same for every store."""
+
+from __future__ import annotations
+
+from rag import Chunk
+from rag.embed import LocalE5Embedder, LocalUSEEmbedder
+from rag.retrieve import PLAIN, Fusion, fusion_for, reciprocal_rank_fusion
+from rag.stores.base import ScoredChunk
+
+
+def _chunk(name: str) -> Chunk:
+    return Chunk(
+        id=name,
+        workspace="T",
+        scope="*",
+        source_path="m.py",
+        source_key="k",
+        qualname=name,
+        kind="function",
+        signature=f"def {name}()",
+        start_line=1,
+        end_line=2,
+        code=f"def {name}(): ...",
+        code_hash=name,
+    )
+
+
+def _ranked(*names: str) -> list[ScoredChunk]:
+    return [ScoredChunk(_chunk(n), 1.0 / i) for i, n in enumerate(names, 1)]
+
+
+# BM25 has the answer first; the vector list is noise that puts BM25's tenth first.
+LEXICAL = _ranked("gold", "b", "c", "d", "e", "f", "g", "h", "i", "a")
+NOISE = _ranked("a", "x", "y", "z")
+
+
+def test_plain_rrf_lets_a_noisy_vector_list_push_the_answer_down() -> None:
+    """Why the weights exist: a chunk both lists hold beats BM25's clear first."""
+    fused = reciprocal_rank_fusion({"lexical": LEXICAL, "vector": NOISE})
+    assert fused[0].chunk.id == "a"
+
+
+def test_a_low_vector_weight_keeps_the_strong_lists_answer_first() -> None:
+    fused = reciprocal_rank_fusion(
+        {"lexical": LEXICAL, "vector": NOISE}, k=20, weights={"lexical": 1.0, "vector": 0.25}
+    )
+    assert [h.chunk.id for h in fused[:2]] == ["gold", "b"]
+    # Chunks only the weak list found are kept, after the ones the strong list ranks.
+    assert {"x", "y", "z"} <= {h.chunk.id for h in fused}
+    assert fused[0].ranks == {"lexical": 1}
+
+
+def test_weights_follow_the_language_of_the_question() -> None:
+    fusion = Fusion(k=20, vector_english=1.0, vector_korean=0.5)
+    assert fusion.weights("post a message to a channel") == {"lexical": 1.0, "vector": 1.0}
+    assert fusion.weights("채널에 message 보내기") == {"lexical": 1.0, "vector": 0.5}
+
+
+def test_measured_embedders_have_their_own_weights_and_others_fuse_plainly() -> None:
+    """The stronger list leads: BM25 over USE's vectors, e5's vectors over BM25."""
+    use, e5 = fusion_for(LocalUSEEmbedder.MODEL_ID), fusion_for(LocalE5Embedder.MODEL_ID)
+    assert 0 < use.vector_korean <= use.vector_english < 1.0
+    assert e5.vector_korean > 1.0 and e5.vector_english > 1.0
+    assert fusion_for("amazon.titan-embed-text-v2:0") == PLAIN
+
+
+def test_a_chunk_listed_twice_by_one_retriever_counts_once() -> None:
+    fused = reciprocal_rank_fusion({"lexical": _ranked("a", "a", "b")})
+    assert [h.chunk.id for h in fused] == ["a", "b"]
+    assert fused[0].score == 1 / 61

@@ -122,7 +122,7 @@ def find_python_files(
     paths: list[Path], *, repo: str | None = None
 ) -> Iterator[Found | Missing | Walked]:
     """Each file to index under ``paths``; ``repo`` overrides the repository's name."""
-    for root in paths:
+    for root in map(_without_dotdot, paths):
         if root.is_dir():
             top = repository_top(root) or root.absolute()
             name = repo or repo_name(top)
@@ -136,6 +136,21 @@ def find_python_files(
             yield Found(root, _relative(root, top), repo or repo_name(top))
         else:
             yield Missing(root)
+
+
+def _without_dotdot(path: Path) -> Path:
+    """``path`` with its ``..`` parts resolved the way the OS resolves them.
+
+    ``Path.absolute()`` keeps them: ``..`` would name a repository "..", so two projects
+    indexed as ``gencode index ..`` would mirror each other away, and ``src/deep/../m.py``
+    would be another file than ``src/m.py``. The last part keeps its name (a symlinked
+    folder or file is still named as given).
+    """
+    if ".." not in path.parts:
+        return path
+    if path.name == "..":
+        return Path(os.path.realpath(path))
+    return Path(os.path.realpath(path.parent)) / path.name
 
 
 def _relative(path: Path, top: Path) -> str:

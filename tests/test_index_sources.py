@@ -12,6 +12,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
@@ -281,3 +282,36 @@ def test_a_file_gone_from_the_folder_leaves_the_index_and_nothing_else_does(
     code, out, err = run("index", str(a))
     assert "gone:" not in err and "error: a/tests/t.py:1:" in err
     assert ("a", "tests/t.py") in {(s["repo"], s["path"]) for s in search("slugify")}
+
+
+def test_a_folder_named_as_dotdot_is_the_folder_it_means(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``gencode index ..`` names the parent folder, not a repository called "..": two
+    projects indexed that way must not mirror (and so delete) each other's files."""
+    p = repo(tmp_path / "p", {"util.py": UTIL_A, "inner/keep.txt": b""})
+    q = repo(tmp_path / "q", {"money.py": UTIL_B, "inner/keep.txt": b""})
+    monkeypatch.chdir(p / "inner")
+    assert "indexed 1 files of p:" in run("index", "..")[1]
+    monkeypatch.chdir(q / "inner")
+    code, out, err = run("index", "..")
+    assert code == 0 and "gone:" not in err and "indexed 1 files of q:" in out
+    found = {(h["repo"], h["path"]) for h in search("slugify parse money")}
+    assert found == {("p", "util.py"), ("q", "money.py")}
+
+
+def test_a_path_through_dotdot_inside_a_work_tree_is_the_same_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``src/deep/../m.py`` is ``src/m.py``: indexing it again replaces, never duplicates."""
+    a = repo(
+        tmp_path / "a",
+        {"util.py": UTIL_A, "src/m.py": UTIL_B, "src/deep/keep.txt": b""},
+        remote="https://x.test/a.git",
+    )
+    run("index", str(a))
+    monkeypatch.chdir(a / "src" / "deep")
+    code, out, err = run("index", "../m.py", "..")
+    assert code == 0 and "0 new" in out and "gone:" not in err
+    paths = sorted((h["repo"], h["path"]) for h in search("slugify parse money"))
+    assert paths == [("a", "src/m.py"), ("a", "util.py")]

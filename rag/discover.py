@@ -110,6 +110,21 @@ class Walked:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """A folder the walk could not list (no permission, a flaky mount). Its files were not
+    found, but they did not leave it: they keep what was indexed of them before."""
+
+    repo: str
+    folder: str
+    """Relative to the repository's root, ``""`` for the root, else ending in ``/``."""
+    reason: str
+
+    @property
+    def display(self) -> str:
+        return f"{self.repo}/{self.folder}"
+
+
+@dataclass(frozen=True)
 class Missing:
     path: Path
 
@@ -120,7 +135,7 @@ class Missing:
 
 def find_python_files(
     paths: list[Path], *, repo: str | None = None
-) -> Iterator[Found | Missing | Walked]:
+) -> Iterator[Found | Missing | Walked | Unreadable]:
     """Each file to index under ``paths``; ``repo`` overrides the repository's name."""
     for root in map(_without_dotdot, paths):
         if root.is_dir():
@@ -128,14 +143,27 @@ def find_python_files(
             name = repo or repo_name(top)
             folder = _relative(root, top) + "/" if root.absolute() != top else ""
             yield Walked(name, folder)
-            for found in _walk(root):
+            failed: list[OSError] = []
+            for found in _walk(root, failed):
+                yield from _unreadable(failed, root, top, name)
                 yield Found(found.path, _relative(found.path, top), name, folder)
+            yield from _unreadable(failed, root, top, name)
         elif os.path.lexists(root):
             # A file, or something named like one (a FIFO, a device): the reader decides.
             top = repository_top(root.absolute().parent) or root.absolute().parent
             yield Found(root, _relative(root, top), repo or repo_name(top))
         else:
             yield Missing(root)
+
+
+def _unreadable(failed: list[OSError], root: Path, top: Path, repo: str) -> Iterator[Unreadable]:
+    """The folders ``os.walk`` could not list since last asked (it skips them silently)."""
+    while failed:
+        exc = failed.pop(0)
+        where = Path(exc.filename) if isinstance(exc.filename, str) else root
+        rel = _relative(where, top)
+        folder = "" if rel == "." else rel + "/"
+        yield Unreadable(repo, folder, exc.strerror or str(exc))
 
 
 def _without_dotdot(path: Path) -> Path:
@@ -278,7 +306,7 @@ def _ignore_spec(directory: Path) -> pathspec.GitIgnoreSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def _walk(root: Path) -> Iterator[Found]:
+def _walk(root: Path, failed: list[OSError]) -> Iterator[Found]:
     specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
 
     def ignored(path: Path, is_dir: bool) -> bool:
@@ -293,7 +321,7 @@ def _walk(root: Path) -> Iterator[Found]:
                 return True
         return False
 
-    for current, dirs, files in os.walk(root):
+    for current, dirs, files in os.walk(root, onerror=failed.append):
         here = Path(current)
         specs[here] = _ignore_spec(here)
         dirs[:] = sorted(

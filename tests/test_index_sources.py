@@ -7,6 +7,7 @@ repositories lives side by side, and only re-indexing the same source replaces i
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -315,3 +316,33 @@ def test_a_path_through_dotdot_inside_a_work_tree_is_the_same_file(
     assert code == 0 and "0 new" in out and "gone:" not in err
     paths = sorted((h["repo"], h["path"]) for h in search("slugify parse money"))
     assert paths == [("a", "src/m.py"), ("a", "util.py")]
+
+
+def test_a_folder_that_cannot_be_read_keeps_its_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder the walk cannot list (no permission, a flaky mount) is a failure, not an
+    emptied folder: its files keep their previous version, and the failure is reported."""
+    a = repo(
+        tmp_path / "a",
+        {"util.py": UTIL_A, "sub/money.py": UTIL_B},
+        remote="https://x.test/a.git",
+    )
+    run("index", str(a))
+    unreadable = {str(a / "sub"), str(a)}
+    listing = os.scandir
+
+    def scandir(path: str) -> object:  # what the OS says to a user without permission
+        if str(path) in unreadable:
+            raise PermissionError(13, "Permission denied", str(path))
+        return listing(path)
+
+    unreadable.discard(str(a))
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, out, err = run("index", str(a))
+    assert "gone:" not in err and "sub" in err and "Permission denied" in err
+    assert {h["path"] for h in search("slugify parse money")} == {"util.py", "sub/money.py"}
+    unreadable.add(str(a))  # the named folder itself: nothing of it may go
+    code, out, err = run("index", str(a))
+    assert "gone:" not in err and "Permission denied" in err
+    assert {h["path"] for h in search("slugify parse money")} == {"util.py", "sub/money.py"}

@@ -144,7 +144,7 @@ def find_python_files(
             folder = _relative(root, top) + "/" if root.absolute() != top else ""
             yield Walked(name, folder)
             failed: list[OSError] = []
-            for found in _walk(root, failed):
+            for found in _walk(root, failed, top):
                 yield from _unreadable(failed, root, top, name)
                 yield Found(found.path, _relative(found.path, top), name, folder)
             yield from _unreadable(failed, root, top, name)
@@ -306,10 +306,24 @@ def _ignore_spec(directory: Path) -> pathspec.GitIgnoreSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def _walk(root: Path, failed: list[OSError]) -> Iterator[Found]:
+def _walk(root: Path, failed: list[OSError], top: Path | None = None) -> Iterator[Found]:
     specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+    # A folder inside a work tree: the .gitignore files above it (up to ``top``) apply
+    # too, so naming ``repo/src`` indexes what naming ``repo`` indexes under ``src/``.
+    above: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
+    if top is not None and root.absolute() != top:
+        for folder in root.absolute().parents:
+            if not folder.is_relative_to(top):
+                break
+            spec = _ignore_spec(folder)
+            if spec is not None:
+                above.append((folder, spec))
 
     def ignored(path: Path, is_dir: bool) -> bool:
+        for folder, outer in above:
+            rel = path.absolute().relative_to(folder).as_posix() + ("/" if is_dir else "")
+            if outer.match_file(rel):
+                return True
         # Every .gitignore from the root down to the file's folder may exclude it.
         for directory in [root, *reversed(path.relative_to(root).parents[:-1])]:
             base = directory if directory == root else root / directory

@@ -346,3 +346,20 @@ def test_a_folder_that_cannot_be_read_keeps_its_files(
     code, out, err = run("index", str(a))
     assert "gone:" not in err and "Permission denied" in err
     assert {h["path"] for h in search("slugify parse money")} == {"util.py", "sub/money.py"}
+
+
+def test_a_folder_of_a_work_tree_honours_the_gitignore_files_above_it(tmp_path: Path) -> None:
+    """``index repo/src`` indexes what ``index repo`` indexes under ``src/``: the work
+    tree's own .gitignore applies to it too, or naming the folder would index generated
+    code that naming the tree then mirrors away again."""
+    a = repo(
+        tmp_path / "a",
+        {"src/util.py": UTIL_A, "src/api_pb2.py": UTIL_B, "src/gen/money.py": UTIL_B},
+        remote="https://x.test/a.git",
+    )
+    (a / ".gitignore").write_text("*_pb2.py\nsrc/gen/\n")
+    code, out, err = run("index", str(a / "src"))
+    assert code == 0 and "indexed 1 files of a:" in out
+    assert {h["path"] for h in search("slugify parse money")} == {"src/util.py"}
+    code, out, err = run("index", str(a))
+    assert "gone:" not in err

@@ -110,6 +110,21 @@ class Walked:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """A folder the walk could not list (no permission, a flaky mount). Its files were not
+    found, but they did not leave it: they keep what was indexed of them before."""
+
+    repo: str
+    folder: str
+    """Relative to the repository's root, ``""`` for the root, else ending in ``/``."""
+    reason: str
+
+    @property
+    def display(self) -> str:
+        return f"{self.repo}/{self.folder}"
+
+
+@dataclass(frozen=True)
 class Missing:
     path: Path
 
@@ -120,22 +135,50 @@ class Missing:
 
 def find_python_files(
     paths: list[Path], *, repo: str | None = None
-) -> Iterator[Found | Missing | Walked]:
+) -> Iterator[Found | Missing | Walked | Unreadable]:
     """Each file to index under ``paths``; ``repo`` overrides the repository's name."""
-    for root in paths:
+    for root in map(_without_dotdot, paths):
         if root.is_dir():
             top = repository_top(root) or root.absolute()
             name = repo or repo_name(top)
             folder = _relative(root, top) + "/" if root.absolute() != top else ""
             yield Walked(name, folder)
-            for found in _walk(root):
+            failed: list[OSError] = []
+            for found in _walk(root, failed, top):
+                yield from _unreadable(failed, root, top, name)
                 yield Found(found.path, _relative(found.path, top), name, folder)
+            yield from _unreadable(failed, root, top, name)
         elif os.path.lexists(root):
             # A file, or something named like one (a FIFO, a device): the reader decides.
             top = repository_top(root.absolute().parent) or root.absolute().parent
             yield Found(root, _relative(root, top), repo or repo_name(top))
         else:
             yield Missing(root)
+
+
+def _unreadable(failed: list[OSError], root: Path, top: Path, repo: str) -> Iterator[Unreadable]:
+    """The folders ``os.walk`` could not list since last asked (it skips them silently)."""
+    while failed:
+        exc = failed.pop(0)
+        where = Path(exc.filename) if isinstance(exc.filename, str) else root
+        rel = _relative(where, top)
+        folder = "" if rel == "." else rel + "/"
+        yield Unreadable(repo, folder, exc.strerror or str(exc))
+
+
+def _without_dotdot(path: Path) -> Path:
+    """``path`` with its ``..`` parts resolved the way the OS resolves them.
+
+    ``Path.absolute()`` keeps them: ``..`` would name a repository "..", so two projects
+    indexed as ``gencode index ..`` would mirror each other away, and ``src/deep/../m.py``
+    would be another file than ``src/m.py``. The last part keeps its name (a symlinked
+    folder or file is still named as given).
+    """
+    if ".." not in path.parts:
+        return path
+    if path.name == "..":
+        return Path(os.path.realpath(path))
+    return Path(os.path.realpath(path.parent)) / path.name
 
 
 def _relative(path: Path, top: Path) -> str:
@@ -263,10 +306,24 @@ def _ignore_spec(directory: Path) -> pathspec.GitIgnoreSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def _walk(root: Path) -> Iterator[Found]:
+def _walk(root: Path, failed: list[OSError], top: Path | None = None) -> Iterator[Found]:
     specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+    # A folder inside a work tree: the .gitignore files above it (up to ``top``) apply
+    # too, so naming ``repo/src`` indexes what naming ``repo`` indexes under ``src/``.
+    above: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
+    if top is not None and root.absolute() != top:
+        for folder in root.absolute().parents:
+            if not folder.is_relative_to(top):
+                break
+            spec = _ignore_spec(folder)
+            if spec is not None:
+                above.append((folder, spec))
 
     def ignored(path: Path, is_dir: bool) -> bool:
+        for folder, outer in above:
+            rel = path.absolute().relative_to(folder).as_posix() + ("/" if is_dir else "")
+            if outer.match_file(rel):
+                return True
         # Every .gitignore from the root down to the file's folder may exclude it.
         for directory in [root, *reversed(path.relative_to(root).parents[:-1])]:
             base = directory if directory == root else root / directory
@@ -278,7 +335,7 @@ def _walk(root: Path) -> Iterator[Found]:
                 return True
         return False
 
-    for current, dirs, files in os.walk(root):
+    for current, dirs, files in os.walk(root, onerror=failed.append):
         here = Path(current)
         specs[here] = _ignore_spec(here)
         dirs[:] = sorted(

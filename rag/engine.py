@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .analysis import Analyzer, identifier_words
 from .chunking import ParsedChunk, chunk_python, decode_source
-from .discover import Missing, Walked, find_python_files, read_bounded
+from .discover import Missing, Unreadable, Walked, find_python_files, read_bounded
 from .embed import Embedder, Vector, embed_queries, normalise, reads_code
 from .errors import GencodeError, InputError, LLMError, StoreError
 from .generate import Generator, TextCallback
@@ -419,7 +419,19 @@ class Engine:
         """
         folders: dict[str, set[str]] = {}
         """Key prefix of each walked folder → keys of the files found in it."""
+        unlisted: list[str] = []
+        """Key prefixes of folders the walk could not list: nothing under them is pruned."""
         for found in find_python_files(list(paths), repo=repo):
+            if isinstance(found, Unreadable):
+                where = Source("", workspace=workspace, scope=scope, repo=found.repo)
+                unlisted.append(where.repo_prefix + found.folder)
+                yield FileReport(
+                    path=found.folder,
+                    repo=found.repo,
+                    error=f"{found.display}: could not be read ({found.reason}); the files "
+                    "indexed from it keep their previous version. Check its permissions.",
+                )
+                continue
             if isinstance(found, Walked):
                 where = Source("", workspace=workspace, scope=scope, repo=found.repo)
                 folders.setdefault(where.repo_prefix + found.folder, set())
@@ -464,12 +476,15 @@ class Engine:
                 )
             yield report
         for prefix, seen in folders.items():
-            yield from self._prune(Scope.of(workspace, scope), prefix, seen)
+            yield from self._prune(Scope.of(workspace, scope), prefix, seen, unlisted)
 
-    def _prune(self, visible: Scope, prefix: str, seen: set[str]) -> Iterator[FileReport]:
-        """Remove the files under ``prefix`` whose keys are not in ``seen``."""
+    def _prune(
+        self, visible: Scope, prefix: str, seen: set[str], unlisted: Sequence[str] = ()
+    ) -> Iterator[FileReport]:
+        """Remove the files under ``prefix`` whose keys are not in ``seen`` (nor under one
+        of the ``unlisted`` prefixes: folders that could not be read)."""
         for gone in self.store.sources(visible, prefix=prefix):
-            if gone.key in seen:
+            if gone.key in seen or gone.key.startswith(tuple(unlisted)):
                 continue
             replaced = self.store.replace_source(gone.key, [])
             logger.info(

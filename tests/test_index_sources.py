@@ -7,11 +7,13 @@ repositories lives side by side, and only re-indexing the same source replaces i
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
@@ -281,3 +283,83 @@ def test_a_file_gone_from_the_folder_leaves_the_index_and_nothing_else_does(
     code, out, err = run("index", str(a))
     assert "gone:" not in err and "error: a/tests/t.py:1:" in err
     assert ("a", "tests/t.py") in {(s["repo"], s["path"]) for s in search("slugify")}
+
+
+def test_a_folder_named_as_dotdot_is_the_folder_it_means(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``gencode index ..`` names the parent folder, not a repository called "..": two
+    projects indexed that way must not mirror (and so delete) each other's files."""
+    p = repo(tmp_path / "p", {"util.py": UTIL_A, "inner/keep.txt": b""})
+    q = repo(tmp_path / "q", {"money.py": UTIL_B, "inner/keep.txt": b""})
+    monkeypatch.chdir(p / "inner")
+    assert "indexed 1 files of p:" in run("index", "..")[1]
+    monkeypatch.chdir(q / "inner")
+    code, out, err = run("index", "..")
+    assert code == 0 and "gone:" not in err and "indexed 1 files of q:" in out
+    found = {(h["repo"], h["path"]) for h in search("slugify parse money")}
+    assert found == {("p", "util.py"), ("q", "money.py")}
+
+
+def test_a_path_through_dotdot_inside_a_work_tree_is_the_same_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``src/deep/../m.py`` is ``src/m.py``: indexing it again replaces, never duplicates."""
+    a = repo(
+        tmp_path / "a",
+        {"util.py": UTIL_A, "src/m.py": UTIL_B, "src/deep/keep.txt": b""},
+        remote="https://x.test/a.git",
+    )
+    run("index", str(a))
+    monkeypatch.chdir(a / "src" / "deep")
+    code, out, err = run("index", "../m.py", "..")
+    assert code == 0 and "0 new" in out and "gone:" not in err
+    paths = sorted((h["repo"], h["path"]) for h in search("slugify parse money"))
+    assert paths == [("a", "src/m.py"), ("a", "util.py")]
+
+
+def test_a_folder_that_cannot_be_read_keeps_its_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder the walk cannot list (no permission, a flaky mount) is a failure, not an
+    emptied folder: its files keep their previous version, and the failure is reported."""
+    a = repo(
+        tmp_path / "a",
+        {"util.py": UTIL_A, "sub/money.py": UTIL_B},
+        remote="https://x.test/a.git",
+    )
+    run("index", str(a))
+    unreadable = {str(a / "sub"), str(a)}
+    listing = os.scandir
+
+    def scandir(path: str) -> object:  # what the OS says to a user without permission
+        if str(path) in unreadable:
+            raise PermissionError(13, "Permission denied", str(path))
+        return listing(path)
+
+    unreadable.discard(str(a))
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, out, err = run("index", str(a))
+    assert "gone:" not in err and "sub" in err and "Permission denied" in err
+    assert {h["path"] for h in search("slugify parse money")} == {"util.py", "sub/money.py"}
+    unreadable.add(str(a))  # the named folder itself: nothing of it may go
+    code, out, err = run("index", str(a))
+    assert "gone:" not in err and "Permission denied" in err
+    assert {h["path"] for h in search("slugify parse money")} == {"util.py", "sub/money.py"}
+
+
+def test_a_folder_of_a_work_tree_honours_the_gitignore_files_above_it(tmp_path: Path) -> None:
+    """``index repo/src`` indexes what ``index repo`` indexes under ``src/``: the work
+    tree's own .gitignore applies to it too, or naming the folder would index generated
+    code that naming the tree then mirrors away again."""
+    a = repo(
+        tmp_path / "a",
+        {"src/util.py": UTIL_A, "src/api_pb2.py": UTIL_B, "src/gen/money.py": UTIL_B},
+        remote="https://x.test/a.git",
+    )
+    (a / ".gitignore").write_text("*_pb2.py\nsrc/gen/\n")
+    code, out, err = run("index", str(a / "src"))
+    assert code == 0 and "indexed 1 files of a:" in out
+    assert {h["path"] for h in search("slugify parse money")} == {"src/util.py"}
+    code, out, err = run("index", str(a))
+    assert "gone:" not in err

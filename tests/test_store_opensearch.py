@@ -8,6 +8,7 @@ import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -389,3 +390,23 @@ def test_a_repository_is_listed_and_replaced_file_by_file(os_engine: Engine) -> 
     again = os_engine.index_repository([("up.py", UPLOADER)], template)
     assert [f.path for f in again.files if f.deleted] == ["mail.py"]
     assert {s.path for s in os_engine.sources(Scope.of("T1", "C1"))} == {"up.py"}
+
+
+def test_deleting_a_shared_archive_removes_all_its_chunks_past_one_page(
+    os_engine: Engine,
+) -> None:
+    """A repository shared as one archive is one Slack file: deleting it must remove every
+    chunk, not only the first search page (OpenSearch returns at most 10,000 hits)."""
+    os_engine.index_bytes(MAILER, Source("mail.py", workspace="T1", file_id="F2"))
+    report = os_engine.index_bytes(UPLOADER, Source("m0.py", workspace="T1", file_id="F9"))
+    (one,) = [c for c in report.new if c.qualname == "upload_to_bucket"]
+    os_engine.store.upsert(  # an archive of 10,001 functions, written as the engine would
+        [
+            replace(one, id=f"big{i}", source_key=f"k{i // 100}", qualname=f"f{i}")
+            for i in range(10_001)
+        ]
+    )
+    total = os_engine.stats().chunks
+    assert total > 10_001
+    assert len(os_engine.forget_file("T1", "F9")) == total - 1
+    assert os_engine.stats().chunks == 1

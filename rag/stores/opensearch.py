@@ -369,24 +369,32 @@ class OpenSearchStore:
     def delete_file(self, workspace: str, file_id: str) -> list[Chunk]:
         if not file_id:
             return []
-        hits = self._search(
-            "find a file's chunks",
-            {
-                "size": 10_000,
-                "query": {
-                    "bool": {
-                        "filter": [
-                            {"term": {"workspace": workspace}},
-                            {"term": {"file_id": file_id}},
-                        ]
-                    }
+        gone: list[Chunk] = []
+        # A search returns at most 10,000 hits, and an archive (one Slack file) can hold
+        # more chunks: delete page by page until none is left.
+        while True:
+            hits = self._search(
+                "find a file's chunks",
+                {
+                    "size": 10_000,
+                    "query": {
+                        "bool": {
+                            "filter": [
+                                {"term": {"workspace": workspace}},
+                                {"term": {"file_id": file_id}},
+                            ]
+                        }
+                    },
+                    "_source": {"excludes": _NOT_RETURNED},
                 },
-                "_source": {"excludes": _NOT_RETURNED},
-            },
-        )
-        gone = [self._chunk(h["_source"]) for h in hits]
-        self.delete([c.id for c in gone])
-        return gone
+            )
+            page = [self._chunk(h["_source"]) for h in hits]
+            if page and page[0].id in {c.id for c in gone}:  # the last delete left them
+                raise StoreError(f"{self.where} did not delete the chunks of file {file_id}.")
+            self.delete([c.id for c in page])
+            gone += page
+            if len(hits) < 10_000:
+                return gone
 
     def record_feedback(self, feedback: Feedback) -> None:
         body = {

@@ -214,13 +214,16 @@ class Engine:
             return FileReport(path=source.path, repo=source.repo, error=str(exc))
         return self._index_parsed(parsed, source, on_progress)
 
-    def _previous(self, source: Source) -> tuple[dict[str, Chunk], dict[tuple[str, int], Chunk]]:
+    def _previous(
+        self, source: Source, parsed: Sequence[ParsedChunk]
+    ) -> tuple[dict[str, Chunk], dict[tuple[str, int], Chunk]]:
         """What is indexed for ``source`` now: by chunk id, and, for chunks stored under the
         key of an index written before sources had repositories, by (qualname, occurrence).
 
         Such older chunks are adopted (their summaries and vectors reused, then retired)
-        only when they came from the same conversation and no repository, so that indexing
-        ``b/util.py`` never takes over ``a/util.py``'s code.
+        only when they came from the same conversation and no repository, and share some
+        code with the file now indexed: an old index kept one ``util.py`` per path, and
+        ``b/util.py`` indexed first must not take over (and retire) ``a/util.py``'s code.
         """
         existing = {c.id: c for c in self.store.chunks_of_source(source.key)}
         legacy: dict[tuple[str, int], Chunk] = {}
@@ -230,13 +233,15 @@ class Engine:
                 for c in self.store.chunks_of_source(source.legacy_key)
                 if c.channel == source.channel and not c.repo
             ]
-            legacy = _by_occurrence(older)
+            hashes = {p.code_hash for p in parsed if p.kind != "module"}
+            if any(c.code_hash in hashes for c in older):
+                legacy = _by_occurrence(older)
         return existing, legacy
 
     def _index_parsed(
         self, parsed: list[ParsedChunk], source: Source, on_progress: IndexProgress | None
     ) -> FileReport:
-        existing, legacy = self._previous(source)
+        existing, legacy = self._previous(source, parsed)
         seen: dict[str, int] = {}
         ids = []
         occurrences = []

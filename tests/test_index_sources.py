@@ -363,3 +363,13 @@ def test_a_folder_of_a_work_tree_honours_the_gitignore_files_above_it(tmp_path: 
     assert {h["path"] for h in search("slugify parse money")} == {"src/util.py"}
     code, out, err = run("index", str(a))
     assert "gone:" not in err
+
+
+def test_an_old_file_is_adopted_by_the_repository_it_came_from_not_the_first_one_indexed(
+    engine: Engine,
+) -> None:
+    _legacy_chunks(engine, Source("util.py", workspace="T1", repo="a"))  # a's util.py, old key
+    other = engine.index_bytes(UTIL_B, Source("util.py", workspace="T1", repo="b"))
+    assert other.removed == () and engine.stats().chunks == 2  # b shares no code: not adopted
+    mine = engine.index_bytes(UTIL_A, Source("util.py", workspace="T1", repo="a"))
+    assert (len(mine.new), len(mine.unchanged)) == (0, 1) and engine.stats().chunks == 2

@@ -521,6 +521,8 @@ class Engine:
         removed: the report's ``unfinished`` says how many files were not reached, and
         indexing the same files again goes on where it stopped.
         """
+        if not template.repo:  # its prune would reach every single file of the conversation
+            raise ValueError("index_repository needs a repository name")
         reports: list[FileReport] = []
         keys: set[str] = set()
         for done, (path, data) in enumerate(files, 1):

@@ -56,6 +56,17 @@ class ArchiveLimits:
     """One file Gencode would read; bigger ones are skipped with a reason."""
     max_ratio: float = 100.0
     """Uncompressed / compressed size, for the whole archive and for any big entry."""
+    max_gitignore_patterns: int = 10_000
+    """Patterns in all its ``.gitignore`` files: each is matched against every file below it."""
+
+
+MAX_NAME_PART = 255
+MAX_PATH = 4096
+MAX_DEPTH = 64
+"""What file systems allow (NAME_MAX, PATH_MAX) and a depth no checkout reaches: longer names
+only serve to make ``.gitignore`` matching slow, since its regular expressions backtrack."""
+MAX_WILDCARDS = 3
+"""``*`` or ``**`` in one ``.gitignore`` line; ``*a*a*a*a*b`` backtracks for minutes."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +136,39 @@ def _safe_parts(name: str) -> tuple[str, ...]:
             f"it contains an entry that climbs out of the archive ({printable(name)}), "
             "which is how archives attack the folder they are unpacked in; nothing was indexed."
         )
+    if len(path) > MAX_PATH or len(parts) > MAX_DEPTH or any(len(p) > MAX_NAME_PART for p in parts):
+        raise ArchiveError(
+            f"it contains an entry whose name is longer or deeper than a file system allows "
+            f"({printable(name[:80])}…), so it was not made from a checkout; nothing was indexed."
+        )
     return parts
+
+
+_WILDCARD = re.compile(r"\\.|\*\*|\*")
+
+
+def _check_gitignores(gitignores: dict[str, str], limits: ArchiveLimits) -> None:
+    """Refuse ``.gitignore`` files that would take too long to match (see MAX_WILDCARDS)."""
+    total = 0
+    for folder, text in gitignores.items():
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            total += 1
+            stars = sum(1 for m in _WILDCARD.findall(line) if m.startswith("*"))
+            if stars > MAX_WILDCARDS:
+                where = f"{folder}/.gitignore" if folder else ".gitignore"
+                raise ArchiveError(
+                    f"its {printable(where)} has a pattern with more than {MAX_WILDCARDS} "
+                    f"wildcards ({printable(line[:80])}), which would take too long to match. "
+                    "Simplify the pattern and share the archive again."
+                )
+    if total > limits.max_gitignore_patterns:
+        raise ArchiveError(
+            f"its .gitignore files hold more than {limits.max_gitignore_patterns:,} patterns "
+            "in all, which would take too long to match. Share the archive without them."
+        )
 
 
 class _Budget:
@@ -175,7 +218,7 @@ def read_archive(data: bytes, name: str, *, limits: ArchiveLimits | None = None)
         raise ArchiveError(
             "it is damaged or cut short, so I could not read it. Share it again."
         ) from exc
-    return _collect(entries, name)
+    return _collect(entries, name, limits)
 
 
 def _looks_like_tar(data: bytes) -> bool:
@@ -291,7 +334,9 @@ def _wanted(name: str) -> bool:
     return base.endswith(INDEXED_SUFFIXES) or base in (".gitignore", "pyvenv.cfg")
 
 
-def _collect(entries: list[tuple[_Entry, bytes | None]], name: str) -> Archive:
+def _collect(
+    entries: list[tuple[_Entry, bytes | None]], name: str, limits: ArchiveLimits
+) -> Archive:
     files: dict[str, bytes] = {}
     skipped: list[SkippedEntry] = []
     markers: dict[str, bytes] = {}
@@ -324,6 +369,7 @@ def _collect(entries: list[tuple[_Entry, bytes | None]], name: str) -> Archive:
         for p, c in markers.items()
         if p.endswith(".gitignore")
     }
+    _check_gitignores(gitignores, limits)
     venvs = {p.removesuffix("pyvenv.cfg").rstrip("/") for p in markers if p.endswith("pyvenv.cfg")}
     kept = kept_paths(files, gitignores=gitignores, venvs=venvs)
     out = tuple(

@@ -243,3 +243,36 @@ def test_the_model_is_told_the_repository_and_the_cell(engine: Engine, tmp_path:
     hit = engine.retrieve("monthly totals group by month", Scope.of("T1"), k=1)[0]
     block = reference_block(1, hit).splitlines()[0]
     assert 'repo="nb" path="sales.ipynb" qualname="monthly_totals" cell="3" lines="1-2"' in block
+
+
+# A .gitignore is a program the archive's author writes: pathspec turns each line into a
+# regular expression, and a line such as ``*a*a*a*a*b`` backtracks for minutes against
+# one long name (measured: 80 s for four stars and a 400-character name, before the fix).
+# These tests use inputs small enough that the old code answered quickly, but wrongly.
+@pytest.mark.parametrize("line", ["*a*a*a*a*b", "**/a*/**/a*b", "x*y*z*/**/w*"])
+def test_a_gitignore_line_with_too_many_wildcards_refuses_the_archive(line: str) -> None:
+    data = zipped({"r/.gitignore": line.encode() + b"\n", "r/aaaa.py": UTIL})
+    with pytest.raises(ArchiveError, match="wildcards"):
+        read_archive(data, "r.zip")
+
+
+def test_ordinary_gitignore_wildcards_are_still_obeyed() -> None:
+    ignore = b"**/*.py[cod]\n**/gen/**\n*.egg-info/\n# a comment with * * * * *\n\\#*#\n"
+    data = zipped({"r/.gitignore": ignore, "r/gen/x/api.py": UTIL, "r/util.py": UTIL})
+    assert [f.path for f in read_archive(data, "r.zip").files] == ["util.py"]
+
+
+def test_too_many_gitignore_patterns_in_all_refuse_the_archive() -> None:
+    lines = b"".join(b"f%d\n" % i for i in range(6_000))
+    data = zipped({"r/.gitignore": lines, "r/a/.gitignore": lines, "r/util.py": UTIL})
+    with pytest.raises(ArchiveError, match="patterns"):
+        read_archive(data, "r.zip")
+
+
+@pytest.mark.parametrize(
+    "name", ["r/" + "a" * 300 + ".py", "r/" + "a/" * 70 + "x.py", "r/" + ("b" * 200 + "/") * 25]
+)
+def test_a_name_longer_than_a_file_system_allows_refuses_the_archive(name: str) -> None:
+    data = zipped({name: UTIL, "r/util.py": UTIL})
+    with pytest.raises(ArchiveError, match="longer"):
+        read_archive(data, "r.zip")

@@ -213,7 +213,14 @@ def read_archive(data: bytes, name: str, *, limits: ArchiveLimits | None = None)
             raise ArchiveError("it is not a zip or tar archive that I can read.")
     except ArchiveError:
         raise
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+    except (NotImplementedError, RuntimeError) as exc:  # Deflate64, AES, a password
+        logger.info("archive %s refused as unreadable: %s", printable(name), exc)
+        raise ArchiveError(
+            "it is protected by a password or uses a compression method I cannot read "
+            "(Deflate64, AES…). Make it again without a password, with ordinary zip "
+            "compression, or as a .tar.gz."
+        ) from exc
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError, ValueError) as exc:
         logger.info("archive %s refused as damaged: %s", printable(name), exc)
         raise ArchiveError(
             "it is damaged or cut short, so I could not read it. Share it again."
@@ -289,6 +296,11 @@ def _tar_entries(data: bytes, limits: ArchiveLimits) -> Iterator[tuple[_Entry, b
             count += 1
             if count > limits.max_entries:
                 raise ArchiveError(_too_many(limits))
+            # Skipping an entry reads its declared size, an empty read at a time past the end.
+            if member.size < 0:
+                raise tarfile.TarError(f"negative size {member.size}")
+            if member.size > budget.limit:
+                raise ArchiveError(_too_much(limits))
             try:
                 decoded: str | None = member.name.encode("utf-8", "surrogateescape").decode("utf-8")
             except UnicodeError:

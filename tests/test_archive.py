@@ -276,3 +276,60 @@ def test_a_name_longer_than_a_file_system_allows_refuses_the_archive(name: str) 
     data = zipped({name: UTIL, "r/util.py": UTIL})
     with pytest.raises(ArchiveError, match="longer"):
         read_archive(data, "r.zip")
+
+
+def _pax_tar(pax: dict[str, str]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        info = tarfile.TarInfo("r/a.py")
+        info.size = len(UTIL)
+        info.pax_headers = pax
+        t.addfile(info, io.BytesIO(UTIL))
+        info = tarfile.TarInfo("r/b.py")
+        info.size = len(MONEY)
+        t.addfile(info, io.BytesIO(MONEY))
+    return buf.getvalue()
+
+
+# tarfile skips an entry it is not asked to read by reading its declared size from the
+# stream, an empty read at a time once the data ends: a pax 'size' of 10**14 in a 3 KB
+# tar spun a worker for hours (10**10 here, so the old code gets through and says OK).
+@pytest.mark.parametrize("size", ["10000000000", "-1"])
+def test_a_pax_size_no_archive_could_hold_refuses_it(size: str) -> None:
+    with pytest.raises(ArchiveError):
+        read_archive(_pax_tar({"size": size}), "r.tar")
+
+
+def test_a_malformed_sparse_header_is_a_reason_not_a_crash() -> None:
+    pax = {"GNU.sparse.major": "1", "GNU.sparse.minor": "0", "GNU.sparse.name": "r/s.py"}
+    with pytest.raises(ArchiveError, match="damaged"):
+        read_archive(_pax_tar(pax), "r.tar")
+
+
+def _with_method(data: bytes, method: int) -> bytes:
+    out = bytearray(data)
+    out[8:10] = method.to_bytes(2, "little")  # the local header
+    central = out.index(b"PK\x01\x02")
+    out[central + 10 : central + 12] = method.to_bytes(2, "little")
+    return bytes(out)
+
+
+def _encrypted(data: bytes) -> bytes:
+    out = bytearray(data)
+    out[6] |= 1  # the local header's flags: encrypted
+    out[out.index(b"PK\x01\x02") + 8] |= 1
+    return bytes(out)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _with_method(zipped({"r/a.py": UTIL}, compression=zipfile.ZIP_STORED), 9),  # Deflate64
+        _with_method(zipped({"r/a.py": UTIL}, compression=zipfile.ZIP_STORED), 99),  # AES
+        _encrypted(zipped({"r/a.py": UTIL}, compression=zipfile.ZIP_STORED)),
+    ],
+    ids=["deflate64", "aes", "password"],
+)
+def test_a_zip_python_cannot_decompress_is_refused_with_a_reason(data: bytes) -> None:
+    with pytest.raises(ArchiveError, match="password|compression"):
+        read_archive(data, "r.zip")

@@ -333,3 +333,22 @@ def _encrypted(data: bytes) -> bytes:
 def test_a_zip_python_cannot_decompress_is_refused_with_a_reason(data: bytes) -> None:
     with pytest.raises(ArchiveError, match="password|compression"):
         read_archive(data, "r.zip")
+
+
+# A notebook is JSON the sharer wrote: nesting deeper than Python's recursion limit, or a
+# cell whose source list holds numbers, raised out of the engine, so one bad notebook made
+# a whole shared repository end in an apology instead of a line in its report.
+@pytest.mark.parametrize(
+    "notebook",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        json.dumps({"cells": [{"cell_type": "code", "source": [1, 2]}]}).encode(),
+    ],
+    ids=["deep", "numbers"],
+)
+def test_a_hostile_notebook_is_reported_not_raised(engine: Engine, notebook: bytes) -> None:
+    template = Source("", workspace="T1", channel="C1", repo="shop")
+    report = engine.index_repository([("bad.ipynb", notebook), ("util.py", UTIL)], template)
+    bad = next(f for f in report.files if f.path.endswith("bad.ipynb"))
+    assert bad.error and "notebook" in bad.error
+    assert {s.path for s in engine.sources(Scope.of("T1"))} == {"util.py"}

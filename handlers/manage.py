@@ -102,6 +102,8 @@ def _origin(item: Shared, channel: str, korean: bool) -> str:
         return messages.origin_here(korean)
     if s.scope == WORKSPACE_WIDE and s.channel:
         return messages.origin_public_channel(s.channel, korean)
+    if s.channel:
+        return messages.origin_conversation(s.channel, korean)
     return messages.origin_cli(korean, workspace_wide=s.scope == WORKSPACE_WIDE)
 
 

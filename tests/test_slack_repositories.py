@@ -226,6 +226,16 @@ class TestSlackRepositories:
         assert "repository `shop`" in workspace and "orders.py" not in workspace
         assert "orders.py" in own and "repository `shop`" in own
 
+    def test_the_app_home_says_where_private_code_was_shared(self, bot: Bot) -> None:
+        # It called code shared in a private channel "indexed from the CLI".
+        ts, _ = share(bot, "orders.py", ORDERS_PY, channel="G1", channel_type="group")
+        wait_done(bot.api, "G1", ts)
+        event = {"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}
+        assert bot.slack.event(event).status == 200
+        (published,) = bot.api.wait_calls("views.publish")
+        own = json.dumps(published.params["view"]["blocks"]).split("What you shared")[1]
+        assert "orders.py" in own and "<#G1>" in own and "CLI" not in own
+
     def test_a_shared_notebook_is_indexed_cell_by_cell(self, bot: Bot) -> None:
         notebook = {
             "cells": [

@@ -102,6 +102,8 @@ def _origin(item: Shared, channel: str, korean: bool) -> str:
         return messages.origin_here(korean)
     if s.scope == WORKSPACE_WIDE and s.channel:
         return messages.origin_public_channel(s.channel, korean)
+    if s.channel:
+        return messages.origin_conversation(s.channel, korean)
     return messages.origin_cli(korean, workspace_wide=s.scope == WORKSPACE_WIDE)
 
 
@@ -135,11 +137,16 @@ def list_blocks(items: Sequence[Shared], *, channel: str, korean: bool) -> list[
     return blocks
 
 
-def _is_admin(client: WebClient, user: str) -> bool:
+def _is_admin(client: WebClient, user: str, team: str) -> bool:
+    """An admin or owner *of this team*: in a Slack Connect channel, users.info reports the
+    partner organisation's admins as admins too (of their own workspace)."""
     try:
         info = client.users_info(user=user)["user"]
     except SlackApiError as exc:
         logger.warning("users.info %s failed: %s", user, exc.response.get("error"))
+        return False
+    teams = {info.get("team_id"), *((info.get("enterprise_user") or {}).get("teams") or ())}
+    if team not in teams:
         return False
     return bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
 
@@ -150,8 +157,8 @@ def _matching(rt: Runtime, team: str, channel: str, name: str) -> list[SourceSum
     return [s for s in mine if name in (s.repo, s.path, f"{s.repo}/{s.path}" if s.repo else s.path)]
 
 
-def _may_forget(client: WebClient, user: str, found: Sequence[SourceSummary]) -> bool:
-    return all(s.indexed_by == user for s in found) or _is_admin(client, user)
+def _may_forget(client: WebClient, user: str, team: str, found: Sequence[SourceSummary]) -> bool:
+    return all(s.indexed_by == user for s in found) or _is_admin(client, user, team)
 
 
 def run(
@@ -197,7 +204,7 @@ def _ask_to_forget(
         shown = escape(name if len(name) <= MAX_NAME else name[:MAX_NAME] + "…")
         respond(response_type="ephemeral", text=messages.forget_unknown(shown, korean))
         return
-    if not _may_forget(client, user, found):
+    if not _may_forget(client, user, team, found):
         sharers = sorted({s.indexed_by for s in found if s.indexed_by})
         respond(
             response_type="ephemeral",
@@ -250,7 +257,7 @@ def confirmed(rt: Runtime, body: dict[str, Any], client: WebClient, respond: Res
         if not found:
             respond(replace_original=True, text=messages.forget_unknown(escape(name), korean))
             return
-        if not _may_forget(client, user, found):
+        if not _may_forget(client, user, team, found):
             sharers = sorted({s.indexed_by for s in found if s.indexed_by})
             respond(
                 replace_original=True,

@@ -401,6 +401,13 @@ def origin_public_channel(channel: str, korean: bool) -> str:
     return f"workspace-wide, shared in <#{channel}>"
 
 
+def origin_conversation(channel: str, korean: bool) -> str:
+    """Code that answers only in the conversation it was shared in (shown to its sharer)."""
+    if korean:
+        return f"<#{channel}>에서 공유(그 대화 전용)"
+    return f"only for <#{channel}>, shared there"
+
+
 def origin_cli(korean: bool, *, workspace_wide: bool = True) -> str:
     if not workspace_wide:
         return (

@@ -56,6 +56,17 @@ class ArchiveLimits:
     """One file Gencode would read; bigger ones are skipped with a reason."""
     max_ratio: float = 100.0
     """Uncompressed / compressed size, for the whole archive and for any big entry."""
+    max_gitignore_patterns: int = 10_000
+    """Patterns in all its ``.gitignore`` files: each is matched against every file below it."""
+
+
+MAX_NAME_PART = 255
+MAX_PATH = 4096
+MAX_DEPTH = 64
+"""What file systems allow (NAME_MAX, PATH_MAX) and a depth no checkout reaches: longer names
+only serve to make ``.gitignore`` matching slow, since its regular expressions backtrack."""
+MAX_WILDCARDS = 3
+"""``*`` or ``**`` in one ``.gitignore`` line; ``*a*a*a*a*b`` backtracks for minutes."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +136,39 @@ def _safe_parts(name: str) -> tuple[str, ...]:
             f"it contains an entry that climbs out of the archive ({printable(name)}), "
             "which is how archives attack the folder they are unpacked in; nothing was indexed."
         )
+    if len(path) > MAX_PATH or len(parts) > MAX_DEPTH or any(len(p) > MAX_NAME_PART for p in parts):
+        raise ArchiveError(
+            f"it contains an entry whose name is longer or deeper than a file system allows "
+            f"({printable(name[:80])}…), so it was not made from a checkout; nothing was indexed."
+        )
     return parts
+
+
+_WILDCARD = re.compile(r"\\.|\*\*|\*")
+
+
+def _check_gitignores(gitignores: dict[str, str], limits: ArchiveLimits) -> None:
+    """Refuse ``.gitignore`` files that would take too long to match (see MAX_WILDCARDS)."""
+    total = 0
+    for folder, text in gitignores.items():
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            total += 1
+            stars = sum(1 for m in _WILDCARD.findall(line) if m.startswith("*"))
+            if stars > MAX_WILDCARDS:
+                where = f"{folder}/.gitignore" if folder else ".gitignore"
+                raise ArchiveError(
+                    f"its {printable(where)} has a pattern with more than {MAX_WILDCARDS} "
+                    f"wildcards ({printable(line[:80])}), which would take too long to match. "
+                    "Simplify the pattern and share the archive again."
+                )
+    if total > limits.max_gitignore_patterns:
+        raise ArchiveError(
+            f"its .gitignore files hold more than {limits.max_gitignore_patterns:,} patterns "
+            "in all, which would take too long to match. Share the archive without them."
+        )
 
 
 class _Budget:
@@ -170,12 +213,19 @@ def read_archive(data: bytes, name: str, *, limits: ArchiveLimits | None = None)
             raise ArchiveError("it is not a zip or tar archive that I can read.")
     except ArchiveError:
         raise
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+    except (NotImplementedError, RuntimeError) as exc:  # Deflate64, AES, a password
+        logger.info("archive %s refused as unreadable: %s", printable(name), exc)
+        raise ArchiveError(
+            "it is protected by a password or uses a compression method I cannot read "
+            "(Deflate64, AES…). Make it again without a password, with ordinary zip "
+            "compression, or as a .tar.gz."
+        ) from exc
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, OSError, ValueError) as exc:
         logger.info("archive %s refused as damaged: %s", printable(name), exc)
         raise ArchiveError(
             "it is damaged or cut short, so I could not read it. Share it again."
         ) from exc
-    return _collect(entries, name)
+    return _collect(entries, name, limits)
 
 
 def _looks_like_tar(data: bytes) -> bool:
@@ -246,6 +296,11 @@ def _tar_entries(data: bytes, limits: ArchiveLimits) -> Iterator[tuple[_Entry, b
             count += 1
             if count > limits.max_entries:
                 raise ArchiveError(_too_many(limits))
+            # Skipping an entry reads its declared size, an empty read at a time past the end.
+            if member.size < 0:
+                raise tarfile.TarError(f"negative size {member.size}")
+            if member.size > budget.limit:
+                raise ArchiveError(_too_much(limits))
             try:
                 decoded: str | None = member.name.encode("utf-8", "surrogateescape").decode("utf-8")
             except UnicodeError:
@@ -291,7 +346,9 @@ def _wanted(name: str) -> bool:
     return base.endswith(INDEXED_SUFFIXES) or base in (".gitignore", "pyvenv.cfg")
 
 
-def _collect(entries: list[tuple[_Entry, bytes | None]], name: str) -> Archive:
+def _collect(
+    entries: list[tuple[_Entry, bytes | None]], name: str, limits: ArchiveLimits
+) -> Archive:
     files: dict[str, bytes] = {}
     skipped: list[SkippedEntry] = []
     markers: dict[str, bytes] = {}
@@ -324,6 +381,7 @@ def _collect(entries: list[tuple[_Entry, bytes | None]], name: str) -> Archive:
         for p, c in markers.items()
         if p.endswith(".gitignore")
     }
+    _check_gitignores(gitignores, limits)
     venvs = {p.removesuffix("pyvenv.cfg").rstrip("/") for p in markers if p.endswith("pyvenv.cfg")}
     kept = kept_paths(files, gitignores=gitignores, venvs=venvs)
     out = tuple(

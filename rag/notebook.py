@@ -34,6 +34,8 @@ def code_cells(text: str, path: str) -> list[tuple[int, str]]:
         raise InputError(
             f"{path}: not a readable notebook (invalid JSON at line {exc.lineno})."
         ) from exc
+    except RecursionError as exc:  # "[[[[…": no notebook nests that deep
+        raise InputError(f"{path}: not a readable notebook (its JSON nests too deep).") from exc
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list):
         raise InputError(f"{path}: not a Jupyter notebook (no cells).")
@@ -42,6 +44,10 @@ def code_cells(text: str, path: str) -> list[tuple[int, str]]:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
+        if isinstance(source, list) and not all(isinstance(line, str) for line in source):
+            raise InputError(
+                f"{path}: not a Jupyter notebook (cell {number}'s source is not text)."
+            )
         text_ = "".join(source) if isinstance(source, list) else str(source)
         if text_.strip():
             out.append((number, text_))

@@ -56,6 +56,8 @@ class SlackAPI:
     """What ``apps.connections.open`` hands out (a loopback Socket Mode server)."""
     admins: set[str] = field(default_factory=set)
     """Users ``users.info`` reports as workspace admins."""
+    user_teams: dict[str, str] = field(default_factory=dict)
+    """Users of another organisation (Slack Connect) → their own team id."""
     delays: dict[str, float] = field(default_factory=dict)
     """API method → seconds it takes to answer (a slow Slack)."""
 
@@ -464,7 +466,11 @@ class SlackAPI:
             user = str(p.get("user", ""))
             return {
                 "ok": True,
-                "user": {"id": user, "team_id": self.team, "is_admin": user in self.admins},
+                "user": {
+                    "id": user,
+                    "team_id": self.user_teams.get(user, self.team),
+                    "is_admin": user in self.admins,
+                },
             }
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V1", **(p.get("view") or {})}}

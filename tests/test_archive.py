@@ -243,3 +243,112 @@ def test_the_model_is_told_the_repository_and_the_cell(engine: Engine, tmp_path:
     hit = engine.retrieve("monthly totals group by month", Scope.of("T1"), k=1)[0]
     block = reference_block(1, hit).splitlines()[0]
     assert 'repo="nb" path="sales.ipynb" qualname="monthly_totals" cell="3" lines="1-2"' in block
+
+
+# A .gitignore is a program the archive's author writes: pathspec turns each line into a
+# regular expression, and a line such as ``*a*a*a*a*b`` backtracks for minutes against
+# one long name (measured: 80 s for four stars and a 400-character name, before the fix).
+# These tests use inputs small enough that the old code answered quickly, but wrongly.
+@pytest.mark.parametrize("line", ["*a*a*a*a*b", "**/a*/**/a*b", "x*y*z*/**/w*"])
+def test_a_gitignore_line_with_too_many_wildcards_refuses_the_archive(line: str) -> None:
+    data = zipped({"r/.gitignore": line.encode() + b"\n", "r/aaaa.py": UTIL})
+    with pytest.raises(ArchiveError, match="wildcards"):
+        read_archive(data, "r.zip")
+
+
+def test_ordinary_gitignore_wildcards_are_still_obeyed() -> None:
+    ignore = b"**/*.py[cod]\n**/gen/**\n*.egg-info/\n# a comment with * * * * *\n\\#*#\n"
+    data = zipped({"r/.gitignore": ignore, "r/gen/x/api.py": UTIL, "r/util.py": UTIL})
+    assert [f.path for f in read_archive(data, "r.zip").files] == ["util.py"]
+
+
+def test_too_many_gitignore_patterns_in_all_refuse_the_archive() -> None:
+    lines = b"".join(b"f%d\n" % i for i in range(6_000))
+    data = zipped({"r/.gitignore": lines, "r/a/.gitignore": lines, "r/util.py": UTIL})
+    with pytest.raises(ArchiveError, match="patterns"):
+        read_archive(data, "r.zip")
+
+
+@pytest.mark.parametrize(
+    "name", ["r/" + "a" * 300 + ".py", "r/" + "a/" * 70 + "x.py", "r/" + ("b" * 200 + "/") * 25]
+)
+def test_a_name_longer_than_a_file_system_allows_refuses_the_archive(name: str) -> None:
+    data = zipped({name: UTIL, "r/util.py": UTIL})
+    with pytest.raises(ArchiveError, match="longer"):
+        read_archive(data, "r.zip")
+
+
+def _pax_tar(pax: dict[str, str]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        info = tarfile.TarInfo("r/a.py")
+        info.size = len(UTIL)
+        info.pax_headers = pax
+        t.addfile(info, io.BytesIO(UTIL))
+        info = tarfile.TarInfo("r/b.py")
+        info.size = len(MONEY)
+        t.addfile(info, io.BytesIO(MONEY))
+    return buf.getvalue()
+
+
+# tarfile skips an entry it is not asked to read by reading its declared size from the
+# stream, an empty read at a time once the data ends: a pax 'size' of 10**14 in a 3 KB
+# tar spun a worker for hours (10**10 here: the old code spun a second, then said damaged).
+@pytest.mark.parametrize(("size", "why"), [("10000000000", "expands"), ("-1", "damaged")])
+def test_a_pax_size_no_archive_could_hold_refuses_it(size: str, why: str) -> None:
+    with pytest.raises(ArchiveError, match=why):
+        read_archive(_pax_tar({"size": size}), "r.tar")
+
+
+def test_a_malformed_sparse_header_is_a_reason_not_a_crash() -> None:
+    pax = {"GNU.sparse.major": "1", "GNU.sparse.minor": "0", "GNU.sparse.name": "r/s.py"}
+    with pytest.raises(ArchiveError, match="damaged"):
+        read_archive(_pax_tar(pax), "r.tar")
+
+
+def _with_method(data: bytes, method: int) -> bytes:
+    out = bytearray(data)
+    out[8:10] = method.to_bytes(2, "little")  # the local header
+    central = out.index(b"PK\x01\x02")
+    out[central + 10 : central + 12] = method.to_bytes(2, "little")
+    return bytes(out)
+
+
+def _encrypted(data: bytes) -> bytes:
+    out = bytearray(data)
+    out[6] |= 1  # the local header's flags: encrypted
+    out[out.index(b"PK\x01\x02") + 8] |= 1
+    return bytes(out)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _with_method(zipped({"r/a.py": UTIL}, compression=zipfile.ZIP_STORED), 9),  # Deflate64
+        _with_method(zipped({"r/a.py": UTIL}, compression=zipfile.ZIP_STORED), 99),  # AES
+        _encrypted(zipped({"r/a.py": UTIL}, compression=zipfile.ZIP_STORED)),
+    ],
+    ids=["deflate64", "aes", "password"],
+)
+def test_a_zip_python_cannot_decompress_is_refused_with_a_reason(data: bytes) -> None:
+    with pytest.raises(ArchiveError, match="password|compression"):
+        read_archive(data, "r.zip")
+
+
+# A notebook is JSON the sharer wrote: nesting deeper than Python's recursion limit, or a
+# cell whose source list holds numbers, raised out of the engine, so one bad notebook made
+# a whole shared repository end in an apology instead of a line in its report.
+@pytest.mark.parametrize(
+    "notebook",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        json.dumps({"cells": [{"cell_type": "code", "source": [1, 2]}]}).encode(),
+    ],
+    ids=["deep", "numbers"],
+)
+def test_a_hostile_notebook_is_reported_not_raised(engine: Engine, notebook: bytes) -> None:
+    template = Source("", workspace="T1", channel="C1", repo="shop")
+    report = engine.index_repository([("bad.ipynb", notebook), ("util.py", UTIL)], template)
+    bad = next(f for f in report.files if f.path.endswith("bad.ipynb"))
+    assert bad.error and "notebook" in bad.error
+    assert {s.path for s in engine.sources(Scope.of("T1"))} == {"util.py"}

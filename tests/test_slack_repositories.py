@@ -193,6 +193,17 @@ class TestSlackRepositories:
         bot.api.wait_for(lambda: bot.api.calls_to("response_url")[1:])
         assert bot.engine.stats().chunks == 0
 
+    def test_an_admin_of_another_organisation_may_not_forget(self, bot: Bot) -> None:
+        # In a Slack Connect channel, users.info reports the partner's admin as an admin
+        # (of their own organisation); that must not let them remove this team's code.
+        ts, _ = share(bot, "orders.py", ORDERS_PY)
+        wait_done(bot.api, "C1", ts)
+        bot.api.admins.add("U9")
+        bot.api.user_teams["U9"] = "T9OTHER"
+        command(bot, "forget orders.py", user="U9")
+        assert "or a workspace admin" in ephemeral(bot)[0]["text"]
+        assert bot.engine.stats().chunks > 0
+
     def test_help_and_refusals_follow_the_askers_language(self, bot: Bot) -> None:
         reply = bot.slack.command("도움말")
         assert reply.status == 200 and "저장소" in reply.json()["text"]
@@ -214,6 +225,16 @@ class TestSlackRepositories:
         workspace, own = blocks.split("What you shared")
         assert "repository `shop`" in workspace and "orders.py" not in workspace
         assert "orders.py" in own and "repository `shop`" in own
+
+    def test_the_app_home_says_where_private_code_was_shared(self, bot: Bot) -> None:
+        # It called code shared in a private channel "indexed from the CLI".
+        ts, _ = share(bot, "orders.py", ORDERS_PY, channel="G1", channel_type="group")
+        wait_done(bot.api, "G1", ts)
+        event = {"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"}
+        assert bot.slack.event(event).status == 200
+        (published,) = bot.api.wait_calls("views.publish")
+        own = json.dumps(published.params["view"]["blocks"]).split("What you shared")[1]
+        assert "orders.py" in own and "<#G1>" in own and "CLI" not in own
 
     def test_a_shared_notebook_is_indexed_cell_by_cell(self, bot: Bot) -> None:
         notebook = {

@@ -23,7 +23,7 @@ from slack_sdk.web import WebClient
 from rag import WORKSPACE_WIDE, GencodeError, Scope, SourceSummary, is_korean
 
 from . import messages
-from .render import Block, context, escape, section
+from .render import Block, context, escape, section, sections
 from .runtime import Runtime, correlation_id
 
 logger = logging.getLogger(__name__)
@@ -126,8 +126,7 @@ def list_blocks(items: Sequence[Shared], *, channel: str, korean: bool) -> list[
             )
         )
     blocks: list[Block] = [section(messages.list_header(korean))]
-    for start in range(0, len(lines), 10):
-        blocks.append(section("\n".join(lines[start : start + 10])))
+    blocks += sections("\n".join(lines))  # split under Slack's 3,000 characters a section
     repos = sum(1 for i in items if i.repo)
     files = sum(len(i.sources) for i in items)
     functions = sum(i.functions for i in items)
@@ -244,7 +243,12 @@ def _ask_to_forget(
 def confirmed(rt: Runtime, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     """The confirmation button: checked again (the index may have changed), then forgotten."""
     action = body["actions"][0]
-    value = json.loads(action.get("value") or "{}")
+    try:
+        value = json.loads(action.get("value") or "{}")
+    except json.JSONDecodeError:
+        value = {}
+    if not isinstance(value, dict):
+        value = {}
     name, korean = str(value.get("name", "")), bool(value.get("korean"))
     channel = str((body.get("channel") or {}).get("id", ""))
     user = str((body.get("user") or {}).get("id", ""))

@@ -120,6 +120,7 @@ def _decoded(raw: bytes) -> str | None:
 
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _safe_parts(name: str) -> tuple[str, ...]:
@@ -360,6 +361,10 @@ def _collect(
         path = "/".join(parts)
         if entry.kind == "unnamed":
             skipped.append(SkippedEntry(entry.name, "its name is neither UTF-8 nor CP949"))
+        elif _CONTROL.search(path):
+            if path.endswith(INDEXED_SUFFIXES):
+                shown = _CONTROL.sub("?", path)
+                skipped.append(SkippedEntry(shown, "its name has control characters"))
         elif entry.kind == "too big":
             if path.endswith(INDEXED_SUFFIXES):
                 skipped.append(SkippedEntry(path, f"{entry.size:,} bytes, over the size limit"))

@@ -352,3 +352,11 @@ def test_a_hostile_notebook_is_reported_not_raised(engine: Engine, notebook: byt
     bad = next(f for f in report.files if f.path.endswith("bad.ipynb"))
     assert bad.error and "notebook" in bad.error
     assert {s.path for s in engine.sources(Scope.of("T1"))} == {"util.py"}
+
+
+def test_entries_with_control_characters_in_their_names_are_skipped() -> None:
+    archive = read_archive(tarred({"repo/ok.py": UTIL, "repo/x\nfake.py": MONEY}), "r.tgz")
+    assert [f.path for f in archive.files] == ["ok.py"]
+    assert [(s.path, s.reason) for s in archive.skipped] == [
+        ("x?fake.py", "its name has control characters")
+    ]

@@ -204,6 +204,30 @@ class TestSlackRepositories:
         assert "or a workspace admin" in ephemeral(bot)[0]["text"]
         assert bot.engine.stats().chunks > 0
 
+    def test_a_long_list_stays_within_slacks_section_limit(self, bot: Bot) -> None:
+        for i in range(12):
+            name = f"{'very_long_module_name_' * 12}{i}.py"
+            ts, _ = share(bot, name, UTIL)
+            wait_done(bot.api, "C1", ts)
+        command(bot, "list")
+        (listed,) = ephemeral(bot)
+        texts = [b["text"]["text"] for b in listed["blocks"] if b["type"] == "section"]
+        assert all(len(t) <= 3000 for t in texts)
+        assert sum(t.count("very_long_module_name_") for t in texts) == 12 * 12
+
+    def test_a_forged_button_value_gets_a_polite_answer(self, bot: Bot) -> None:
+        message = {
+            "blocks": [
+                {
+                    "type": "actions",
+                    "elements": [{"action_id": "gencode_forget_confirm", "value": "not json"}],
+                }
+            ]
+        }
+        click(bot, message, "gencode_forget_confirm")
+        (answer,) = bot.api.wait_calls("response_url")
+        assert "Nothing named" in json.loads(answer.body)["text"]
+
     def test_help_and_refusals_follow_the_askers_language(self, bot: Bot) -> None:
         reply = bot.slack.command("도움말")
         assert reply.status == 200 and "저장소" in reply.json()["text"]

@@ -16,6 +16,7 @@ import pytest
 from opensearchpy import OpenSearch
 
 from rag import Engine, Scope, Source
+from rag.chunking import chunk_python
 from rag.errors import EmbedderMismatchError, StoreError
 from rag.generate import ExtractiveGenerator
 from rag.stores.opensearch import OpenSearchStore, index_body
@@ -340,6 +341,9 @@ def test_an_index_from_before_repositories_gains_the_field_and_keeps_its_chunks(
     del old["mappings"]["properties"]["repo"]
     client.indices.create(index="chunks-old", body=old)
     legacy = Source("up.py", workspace="T1", channel="C1")
+    (real,) = [
+        p for p in chunk_python(UPLOADER.decode(), "up.py") if p.qualname == "upload_to_bucket"
+    ]
     doc = {
         "id": "legacy-1",
         "workspace": "T1",
@@ -351,8 +355,8 @@ def test_an_index_from_before_repositories_gains_the_field_and_keeps_its_chunks(
         "signature": "def upload_to_bucket(bucket, key, path)",
         "start_line": 5,
         "end_line": 7,
-        "code": "def upload_to_bucket(bucket, key, path):\n    pass\n",
-        "code_hash": "0" * 64,
+        "code": real.code,  # the same code as the file indexed below: it is adopted
+        "code_hash": real.code_hash,
         "channel": "C1",
         "language": "python",
         "indexed_at": 1.0,

@@ -299,7 +299,10 @@ def _downloaded(
         status.show(plain(refused(escape(shared.name), too_big(size, limit))))
         return None
     try:
-        return shared.rt.download(shared.file, max_bytes=limit, timeout=120.0)
+        data = shared.rt.download(shared.file, max_bytes=limit, timeout=120.0)
+        if size and not data:  # Slack said it has bytes: an empty body is a failed download
+            raise DownloadError("the download came back empty")
+        return data
     except DownloadError as exc:
         logger.info("download of %s failed: %s", shared.file_id, exc)
         why = escape(messages.download_failed(str(exc)))
@@ -333,7 +336,8 @@ def _index_one(shared: Shared) -> None:
             status.show(plain(messages.index_refused(shown, escape(_reason(report.error, name)))))
             return
         if report.skipped:
-            status.show(plain(messages.index_skipped(shown, escape(report.skipped))))
+            why = escape(report.skipped)
+            status.show(plain(messages.index_skipped(shown, why, len(report.removed))))
             outcome[0] = True
             return
         rendered = render_index_report(

@@ -188,7 +188,12 @@ def not_python(filename: str) -> str:
     )
 
 
-def index_skipped(filename: str, why: str) -> str:
+def index_skipped(filename: str, why: str, removed: int = 0) -> str:
+    if removed:
+        return (
+            f":heavy_minus_sign: `{filename}` has nothing to index ({why}); the {removed} "
+            "definitions its earlier version had have left the index."
+        )
     return f":heavy_minus_sign: `{filename}` has nothing to index ({why}). Nothing was changed."
 
 

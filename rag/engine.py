@@ -199,12 +199,13 @@ class Engine:
         Store and model outages raise (:class:`~rag.errors.StoreError`,
         :class:`~rag.errors.LLMError`): they are not the file's fault, and nothing
         already indexed is touched. An empty file (an ``__init__.py``, say) is skipped,
-        not an error, and changes nothing either.
+        not an error; if it defined functions before, they leave the index.
         """
         try:
             text = decode_source(data, source.display, max_bytes=self.max_file_bytes)
-            if not text.strip():
-                return FileReport(path=source.path, repo=source.repo, skipped="empty file")
+            if not text.strip():  # nothing to index; what it defined before has gone
+                report = self._index_parsed([], source, on_progress)
+                return replace(report, skipped="empty file")
             if is_notebook(source.path):
                 parsed = chunk_notebook(text, source.display)
             else:

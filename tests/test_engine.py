@@ -151,14 +151,17 @@ def test_refused_content_changes_nothing(engine: Engine, data: bytes) -> None:
 
 
 @pytest.mark.parametrize("data", [b"", b"  \n\n", b"\xef\xbb\xbf\n"], ids=["empty", "blank", "bom"])
-def test_an_empty_file_is_skipped_not_an_error_and_changes_nothing(
-    engine: Engine, data: bytes
-) -> None:
-    engine.index_bytes(V1, SRC)
-    report = engine.index_bytes(data, SRC)
-    assert report.ok and report.skipped == "empty file"
-    assert engine.stats().chunks == 5
+def test_an_empty_file_is_skipped_not_an_error(engine: Engine, data: bytes) -> None:
+    report = engine.index_bytes(data, Source("__init__.py", workspace="T1"))
+    assert report.ok and report.skipped == "empty file" and report.removed == ()
     assert IndexReport((report,)).line().endswith("1 skipped, 0 errors")
+
+
+def test_a_file_emptied_since_it_was_indexed_takes_its_functions_with_it(engine: Engine) -> None:
+    engine.index_bytes(V1, SRC)
+    report = engine.index_bytes(b"", SRC)
+    assert report.ok and report.skipped == "empty file" and len(report.removed) == 5
+    assert engine.stats().chunks == 0
 
 
 def test_same_named_definitions_get_distinct_ids(engine: Engine) -> None:

@@ -289,6 +289,25 @@ class TestSlackIndexBadInput:
         assert wait_done(bot.api, "C1", ts) == ["x"]
         return reply_text(bot.api, "C1", ts)
 
+    def test_an_empty_download_of_a_non_empty_file_changes_nothing(self, bot: Bot) -> None:
+        ts, _ = share(bot, "orders.py", ORDERS_PY)
+        wait_done(bot.api, "C1", ts)
+        before = bot.engine.stats().chunks
+        file = bot.api.add_file("orders.py", b"", size=len(ORDERS_PY))
+        ts2 = bot.api.add_message("C1", "", files=[file], subtype="file_share")
+        assert bot.slack.event(file_share_event(file, ts=ts2)).status == 200
+        assert wait_done(bot.api, "C1", ts2) == ["x"]
+        assert "came back empty" in reply_text(bot.api, "C1", ts2)
+        assert bot.engine.stats().chunks == before
+
+    def test_a_file_emptied_and_shared_again_leaves_the_index(self, bot: Bot) -> None:
+        ts, _ = share(bot, "orders.py", ORDERS_PY)
+        wait_done(bot.api, "C1", ts)
+        ts2, _ = share(bot, "orders.py", b"\n")
+        assert wait_done(bot.api, "C1", ts2) == ["white_check_mark"]
+        assert "have left the index" in reply_text(bot.api, "C1", ts2)
+        assert bot.engine.stats().chunks == 0
+
     def test_binary_content_is_refused(self, bot: Bot) -> None:
         text = self.refused(bot, "blob.py", b"\x00\x01\x02binary")
         assert "binary file" in text and "Nothing that was already indexed has changed" in text

@@ -153,7 +153,7 @@ def _is_admin(client: WebClient, user: str, team: str) -> bool:
 def _matching(rt: Runtime, team: str, channel: str, name: str) -> list[SourceSummary]:
     """What ``name`` means among the files shared in this very conversation."""
     mine = [s for s in rt.engine.sources(Scope.of(team, channel)) if s.channel == channel]
-    return [s for s in mine if name in (s.repo, s.path, f"{s.repo}/{s.path}" if s.repo else s.path)]
+    return [s for s in mine if name in (s.repo, s.path, s.display)]
 
 
 def _may_forget(client: WebClient, user: str, team: str, found: Sequence[SourceSummary]) -> bool:

@@ -438,7 +438,7 @@ def render_repository_report(
 ) -> IndexRendered:
     """The thread reply for a repository: totals, the files that failed, and the full
     per-file list as a snippet (a repository's list never fits in a message)."""
-    indexed = [f for f in report.files if f.ok and not f.skipped and not f.deleted]
+    indexed = report.indexed
     functions = sum(len(f.chunks) for f in indexed)
     header = messages.archive_header(
         escape(repo),

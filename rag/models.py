@@ -33,6 +33,11 @@ def printable(text: str) -> str:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def repo_path(repo: str, path: str) -> str:
+    """How a file is shown: ``repo/path`` for code from a repository, the bare path else."""
+    return f"{repo}/{path}" if repo else path
+
+
 #: ``Chunk.scope`` value for code that any conversation of its workspace may see
 #: (shared in a public channel, or indexed from the CLI without a narrower scope).
 WORKSPACE_WIDE = "*"
@@ -85,7 +90,7 @@ class Source:
 
     @property
     def display(self) -> str:
-        return f"{self.repo}/{self.path}" if self.repo else self.path
+        return repo_path(self.repo, self.path)
 
 
 @dataclass(frozen=True)
@@ -135,7 +140,7 @@ class Chunk:
     @property
     def display_path(self) -> str:
         """``repo/path`` for code from a repository, the bare path otherwise."""
-        return f"{self.repo}/{self.source_path}" if self.repo else self.source_path
+        return repo_path(self.repo, self.source_path)
 
 
 @dataclass(frozen=True)
@@ -356,7 +361,7 @@ class FileReport:
 
     @property
     def display(self) -> str:
-        return f"{self.repo}/{self.path}" if self.repo else self.path
+        return repo_path(self.repo, self.path)
 
     @property
     def chunks(self) -> tuple[Chunk, ...]:
@@ -392,15 +397,19 @@ class IndexReport:
         return tuple(f for f in self.files if f.ok and f.skipped)
 
     @property
+    def indexed(self) -> tuple[FileReport, ...]:
+        """Files read and indexed now (not refused, skipped, or gone from the folder)."""
+        return tuple(f for f in self.files if f.ok and not f.skipped and not f.deleted)
+
+    @property
     def repos(self) -> tuple[str, ...]:
         return tuple(sorted({f.repo for f in self.files if f.repo}))
 
     def line(self) -> str:
-        indexed = sum(1 for f in self.files if f.ok and not f.skipped and not f.deleted)
         where = f" of {', '.join(self.repos)}" if self.repos else ""
         skipped = f"{len(self.skipped)} skipped, " if self.skipped else ""
         return (
-            f"indexed {indexed} files{where}: {self.new} new, {self.unchanged} unchanged, "
+            f"indexed {len(self.indexed)} files{where}: {self.new} new, {self.unchanged} unchanged, "
             f"{self.removed} removed functions; {skipped}{len(self.errors)} errors"
         )
 
@@ -418,6 +427,10 @@ class SourceSummary:
     functions: int
     indexed_at: float
     indexed_by: str
+
+    @property
+    def display(self) -> str:
+        return repo_path(self.repo, self.path)
 
 
 @dataclass(frozen=True)

@@ -132,15 +132,22 @@ def first_body_lines(code: str, n: int) -> list[str]:
     return out
 
 
+def _occurrences(qualnames: Sequence[str]) -> list[int]:
+    """For each name, how many definitions of the same name came before it (0 for the first):
+    what tells a property's getter from its setter, in ids and when matching old chunks."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in qualnames:
+        out.append(seen.get(name, 0))
+        seen[name] = out[-1] + 1
+    return out
+
+
 def _by_occurrence(chunks: Sequence[Chunk]) -> dict[tuple[str, int], Chunk]:
     """Chunks keyed by (qualname, n): the n-th definition of that name in the file."""
-    out: dict[tuple[str, int], Chunk] = {}
-    seen: dict[str, int] = {}
-    for c in sorted(chunks, key=lambda c: c.start_line):
-        n = seen.get(c.qualname, 0)
-        seen[c.qualname] = n + 1
-        out[(c.qualname, n)] = c
-    return out
+    ordered = sorted(chunks, key=lambda c: c.start_line)
+    numbers = _occurrences([c.qualname for c in ordered])
+    return {(c.qualname, n): c for c, n in zip(ordered, numbers, strict=True)}
 
 
 def _classified(
@@ -243,14 +250,8 @@ class Engine:
         self, parsed: list[ParsedChunk], source: Source, on_progress: IndexProgress | None
     ) -> FileReport:
         existing, legacy = self._previous(source, parsed)
-        seen: dict[str, int] = {}
-        ids = []
-        occurrences = []
-        for p in parsed:
-            occurrence = seen.get(p.qualname, 0)
-            ids.append(chunk_id(source, p.qualname, occurrence))
-            occurrences.append(occurrence)
-            seen[p.qualname] = occurrence + 1
+        occurrences = _occurrences([p.qualname for p in parsed])
+        ids = [chunk_id(source, p.qualname, n) for p, n in zip(parsed, occurrences, strict=True)]
         if legacy:
             for cid, p, occurrence in zip(ids, parsed, occurrences, strict=True):
                 old = legacy.get((p.qualname, occurrence))

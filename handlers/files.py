@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
 from rag import (
+    INDEXED_SUFFIXES,
     WORKSPACE_WIDE,
     ArchiveError,
     FileReport,
@@ -60,7 +61,7 @@ logger = logging.getLogger(__name__)
 def is_python(file: Mapping[str, Any]) -> bool:
     """A file indexed on its own: Python source or a Jupyter notebook."""
     name = str(file.get("name") or "").lower()
-    return name.endswith((".py", ".ipynb")) or (not name and file.get("filetype") == "python")
+    return name.endswith(INDEXED_SUFFIXES) or (not name and file.get("filetype") == "python")
 
 
 def _react(client: WebClient, *, channel: str, ts: str, name: str, add: bool = True) -> None:

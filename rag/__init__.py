@@ -5,6 +5,7 @@ Nothing here knows about Slack. Callers build an :class:`Engine` from backends (
 """
 
 from .archive import Archive, ArchiveError, ArchiveLimits, is_archive, read_archive
+from .discover import INDEXED_SUFFIXES
 from .engine import Engine, NothingIndexedError, chunk_id, embedding_text
 from .errors import (
     ConfigError,
@@ -38,6 +39,7 @@ from .prompt import is_korean
 from .stores.base import Feedback
 
 __all__ = [
+    "INDEXED_SUFFIXES",
     "Archive",
     "ArchiveError",
     "ArchiveLimits",

@@ -31,14 +31,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from .discover import kept_paths
+from .discover import INDEXED_SUFFIXES, kept_paths
 from .errors import InputError
 from .models import printable
 
 logger = logging.getLogger(__name__)
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
-INDEXED_SUFFIXES = (".py", ".ipynb")
 
 
 class ArchiveError(InputError):

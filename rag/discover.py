@@ -47,6 +47,10 @@ SKIP_DIRS = frozenset(
 )
 
 
+INDEXED_SUFFIXES = (".py", ".ipynb")
+"""The files Gencode indexes: Python source and Jupyter notebooks."""
+
+
 def skipped_folder(name: str) -> bool:
     """Folders no one wants indexed: tools' caches, virtualenvs by name, build output."""
     return name in SKIP_DIRS or name.endswith(".egg-info")
@@ -347,5 +351,5 @@ def _walk(root: Path, failed: list[OSError], top: Path | None = None) -> Iterato
         )
         for name in sorted(files):
             path = here / name
-            if name.endswith((".py", ".ipynb")) and not ignored(path, False):
+            if name.endswith(INDEXED_SUFFIXES) and not ignored(path, False):
                 yield Found(path, printable(path.relative_to(root).as_posix()))

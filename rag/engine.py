@@ -22,7 +22,14 @@ from pathlib import Path
 
 from .analysis import Analyzer, identifier_words
 from .chunking import ParsedChunk, chunk_python, decode_source
-from .discover import Missing, Unreadable, Walked, find_python_files, read_bounded
+from .discover import (
+    INDEXED_SUFFIXES,
+    Missing,
+    Unreadable,
+    Walked,
+    find_python_files,
+    read_bounded,
+)
 from .embed import Embedder, Vector, embed_queries, normalise, reads_code
 from .errors import GencodeError, InputError, LLMError, StoreError
 from .generate import Generator, TextCallback
@@ -47,7 +54,6 @@ from .verify import Verifier, answer_checked
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_FILE_BYTES = 1_000_000
-INDEXED_SUFFIXES = (".py", ".ipynb")
 CANDIDATES = 50
 """How many hits each retriever contributes to fusion."""
 

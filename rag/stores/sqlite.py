@@ -152,6 +152,13 @@ CHUNK_FIELDS = tuple(f.name for f in fields(Chunk) if f.name != "embedding")
 _COLUMNS = ", ".join(CHUNK_FIELDS)
 
 
+def _visible(scope: Scope) -> tuple[str, list[str]]:
+    """The ``WHERE`` condition (and its parameters) for the chunks ``scope`` may see."""
+    scopes = scope.visible_scopes
+    marks = ",".join("?" * len(scopes))
+    return f"workspace = ? AND scope IN ({marks})", [scope.workspace, *scopes]
+
+
 def _quoted(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
@@ -553,23 +560,20 @@ class SQLiteStore:
         self, scope: Scope, *, prefix: str = "", shared_by: str = ""
     ) -> list[SourceSummary]:
         if shared_by:
-            where, params = "indexed_by = ?", [shared_by]
+            where, params = "workspace = ? AND indexed_by = ?", [scope.workspace, shared_by]
+        elif scope.visible_scopes:
+            where, params = _visible(scope)
         else:
-            scopes = list(scope.visible_scopes)
-            if not scopes:
-                return []
-            where, params = f"scope IN ({','.join('?' * len(scopes))})", scopes
+            return []
         # SQLite fills the bare columns from the row holding max(indexed_at).
         sql = (
             "SELECT source_key, scope, channel, repo, source_path, count(*), max(indexed_at), "
-            f"indexed_by FROM chunks WHERE workspace = ? AND {where} "
+            f"indexed_by FROM chunks WHERE {where} "
             "AND substr(source_key, 1, ?) = ? GROUP BY source_key ORDER BY source_key"
         )
         with self._lock:
             try:
-                rows = self._db.execute(
-                    sql, [scope.workspace, *params, len(prefix), prefix]
-                ).fetchall()
+                rows = self._db.execute(sql, [*params, len(prefix), prefix]).fetchall()
             except sqlite3.Error as exc:
                 raise self._wrap(exc, "read") from exc
         return [
@@ -614,21 +618,20 @@ class SQLiteStore:
     ) -> list[Chunk]:
         names = sorted(set(qualnames))[:500]
         files = sorted(set(paths))[:500]
-        scopes = scope.visible_scopes
-        if not scopes:
+        if not scope.visible_scopes:
             return []
-        visible = f"workspace = ? AND scope IN ({','.join('?' * len(scopes))})"
+        visible, scoped = _visible(scope)
         out: list[Chunk] = []
         if names:
             out += self._read(
                 f"{visible} AND qualname IN ({','.join('?' * len(names))}) LIMIT 500",
-                [scope.workspace, *scopes, *names],
+                [*scoped, *names],
                 embeddings=False,
             )
         if files:  # one chunk per file: enough to tell an indexed module from an unknown one
             out += self._read(
                 f"{visible} AND source_path IN ({','.join('?' * len(files))}) GROUP BY source_path",
-                [scope.workspace, *scopes, *files],
+                [*scoped, *files],
                 embeddings=False,
             )
         return out

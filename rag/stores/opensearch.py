@@ -198,25 +198,30 @@ class OpenSearchStore:
 
     # -- embedder bookkeeping ---------------------------------------------------------------
 
-    def _meta(self) -> dict[str, Any] | None:
+    def _mapping(self) -> dict[str, Any] | None:
+        """The chunk index's mapping (``_meta`` and ``properties``), or None if it is missing."""
         try:
             mapping = self.client.indices.get_mapping(index=self.index)
         except NotFoundError:
             return None
-        meta = next(iter(mapping.values()))["mappings"].get("_meta", {})
-        return dict(meta)
+        return dict(next(iter(mapping.values()))["mappings"])
+
+    def _meta(self) -> dict[str, Any] | None:
+        mapping = self._mapping()
+        return None if mapping is None else dict(mapping.get("_meta", {}))
 
     def ensure_embedder(self, model_id: str, dim: int) -> None:
-        meta = self._call("read the index mapping", self._meta)
+        mapping = self._call("read the index mapping", self._mapping)
         self._call("create the claims and feedback indices", self._ensure_side_indices)
-        if meta is None:
-            body = index_body(dim=dim, embed_model=model_id, nori=self.nori)
+        body = index_body(dim=dim, embed_model=model_id, nori=self.nori)
+        if mapping is None:
             if self._call("create the index", lambda: self._create_index(self.index, body)):
                 logger.info("created OpenSearch index %s (%s, %d dims)", self.index, model_id, dim)
                 return
             # Another process (a second container on a fresh domain) created it between
             # our read and our create: check its embedder like any existing index.
-            meta = self._call("read the index mapping", self._meta) or {}
+            mapping = self._call("read the index mapping", self._mapping) or {}
+        meta = mapping.get("_meta", {})
         if meta.get("embed_model") != model_id or int(meta.get("embed_dim", 0)) != dim:
             raise EmbedderMismatchError(
                 f"The OpenSearch index {self.index} was built with the embedding model "
@@ -224,19 +229,18 @@ class OpenSearchStore:
                 f"embedder is {model_id} ({dim} dimensions). Set OPENSEARCH_INDEX to a new index "
                 "for this embedder, or re-index into a fresh one."
             )
-        self._call("add new fields to the index mapping", self._add_new_fields)
-        self._forget_expired()
-
-    def _add_new_fields(self) -> None:
-        """Fields added after an index was created (the mapping is strict): adding a field
-        to a mapping is allowed in place, and old documents simply lack it."""
-        mapping = self.client.indices.get_mapping(index=self.index)
-        known = next(iter(mapping.values()))["mappings"].get("properties", {})
-        wanted = {"repo": {"type": "keyword"}, "cell": {"type": "integer"}}
+        known = mapping.get("properties", {})
+        wanted = body["mappings"]["properties"]
         missing = {name: kind for name, kind in wanted.items() if name not in known}
         if missing:
-            self.client.indices.put_mapping(index=self.index, body={"properties": missing})
-            logger.info("added %s to OpenSearch index %s", sorted(missing), self.index)
+            self._call("add new fields to the index mapping", lambda: self._add_fields(missing))
+        self._forget_expired()
+
+    def _add_fields(self, fields: dict[str, Any]) -> None:
+        """Fields added to ``index_body`` after an index was created (its mapping is strict):
+        adding a field to a mapping is allowed in place, and old documents simply lack it."""
+        self.client.indices.put_mapping(index=self.index, body={"properties": fields})
+        logger.info("added %s to OpenSearch index %s", sorted(fields), self.index)
 
     def _ensure_side_indices(self) -> None:
         """The claims and feedback indices, with times as ``double``: a dynamic mapping

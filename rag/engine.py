@@ -434,10 +434,13 @@ class Engine:
         """Key prefix of each walked folder → keys of the files found in it."""
         unlisted: list[str] = []
         """Key prefixes of folders the walk could not list: nothing under them is pruned."""
+
+        def key_prefix(repo: str, folder: str) -> str:
+            return Source("", workspace=workspace, scope=scope, repo=repo).repo_prefix + folder
+
         for found in find_python_files(list(paths), repo=repo):
             if isinstance(found, Unreadable):
-                where = Source("", workspace=workspace, scope=scope, repo=found.repo)
-                unlisted.append(where.repo_prefix + found.folder)
+                unlisted.append(key_prefix(found.repo, found.folder))
                 yield FileReport(
                     path=found.folder,
                     repo=found.repo,
@@ -446,8 +449,7 @@ class Engine:
                 )
                 continue
             if isinstance(found, Walked):
-                where = Source("", workspace=workspace, scope=scope, repo=found.repo)
-                folders.setdefault(where.repo_prefix + found.folder, set())
+                folders.setdefault(key_prefix(found.repo, found.folder), set())
                 continue
             if isinstance(found, Missing):
                 yield FileReport(
@@ -462,7 +464,7 @@ class Engine:
                 repo=found.repo,
             )
             if found.folder is not None:
-                folders.setdefault(source.repo_prefix + found.folder, set()).add(source.key)
+                folders.setdefault(key_prefix(found.repo, found.folder), set()).add(source.key)
             if not found.path.name.endswith(INDEXED_SUFFIXES):
                 yield FileReport(
                     path=source.path,

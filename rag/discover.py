@@ -148,9 +148,9 @@ def find_python_files(
             folder = _relative(root, top) + "/" if root.absolute() != top else ""
             yield Walked(name, folder)
             failed: list[OSError] = []
-            for found in _walk(root, failed, top):
+            for path in _walk(root, failed, top):
                 yield from _unreadable(failed, root, top, name)
-                yield Found(found.path, _relative(found.path, top), name, folder)
+                yield Found(path, _relative(path, top), name, folder)
             yield from _unreadable(failed, root, top, name)
         elif os.path.lexists(root):
             # A file, or something named like one (a FIFO, a device): the reader decides.
@@ -310,7 +310,7 @@ def _ignore_spec(directory: Path) -> pathspec.GitIgnoreSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def _walk(root: Path, failed: list[OSError], top: Path | None = None) -> Iterator[Found]:
+def _walk(root: Path, failed: list[OSError], top: Path | None = None) -> Iterator[Path]:
     specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
     # A folder inside a work tree: the .gitignore files above it (up to ``top``) apply
     # too, so naming ``repo/src`` indexes what naming ``repo`` indexes under ``src/``.
@@ -352,4 +352,4 @@ def _walk(root: Path, failed: list[OSError], top: Path | None = None) -> Iterato
         for name in sorted(files):
             path = here / name
             if name.endswith(INDEXED_SUFFIXES) and not ignored(path, False):
-                yield Found(path, printable(path.relative_to(root).as_posix()))
+                yield path

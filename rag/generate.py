@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from .analysis import has_hangul
 from .models import Answer, CodeBlock, Hit, Turn
 
 TextCallback = Callable[[str], None]
@@ -27,7 +28,6 @@ EXTRACTIVE_LABEL_KO = (
 
 _FENCE = re.compile(r"```([\w+-]*)\n(.*?)```", re.S)
 _CITATION = re.compile(r"\[(\d{1,3})\]")
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 class Generator(Protocol):
@@ -82,7 +82,7 @@ class ExtractiveGenerator:
     ) -> Answer:
         used = list(hits[: self.max_functions])
         # The answer follows the asker's language, even without a model to write it.
-        parts = [EXTRACTIVE_LABEL_KO if _HANGUL.search(question) else EXTRACTIVE_LABEL, ""]
+        parts = [EXTRACTIVE_LABEL_KO if has_hangul(question) else EXTRACTIVE_LABEL, ""]
         for n, hit in enumerate(used, 1):
             c = hit.chunk
             parts.append(f"[{n}] {c.display_path} · {c.qualname} ({c.lines})")

@@ -17,15 +17,14 @@ hybrid below BM25 (0.238 against 0.344); e5's weights held there in English.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .analysis import has_hangul
 from .models import Chunk, Hit
 from .stores.base import ScoredChunk
 
 RRF_K = 60
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ class Fusion:
     vector_korean: float = 1.0
 
     def weights(self, query: str) -> dict[str, float]:
-        korean = bool(_HANGUL.search(query))
+        korean = has_hangul(query)
         return {"lexical": 1.0, "vector": self.vector_korean if korean else self.vector_english}
 
 

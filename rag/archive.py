@@ -301,10 +301,7 @@ def _tar_entries(data: bytes, limits: ArchiveLimits) -> Iterator[tuple[_Entry, b
                 raise tarfile.TarError(f"negative size {member.size}")
             if member.size > budget.limit:
                 raise ArchiveError(_too_much(limits))
-            try:
-                decoded: str | None = member.name.encode("utf-8", "surrogateescape").decode("utf-8")
-            except UnicodeError:
-                decoded = _decoded(member.name.encode("utf-8", "surrogateescape"))
+            decoded = _decoded(member.name.encode("utf-8", "surrogateescape"))
             shown = printable(member.name)
             _safe_parts(shown)
             if decoded is None:

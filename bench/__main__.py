@@ -21,8 +21,9 @@ def main() -> None:
     args = parser.parse_args()
     print(retrieval.run(rebuild=args.rebuild), flush=True)
     print()
-    print(blind.run(), flush=True)
-    print()
+    for library in blind.LIBRARIES.values():
+        print(blind.run(library), flush=True)
+        print()
     print(speed.run(max_scale=args.max_scale, rebuild=args.rebuild), flush=True)
     print()
     print(summarize_fanout.report(), flush=True)

@@ -1,17 +1,21 @@
-"""The blind test: networkx 3.4.2, a corpus no retrieval choice ever looked at.
+"""Blind tests: libraries whose query sets were written by people who never saw the engine.
 
-Run ``python -m bench.blind [--embedders local,e5]``. The three query sets in
-``bench/networkx/`` (185 English questions on functions drawn at random, 93 Korean ones on
-random functions, 87 Korean ones on well-known API) were written by a helper who never saw
-``rag/``, ``bench/`` or a score; ``bench/networkx/README.md`` gives the gold-id rules.
+Run ``python -m bench.blind [--library boltons|networkx] [--embedders local,e5]``. Each
+library's folder (``bench/boltons/``, ``bench/networkx/``) holds three query sets (English
+questions on functions drawn at random, Korean ones on random functions, Korean ones on
+well-known API), written by helpers who never saw ``rag/``, ``bench/`` or a score; its
+README gives the gold-id rules and says when the sets were scored once.
 
-networkx is not a Gencode dependency: it is installed with ``pip --target`` into
-``bench/.data/networkx/site``. The indexed copy is the package's library code with every
+networkx 3.4.2 was the first blind corpus; it was scored once and has been a development
+set since (bench/README.md). boltons 26.2.0 is the second, for the choices made after it.
+
+The library is not a Gencode dependency: it is installed with ``pip --target`` into
+``bench/.data/<library>/site``. The indexed copy is the package's library code with every
 function docstring blanked, as for the development corpus: the questions were written from
 the code, and a docstring would hand BM25 the words of the answer. Test modules (any
 ``tests`` or ``test`` folder) are left out: no gold answer is a test (the candidate rules
-exclude them), and their 5,400 chunks would have tripled e5's indexing time on this shared
-2-core machine. Gold ids are ``path`` relative to site-packages and
+exclude them), and networkx's 5,400 test chunks would have tripled e5's indexing time on
+this shared 2-core machine. Gold ids are ``path`` relative to site-packages and
 ``func`` / ``Class.method``, exactly what the chunker names them.
 """
 
@@ -36,27 +40,50 @@ from ._common import DATA, status, table
 from .corpus import Query
 from .retrieval import MODE_LABEL, MODES, Metrics, bootstrap_interval, check_golds, evaluate
 
-VERSION = "3.4.2"
-ROOT = DATA / "networkx"
-SITE = ROOT / "site"
-CORPUS = ROOT / "corpus"
-"""Named ``corpus`` like the development one, so gold sources carry the same repository."""
-SETS_DIR = Path(__file__).resolve().parent / "networkx"
 SETS = (
     ("EN random", "english_test.tsv"),
     ("KO random", "korean_random_test.tsv"),
     ("KO well-known", "korean_wellknown_test.tsv"),
 )
+
+
+@dataclass(frozen=True)
+class Library:
+    """A pinned library whose blind query sets live in ``bench/<name>/``."""
+
+    name: str
+    version: str
+
+    @property
+    def root(self) -> Path:
+        return DATA / self.name
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+    @property
+    def corpus(self) -> Path:
+        """Named ``corpus`` like the development one, so gold sources carry the same repository."""
+        return self.root / "corpus"
+
+    @property
+    def sets_dir(self) -> Path:
+        return Path(__file__).resolve().parent / self.name
+
+
+LIBRARIES = {lib.name: lib for lib in (Library("boltons", "26.2.0"), Library("networkx", "3.4.2"))}
+DEFAULT_LIBRARY = "boltons"
 EMBEDDERS = ("local", "e5")
 CORPUS_VERSION = 2
 """2: test modules left out."""
 
 
-def install() -> Path:
-    """networkx into the benchmark's own folder; returns its package directory."""
-    package = SITE / "networkx"
+def install(lib: Library) -> Path:
+    """The library into the benchmark's own folder; returns its package directory."""
+    package = lib.site / lib.name
     if not package.exists():
-        status(f"installing networkx=={VERSION} into {SITE} ...")
+        status(f"installing {lib.name}=={lib.version} into {lib.site} ...")
         subprocess.run(
             [
                 sys.executable,
@@ -67,33 +94,33 @@ def install() -> Path:
                 "--disable-pip-version-check",
                 "--no-deps",
                 "--target",
-                str(SITE),
-                f"networkx=={VERSION}",
+                str(lib.site),
+                f"{lib.name}=={lib.version}",
             ],
             check=True,
         )
     return package
 
 
-def build_corpus() -> dict[str, int]:
+def build_corpus(lib: Library) -> dict[str, int]:
     """The docstring-blanked copy of the installed package, rebuilt when its rules change."""
-    marker = ROOT / "corpus.json"
+    marker = lib.root / "corpus.json"
     if marker.exists():
         built: dict[str, int] = json.loads(marker.read_text())
         if built.get("version") == CORPUS_VERSION:
             return built
-    package = install()
-    shutil.rmtree(CORPUS, ignore_errors=True)
+    package = install(lib)
+    shutil.rmtree(lib.corpus, ignore_errors=True)
     files = 0
     for path in sorted(package.rglob("*.py")):
-        rel = path.relative_to(SITE).as_posix()
+        rel = path.relative_to(lib.site).as_posix()
         if {"tests", "test"} & set(rel.split("/")[:-1]):
             continue
         source = path.read_text(encoding="utf-8")
         if not source.strip():
             continue
         blanked = corpus.blank_docstrings(source, ast.parse(source, filename=rel))
-        target = CORPUS / rel
+        target = lib.corpus / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(blanked, encoding="utf-8")
         files += 1
@@ -102,25 +129,25 @@ def build_corpus() -> dict[str, int]:
     return built
 
 
-def settings_for(embedder: str) -> Settings:
-    return Settings(home=ROOT / f"home-{embedder}", embedder=embedder)
+def settings_for(lib: Library, embedder: str) -> Settings:
+    return Settings(home=lib.root / f"home-{embedder}", embedder=embedder)
 
 
-def index(embedder: str) -> dict[str, object]:
+def index(lib: Library, embedder: str) -> dict[str, object]:
     """Index the corpus with one embedder (cached); returns chunks and seconds."""
-    corpus_version = build_corpus()["version"]
-    settings = settings_for(embedder)
+    corpus_version = build_corpus(lib)["version"]
+    settings = settings_for(lib, embedder)
     built = settings.home / "bench-index.json"
     if built.exists():
         cached: dict[str, object] = json.loads(built.read_text())
         if cached.get("corpus_version") == corpus_version:
             return cached
-    status(f"indexing networkx with GENCODE_EMBEDDER={embedder} ...")
+    status(f"indexing {lib.name} with GENCODE_EMBEDDER={embedder} ...")
     shutil.rmtree(settings.home, ignore_errors=True)
     started = time.perf_counter()
     engine = build_engine(settings)
     try:
-        report = engine.index_paths([CORPUS])
+        report = engine.index_paths([lib.corpus])
         info: dict[str, object] = {
             "corpus_version": corpus_version,
             "embedder": engine.embedder.model_id,
@@ -135,27 +162,28 @@ def index(embedder: str) -> dict[str, object]:
     return info
 
 
-def load_sets() -> list[tuple[str, list[Query]]]:
-    return [(label, corpus.load_korean(SETS_DIR / name)) for label, name in SETS]
+def load_sets(lib: Library) -> list[tuple[str, list[Query]]]:
+    return [(label, corpus.load_korean(lib.sets_dir / name)) for label, name in SETS]
 
 
 @dataclass(frozen=True)
 class Scored:
+    library: Library
     embedder: str
     info: dict[str, object]
     results: dict[str, dict[str, Metrics]]
 
 
-def score(embedder: str) -> Scored:
-    info = index(embedder)
-    sets = load_sets()
-    engine = build_engine(settings_for(embedder))
+def score(lib: Library, embedder: str) -> Scored:
+    info = index(lib, embedder)
+    sets = load_sets(lib)
+    engine = build_engine(settings_for(lib, embedder))
     try:
         check_golds(engine, [q for _, qs in sets for q in qs])
         results = {label: {m: evaluate(engine, qs, m) for m in MODES} for label, qs in sets}
     finally:
         engine.close()
-    return Scored(embedder, info, results)
+    return Scored(lib, embedder, info, results)
 
 
 def _interval(metrics: Metrics, *, within: int | None) -> str:
@@ -171,8 +199,8 @@ def _interval(metrics: Metrics, *, within: int | None) -> str:
     return f"{sum(values) / len(values):.3f} [{low:.3f}-{high:.3f}]"
 
 
-def report(scored: Sequence[Scored]) -> str:
-    sets = load_sets()
+def report(lib: Library, scored: Sequence[Scored]) -> str:
+    sets = load_sets(lib)
     rows = []
     for s in scored:
         for m in MODES:
@@ -185,7 +213,7 @@ def report(scored: Sequence[Scored]) -> str:
     for label, qs in sets:
         headers += [f"{label} MRR@10 (n={len(qs)})", "R@5"]
     lines = [
-        "## Blind test: networkx " + VERSION,
+        f"## Blind test: {lib.name} {lib.version}",
         "",
         "Scored once, after every retrieval choice was final (bench/README.md). "
         "95% bootstrap intervals in brackets.",
@@ -269,12 +297,18 @@ def _yes(ok: bool) -> str:
     return "yes" if ok else "NO"
 
 
-def run(embedders: Sequence[str] = EMBEDDERS) -> str:
-    return report([score(e) for e in embedders])
+def run(lib: Library, embedders: Sequence[str] = EMBEDDERS) -> str:
+    return report(lib, [score(lib, e) for e in embedders])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.blind", description=__doc__)
+    parser.add_argument(
+        "--library",
+        choices=sorted(LIBRARIES),
+        default=DEFAULT_LIBRARY,
+        help=f"which blind corpus (default: {DEFAULT_LIBRARY}; networkx is a development set now)",
+    )
     parser.add_argument(
         "--embedders",
         default=",".join(EMBEDDERS),
@@ -285,11 +319,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     chosen = [e.strip() for e in args.embedders.split(",") if e.strip()]
+    lib = LIBRARIES[args.library]
     if args.index_only:
         for e in chosen:
-            status(json.dumps(index(e)))
+            status(json.dumps(index(lib, e)))
         return
-    print(run(chosen))
+    print(run(lib, chosen))
 
 
 if __name__ == "__main__":

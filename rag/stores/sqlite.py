@@ -16,7 +16,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
@@ -29,12 +29,13 @@ from threadpoolctl import ThreadpoolController
 from ..analysis import Analyzer
 from ..embed import Matrix, Vector
 from ..errors import EmbedderMismatchError, StoreError, StoreLockedError
+from ..lexicon import code_words
 from ..models import WORKSPACE_WIDE, Chunk, Scope, SourceSummary, StoreStats
 from .base import AnswerRecord, Feedback, Replaced, ScoredChunk
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Each entry upgrades the schema from version i to i + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -121,7 +122,21 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX chunks_by_qualname ON chunks (workspace, qualname);
     """,
+    # The corpus lexicon (rag/lexicon.py): how many chunks of each (workspace, scope) use
+    # each identifier word, kept inside every chunk write; and each word's vector. Chunks
+    # written before are counted by the migration itself (``_count_all_words``).
+    """
+    CREATE TABLE lexicon (
+        workspace TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        word TEXT NOT NULL,
+        refs INTEGER NOT NULL,
+        PRIMARY KEY (workspace, scope, word)
+    ) WITHOUT ROWID;
+    CREATE TABLE word_vectors (word TEXT PRIMARY KEY, embedding BLOB NOT NULL) WITHOUT ROWID;
+    """,
 )
+LEXICON_SCHEMA = 8
 
 #: Deletions older than this many generations are forgotten; a cache that far behind
 #: reloads in full.
@@ -299,8 +314,36 @@ class SQLiteStore:
                     for statement in MIGRATIONS[target - 1].split(";"):
                         if statement.strip() and "CREATE TABLE IF NOT EXISTS meta" not in statement:
                             db.execute(statement)
+                    if target == LEXICON_SCHEMA:
+                        self._count_all_words(db)
                     self._set_meta(db, "schema_version", str(target))
                 logger.info("migrated store %s to schema %d", self.path, target)
+
+    def _count_all_words(self, db: sqlite3.Connection) -> None:
+        for workspace, scope, code in db.execute("SELECT workspace, scope, code FROM chunks"):
+            self._count_words(db, workspace, scope, code, +1)
+
+    @staticmethod
+    def _count_words(
+        db: sqlite3.Connection, workspace: str, scope: str, code: str, by: int
+    ) -> None:
+        """Add ``by`` (+1 or -1) to the reference count of each word of ``code``."""
+        words = [(workspace, scope, w) for w in code_words(code)]
+        if by > 0:
+            db.executemany(
+                "INSERT INTO lexicon (workspace, scope, word, refs) VALUES (?, ?, ?, 1) "
+                "ON CONFLICT DO UPDATE SET refs = refs + 1",
+                words,
+            )
+            return
+        db.executemany(
+            "UPDATE lexicon SET refs = refs - 1 WHERE workspace = ? AND scope = ? AND word = ?",
+            words,
+        )
+        db.executemany(
+            "DELETE FROM lexicon WHERE workspace = ? AND scope = ? AND word = ? AND refs <= 0",
+            words,
+        )
 
     def _meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -364,7 +407,13 @@ class SQLiteStore:
             values = [getattr(chunk, f) for f in CHUNK_FIELDS]
             values[CHUNK_FIELDS.index("indexed_at")] = chunk.indexed_at or time.time()
             blob = self._embedding_blob(chunk, dim)
-            row = db.execute("SELECT rowid FROM chunks WHERE id = ?", (chunk.id,)).fetchone()
+            row = db.execute(
+                "SELECT rowid, workspace, scope, code FROM chunks WHERE id = ?", (chunk.id,)
+            ).fetchone()
+            if row is None or tuple(row[1:]) != (chunk.workspace, chunk.scope, chunk.code):
+                if row is not None:
+                    self._count_words(db, row[1], row[2], row[3], -1)
+                self._count_words(db, chunk.workspace, chunk.scope, chunk.code, +1)
             if row is None:
                 marks = ", ".join("?" * (len(CHUNK_FIELDS) + 2))
                 cur = db.execute(
@@ -388,8 +437,11 @@ class SQLiteStore:
 
     def _delete(self, db: sqlite3.Connection, ids: Sequence[str]) -> None:
         for chunk_id in ids:
-            row = db.execute("SELECT rowid FROM chunks WHERE id = ?", (chunk_id,)).fetchone()
+            row = db.execute(
+                "SELECT rowid, workspace, scope, code FROM chunks WHERE id = ?", (chunk_id,)
+            ).fetchone()
             if row is not None:
+                self._count_words(db, row[1], row[2], row[3], -1)
                 db.execute("DELETE FROM chunks_fts WHERE rowid = ?", (row[0],))
                 db.execute("DELETE FROM chunks WHERE rowid = ?", (row[0],))
                 db.execute(
@@ -590,6 +642,43 @@ class SQLiteStore:
             )
             for r in rows
         ]
+
+    def vocabulary(self, scope: Scope) -> set[str]:
+        if not scope.visible_scopes:
+            return set()
+        where, params = _visible(scope)
+        with self._lock:
+            try:
+                rows = self._db.execute(
+                    f"SELECT DISTINCT word FROM lexicon WHERE {where}", params
+                ).fetchall()
+            except sqlite3.Error as exc:
+                raise self._wrap(exc, "read") from exc
+        return {r[0] for r in rows}
+
+    def word_vectors(self, words: Sequence[str]) -> dict[str, Vector]:
+        out: dict[str, Vector] = {}
+        with self._lock:
+            try:
+                for start in range(0, len(words), 500):
+                    part = list(words[start : start + 500])
+                    marks = ",".join("?" * len(part))
+                    for word, blob in self._db.execute(
+                        f"SELECT word, embedding FROM word_vectors WHERE word IN ({marks})", part
+                    ):
+                        out[word] = np.frombuffer(blob, dtype=np.float32).copy()
+            except sqlite3.Error as exc:
+                raise self._wrap(exc, "read") from exc
+        return out
+
+    def put_word_vectors(self, vectors: Mapping[str, Vector]) -> None:
+        if not vectors:
+            return
+        rows = [(w, np.asarray(v, dtype=np.float32).tobytes()) for w, v in vectors.items()]
+        with self._write("write word vectors to", chunks=False) as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO word_vectors (word, embedding) VALUES (?, ?)", rows
+            )
 
     def chunks_of_source(self, source_key: str) -> list[Chunk]:
         return self._read("source_key = ? ORDER BY start_line", (source_key,), embeddings=True)

@@ -635,7 +635,8 @@ class Engine:
         else:
             raise ValueError(f"unknown retrieval mode {mode!r}")
         fusion = fusion_for(self.embedder.model_id)
-        return reciprocal_rank_fusion(lists, k=fusion.k, weights=fusion.weights(query))[:k]
+        weights = fusion.weights(query, lists)
+        return reciprocal_rank_fusion(lists, k=fusion.k, weights=weights)[:k]
 
     def ask(
         self,

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from rag import Engine, IndexReport, InputError, NothingIndexedError, Scope, Source
+from rag.engine import CANDIDATES
 from rag.retrieve import fusion_for
 from tests.conftest import CountingEmbedder, CountingSummarizer
 
@@ -200,7 +201,13 @@ def test_hits_carry_fused_score_and_each_retrievers_rank(engine: Engine) -> None
     assert hit.chunk.qualname == "ReportBuilder.build_csv"
     assert set(hit.ranks) == {"lexical", "vector"}
     fusion = fusion_for(engine.embedder.model_id)
-    weights = fusion.weights("render rows as csv")
+    lexical, vector = engine.store.hybrid(
+        "render rows as csv",
+        engine.query_vector("render rows as csv"),
+        k=CANDIDATES,
+        scope=Scope.of("T1"),
+    )
+    weights = fusion.weights("render rows as csv", {"lexical": lexical, "vector": vector})
     assert hit.score == pytest.approx(
         sum(weights[name] / (fusion.k + r) for name, r in hit.ranks.items())
     )

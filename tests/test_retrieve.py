@@ -57,11 +57,33 @@ def test_weights_follow_the_language_of_the_question() -> None:
 
 
 def test_measured_embedders_have_their_own_weights_and_others_fuse_plainly() -> None:
-    """The stronger list leads: BM25 over USE's vectors, e5's vectors over BM25."""
+    """BM25 leads over USE's vectors (which read names only); e5's vectors count for more."""
     use, e5 = fusion_for(LocalUSEEmbedder.MODEL_ID), fusion_for(LocalE5Embedder.MODEL_ID)
-    assert 0 < use.vector_korean <= use.vector_english < 1.0
-    assert e5.vector_korean > 1.0 and e5.vector_english > 1.0
+    assert 0 < use.vector_english < use.vector_korean < 1.0
+    assert e5.vector_english >= 1.0 and e5.vector_korean >= use.vector_korean
+    assert use.agreement > 0
     assert fusion_for("amazon.titan-embed-text-v2:0") == PLAIN
+
+
+def test_a_vector_list_that_agrees_with_nothing_bm25_found_cannot_move_its_ranking() -> None:
+    """On code whose names say little, the vectors guess; BM25's order must survive them."""
+    gated = Fusion(k=10, vector_english=1.0, agreement=0.5)
+    guessing = _ranked("x", "y", "z", "w")
+    weights = gated.weights("flatten nested lists", {"lexical": LEXICAL, "vector": guessing})
+    assert weights["vector"] == 0.0
+    fused = reciprocal_rank_fusion({"lexical": LEXICAL, "vector": guessing}, k=10, weights=weights)
+    assert [h.chunk.id for h in fused[:10]] == [s.chunk.id for s in LEXICAL]
+
+
+def test_a_vector_list_that_agrees_with_bm25_counts_in_full() -> None:
+    gated = Fusion(k=10, vector_english=1.0, agreement=0.5)
+    agreeing = _ranked("c", "b", "q", "gold", "d", "r", "s", "e", "t", "u")  # 5 of 10 seen
+    weights = gated.weights("flatten nested lists", {"lexical": LEXICAL, "vector": agreeing})
+    assert weights["vector"] == 1.0
+    some = _ranked("c", "q", "r", "s", "t", "u", "v", "w", "x", "y")  # 1 of 10 seen
+    assert gated.weights("x", {"lexical": LEXICAL, "vector": some})["vector"] == 0.2
+    # Without lists (or with agreement 0) the weight is the language's, as before.
+    assert gated.weights("flatten nested lists") == {"lexical": 1.0, "vector": 1.0}
 
 
 def test_a_chunk_listed_twice_by_one_retriever_counts_once() -> None:

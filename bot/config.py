@@ -25,7 +25,7 @@ from rag.bedrock import (
 from rag.errors import ConfigError
 
 STORES = ("sqlite", "opensearch")
-EMBEDDERS = ("local", "e5", "bedrock")
+EMBEDDERS = ("auto", "local", "e5", "bedrock")
 LLMS = ("none", "bedrock", "local")
 
 
@@ -82,7 +82,9 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default
 class Settings:
     home: Path = Path("~/.gencode").expanduser()
     store: str = "sqlite"
-    embedder: str = "local"
+    embedder: str = "auto"
+    """``auto``: the one the index was built with; for a new index e5 where its wheel is
+    installed and the CPU runs it, else ``local`` (USE). See ``bot.services.resolve_embedder``."""
     llm: str = "none"
     max_file_bytes: int = 1_000_000
     busy_timeout: float = 10.0
@@ -160,7 +162,7 @@ class Settings:
         settings = cls(
             home=Path(env.get("GENCODE_HOME") or "~/.gencode").expanduser(),
             store=_choice(env, "GENCODE_STORE", STORES, "sqlite"),
-            embedder=_choice(env, "GENCODE_EMBEDDER", EMBEDDERS, "local"),
+            embedder=_choice(env, "GENCODE_EMBEDDER", EMBEDDERS, "auto"),
             llm=_choice(env, "GENCODE_LLM", LLMS, "none"),
             max_file_bytes=_int(env, "GENCODE_MAX_FILE_BYTES", 1_000_000),
             busy_timeout=_float(env, "GENCODE_BUSY_TIMEOUT", 10.0),

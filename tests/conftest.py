@@ -49,6 +49,9 @@ def clean_environ(
     for name in stripped_variables(dict(os.environ), real_cluster=real_cluster):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GENCODE_HOME", str(tmp_path / "gencode-home"))
+    # Tests run on USE, loaded once per session, unless they choose; what the default
+    # (``auto``) picks is tested in test_embedder_choice.py.
+    monkeypatch.setenv("GENCODE_EMBEDDER", "local")
 
 
 @pytest.fixture(scope="session")

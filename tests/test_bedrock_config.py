@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("aws_env")
 def test_without_configuration_no_remote_model_is_used() -> None:
     settings = Settings.from_env({})
 
-    assert settings.llm == "none" and settings.embedder == "local"
+    assert settings.llm == "none" and settings.embedder == "auto"
     assert not settings.uses_bedrock
 
 

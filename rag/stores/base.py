@@ -73,6 +73,10 @@ class ChunkStore(Protocol):
         """Record the embedding model on first use; refuse a different one afterwards."""
         ...
 
+    def recorded_embedder(self) -> str | None:
+        """The embedding model id the index was built with, or None for a new index."""
+        ...
+
     def replace_source(
         self, source_key: str, chunks: Sequence[Chunk], *, retire: Sequence[str] = ()
     ) -> Replaced:

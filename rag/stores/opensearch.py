@@ -218,6 +218,10 @@ class OpenSearchStore:
         mapping = self._mapping()
         return None if mapping is None else dict(mapping.get("_meta", {}))
 
+    def recorded_embedder(self) -> str | None:
+        meta = self._call("read the index mapping", self._meta)
+        return None if meta is None else meta.get("embed_model")
+
     def ensure_embedder(self, model_id: str, dim: int) -> None:
         mapping = self._call("read the index mapping", self._mapping)
         self._call("create the claims and feedback indices", self._ensure_side_indices)

@@ -375,6 +375,10 @@ class SQLiteStore:
                     "re-index."
                 )
 
+    def recorded_embedder(self) -> str | None:
+        with self._lock:
+            return self._meta("embed_model")
+
     def _dim(self) -> int:
         return int(self._meta("embed_dim") or 0)
 

@@ -24,8 +24,9 @@ def main() -> None:
     for library in blind.LIBRARIES.values():
         print(blind.run(library), flush=True)
         print()
-    print(speed.run(max_scale=args.max_scale, rebuild=args.rebuild), flush=True)
-    print()
+    for embedder in dict.fromkeys((retrieval.default_embedder(), "local")):
+        print(speed.run(max_scale=args.max_scale, rebuild=args.rebuild, embedder=embedder))
+        print(flush=True)
     print(summarize_fanout.report(), flush=True)
     print()
     print(verify.run())

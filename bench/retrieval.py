@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.config import Settings
-from bot.services import build_engine
+from bot.services import build_engine, e5_runs_here
 from rag import Chunk, Engine, Hit, Scope, Source
 from rag.chunking import chunk_python
 
@@ -99,7 +99,7 @@ def backends(*, from_env: bool = False) -> Backends:
     is cached beside the default one. The store is always SQLite, so only the models differ.
     """
     if not from_env:
-        return Backends(Settings(home=HOME), "offline default: local USE, extractive summaries")
+        return backends_for(default_embedder())
     env = Settings.from_env()
     home = ROOT / f"home-{env.embedder}-{env.llm}"
     return Backends(
@@ -108,12 +108,18 @@ def backends(*, from_env: bool = False) -> Backends:
     )
 
 
+def default_embedder() -> str:
+    """What the default (``GENCODE_EMBEDDER=auto``) builds a new index with on this machine."""
+    return "e5" if e5_runs_here() else "local"
+
+
 def backends_for(embedder: str) -> Backends:
-    """The offline index of one local embedder: ``local`` is the default one (``HOME``)."""
-    if embedder == "local":
-        return backends()
-    settings = Settings(home=ROOT / f"home-{embedder}-none", embedder=embedder)
-    return Backends(settings, f"GENCODE_EMBEDDER={embedder}, extractive summaries")
+    """The offline index of one local embedder (USE's lives in ``HOME``)."""
+    home = HOME if embedder == "local" else ROOT / f"home-{embedder}-none"
+    label = f"GENCODE_EMBEDDER={embedder}, extractive summaries"
+    if embedder == default_embedder():
+        label += " (the offline default here)"
+    return Backends(Settings(home=home, embedder=embedder), label)
 
 
 def manifest() -> dict[str, object]:

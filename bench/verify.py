@@ -421,7 +421,7 @@ def long_answer(lines: int = 200) -> str:
 
 
 def _engine(home: Path, server: BedrockServer) -> Engine:
-    engine = build_engine(Settings(home=home))
+    engine = build_engine(Settings(home=home, embedder="local"))  # the checks, not retrieval
     options = BedrockOptions(regions=("us-east-1",), endpoint_url=server.url)
     engine.generator = BedrockGenerator(BedrockClients(options))
     return engine

@@ -192,5 +192,20 @@ class LocalE5Embedder(_LocalModel):
         return vector
 
     def embed_queries(self, texts: Sequence[str]) -> Matrix:
-        """With e5's ``query: `` prefix; the engine embeds the texts of one call in parallel."""
-        return normalise(self._load().query([t[: self._max_chars] for t in texts]))
+        """With e5's ``query: `` prefix; the engine embeds the texts of one call in parallel.
+
+        In batches, as documents are: the engine's working memory grows with the texts of
+        one call (4,000 lexicon words in one call took peak RSS from about 300 to 584 MB).
+        """
+        model = self._load()
+        clipped = [t[: self._max_chars] for t in texts]
+        if not clipped:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return normalise(
+            np.vstack(
+                [
+                    np.asarray(model.query(clipped[i : i + self._batch_size]), dtype=np.float32)
+                    for i in range(0, len(clipped), self._batch_size)
+                ]
+            )
+        )

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from .analysis import QUERY_STOPWORDS, STOPWORDS, identifier_words
 from .embed import Embedder, Matrix, Vector, embed_queries, normalise
@@ -47,6 +48,10 @@ MIN_WORD = 3
 """Shorter identifier words (``i``, ``df``, ``op``) are abbreviations, not vocabulary."""
 MAX_WORDS_PER_CHUNK = 256
 """A generated table of constants must not flood the vocabulary."""
+LEARN_PER_QUESTION = 256
+"""Words without a vector that one question may embed (an index written before the lexicon
+existed, or by bulk upserts). The rest wait for later questions or the next indexing run:
+a question must not stall for seconds embedding a whole vocabulary."""
 
 
 def code_words(code: str) -> frozenset[str]:
@@ -103,8 +108,39 @@ TUNING_BY_EMBEDDER: dict[str, LexiconTuning] = {
 @dataclass
 class _Vocabulary:
     words: tuple[str, ...]
-    matrix: Matrix
+    rows: npt.NDArray[np.intp]
+    """Each word's row in the lexicon's one word matrix."""
     loaded_at: float
+
+
+class _WordMatrix:
+    """Every word vector this process knows, one row each, in one growing matrix.
+
+    One copy for all scopes: a scope's vocabulary is only the rows of its words, so a
+    cached vocabulary costs an index array, not a second matrix (30,000 words of e5 are
+    46 MB). Rows are appended into spare capacity; readers keep the view they took.
+    """
+
+    def __init__(self, dim: int) -> None:
+        self.rows: dict[str, int] = {}
+        self._buffer: Matrix = np.zeros((1024, dim), dtype=np.float32)
+
+    def add(self, vectors: Mapping[str, Vector]) -> None:
+        new = [(w, v) for w, v in vectors.items() if w not in self.rows]
+        if not new:
+            return
+        n = len(self.rows)
+        if n + len(new) > len(self._buffer):
+            size = max(2 * len(self._buffer), n + len(new))
+            grown = np.zeros((size, self._buffer.shape[1]), dtype=np.float32)
+            grown[:n] = self._buffer[:n]
+            self._buffer = grown
+        for i, (word, vector) in enumerate(new, n):
+            self._buffer[i] = vector
+            self.rows[word] = i
+
+    def view(self) -> Matrix:
+        return self._buffer[: len(self.rows)]
 
 
 class CorpusLexicon:
@@ -121,7 +157,7 @@ class CorpusLexicon:
         embedder: Embedder,
         *,
         ttl: float = 60.0,
-        scopes: int = 8,
+        scopes: int = 64,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
@@ -132,7 +168,7 @@ class CorpusLexicon:
         self._clock = clock
         self._lock = threading.Lock()
         self._vocabularies: OrderedDict[tuple[str, tuple[str, ...]], _Vocabulary] = OrderedDict()
-        self._vectors: dict[str, Vector] = {}
+        self._words = _WordMatrix(embedder.dim) if self._tuning is not None else None
 
     @property
     def enabled(self) -> bool:
@@ -142,20 +178,22 @@ class CorpusLexicon:
         """Make sure every one of ``words`` has a cached vector (called while indexing)."""
         if not self.enabled:
             return
-        self._vectors_of(sorted(set(words)))
+        self._known(sorted(set(words)))
 
     def changed(self) -> None:
         """This process wrote or deleted chunks: reload vocabularies on the next question."""
         with self._lock:
             self._vocabularies.clear()
 
-    def _vectors_of(self, words: Sequence[str]) -> dict[str, Vector]:
-        """Vectors of ``words``: from memory, else the store's cache, else the embedder."""
+    def _known(self, words: Sequence[str], *, limit: int | None = None) -> dict[str, int]:
+        """Rows of ``words`` in the word matrix, from the store's cache or the embedder
+        (which makes at most ``limit`` new ones; the others are left out this time)."""
+        assert self._words is not None
         with self._lock:
-            missing = [w for w in words if w not in self._vectors]
+            missing = [w for w in words if w not in self._words.rows]
         if missing:
             found = self._store.word_vectors(missing)
-            new = [w for w in missing if w not in found]
+            new = [w for w in missing if w not in found][:limit]
             if new:
                 made = normalise(embed_queries(self._embedder, new))
                 fresh = {w: made[i] for i, w in enumerate(new)}
@@ -163,9 +201,10 @@ class CorpusLexicon:
                 found.update(fresh)
                 logger.debug("lexicon learnt %d words", len(new))
             with self._lock:
-                self._vectors.update(found)
+                self._words.add(found)
         with self._lock:
-            return {w: self._vectors[w] for w in words if w in self._vectors}
+            rows = self._words.rows
+            return {w: rows[w] for w in words if w in rows}
 
     def _vocabulary(self, scope: Scope) -> _Vocabulary:
         key = (scope.workspace, tuple(scope.visible_scopes))
@@ -175,15 +214,9 @@ class CorpusLexicon:
             if cached is not None and now - cached.loaded_at < self._ttl:
                 self._vocabularies.move_to_end(key)
                 return cached
-        words = tuple(sorted(self._store.vocabulary(scope)))
-        vectors = self._vectors_of(words)
-        words = tuple(w for w in words if w in vectors)
-        matrix = (
-            np.stack([vectors[w] for w in words]).astype(np.float32)
-            if words
-            else np.zeros((0, self._embedder.dim), dtype=np.float32)
-        )
-        loaded = _Vocabulary(words, matrix, now)
+        known = self._known(sorted(self._store.vocabulary(scope)), limit=LEARN_PER_QUESTION)
+        words = tuple(known)
+        loaded = _Vocabulary(words, np.fromiter(known.values(), dtype=np.intp), now)
         with self._lock:
             self._vocabularies[key] = loaded
             self._vocabularies.move_to_end(key)
@@ -195,14 +228,16 @@ class CorpusLexicon:
         """For each Korean word, the nearest English words of the code ``scope`` may see."""
         tuning = self._tuning
         wanted = [w for w in dict.fromkeys(korean) if len(w) >= 2 and w not in QUERY_STOPWORDS]
-        if tuning is None or not wanted:
+        if tuning is None or self._words is None or not wanted:
             return {}
         vocabulary = self._vocabulary(scope)
         if not vocabulary.words:
             return {}
+        with self._lock:
+            matrix = self._words.view()
         # Words on both sides are embedded alike (as queries): the match is symmetric.
         queries = normalise(embed_queries(self._embedder, wanted))
-        sims = queries @ vocabulary.matrix.T
+        sims = (queries @ matrix.T)[:, vocabulary.rows]
         out: dict[str, tuple[str, ...]] = {}
         for i, word in enumerate(wanted):
             best = np.argsort(-sims[i])[: tuning.per_word]

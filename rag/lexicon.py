@@ -42,7 +42,8 @@ from .models import Scope
 logger = logging.getLogger(__name__)
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_NOT_WORDS = STOPWORDS | frozenset(keyword.kwlist) | frozenset(w.lower() for w in keyword.kwlist)
+_NOT_WORDS = STOPWORDS | frozenset(w.lower() for w in keyword.kwlist)
+"""Words are lower-cased before this check, so only lower-case forms can match."""
 
 MIN_WORD = 3
 """Shorter identifier words (``i``, ``df``, ``op``) are abbreviations, not vocabulary."""
@@ -71,10 +72,11 @@ def code_words(code: str) -> frozenset[str]:
 
 
 class LexiconStore(Protocol):
-    """What the lexicon needs of a chunk store (both stores implement it)."""
+    """What the lexicon needs of a chunk store (every ``ChunkStore`` is one)."""
 
     def vocabulary(self, scope: Scope) -> set[str]:
-        """The words of the code ``scope`` may see, as :func:`code_words` finds them."""
+        """The words (:func:`code_words`) of the chunks ``scope`` may see now: current
+        after every write and delete."""
         ...
 
     def word_vectors(self, words: Sequence[str]) -> dict[str, Vector]:
@@ -82,7 +84,7 @@ class LexiconStore(Protocol):
         ...
 
     def put_word_vectors(self, vectors: Mapping[str, Vector]) -> None:
-        """Cache word vectors (made by the store's one embedder)."""
+        """Cache word vectors, made by the index's one embedder."""
         ...
 
 
@@ -123,7 +125,7 @@ class _WordMatrix:
 
     def __init__(self, dim: int) -> None:
         self.rows: dict[str, int] = {}
-        self._buffer: Matrix = np.zeros((1024, dim), dtype=np.float32)
+        self._buffer: Matrix = np.zeros((0, dim), dtype=np.float32)  # grown on first use
 
     def add(self, vectors: Mapping[str, Vector]) -> None:
         new = [(w, v) for w, v in vectors.items() if w not in self.rows]
@@ -131,7 +133,7 @@ class _WordMatrix:
             return
         n = len(self.rows)
         if n + len(new) > len(self._buffer):
-            size = max(2 * len(self._buffer), n + len(new))
+            size = max(2 * len(self._buffer), n + len(new), 1024)
             grown = np.zeros((size, self._buffer.shape[1]), dtype=np.float32)
             grown[:n] = self._buffer[:n]
             self._buffer = grown

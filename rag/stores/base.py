@@ -8,12 +8,13 @@ afterwards would let another conversation's code crowd out the asker's own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from ..analysis import Analyzer
 from ..embed import Vector
+from ..lexicon import LexiconStore
 from ..models import Chunk, Scope, SourceSummary, StoreStats
 
 
@@ -64,7 +65,9 @@ class AnswerRecord:
     """Failing findings left in the final answer."""
 
 
-class ChunkStore(Protocol):
+class ChunkStore(LexiconStore, Protocol):
+    """Also a :class:`~rag.lexicon.LexiconStore`: the corpus lexicon lives with the index."""
+
     backend: str
     analyzer: Analyzer
     """Turns text into lexical terms; the engine uses the same one for questions."""
@@ -105,19 +108,6 @@ class ChunkStore(Protocol):
 
     def chunks_of_source(self, source_key: str) -> list[Chunk]:
         """What is indexed for one file now (embeddings included)."""
-        ...
-
-    def vocabulary(self, scope: Scope) -> set[str]:
-        """The identifier words (:func:`rag.lexicon.code_words`) of the chunks ``scope`` may
-        see now: the corpus lexicon's vocabulary, current after every write and delete."""
-        ...
-
-    def word_vectors(self, words: Sequence[str]) -> dict[str, Vector]:
-        """The cached vectors of those of ``words`` that have one."""
-        ...
-
-    def put_word_vectors(self, vectors: Mapping[str, Vector]) -> None:
-        """Cache word vectors, made by the index's one embedder."""
         ...
 
     def upsert(self, chunks: Sequence[Chunk]) -> None: ...

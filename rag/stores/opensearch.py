@@ -48,7 +48,9 @@ T = TypeVar("T")
 
 _FIELDS = tuple(f.name for f in fields(Chunk) if f.name != "embedding")
 _LEXICAL_FIELDS = ("name_terms^4", "summary_terms^2", "docstring_terms^2", "code_terms")
-_NOT_RETURNED = ["embedding", "*_terms", "words"]
+_SEARCH_ONLY = ["*_terms", "words"]
+"""Fields kept for searching, never read back into a chunk."""
+_NOT_RETURNED = ["embedding", *_SEARCH_ONLY]
 VOCABULARY_LIMIT = 50_000
 """Distinct words one scope's lexicon reads (a terms aggregation's buckets)."""
 
@@ -599,7 +601,7 @@ class OpenSearchStore:
             {
                 "size": 10_000,
                 "query": {"term": {"source_key": source_key}},
-                "_source": {"excludes": ["*_terms", "words"]},
+                "_source": {"excludes": _SEARCH_ONLY},
                 "sort": [{"start_line": "asc"}],
             },
         )
@@ -636,7 +638,7 @@ class OpenSearchStore:
                             ]
                         }
                     },
-                    "_source": {"excludes": ["*_terms", "words"]},
+                    "_source": {"excludes": _SEARCH_ONLY},
                 },
             )
             for h in hits:

@@ -98,12 +98,29 @@ def walk(root, pkg):
     return cands
 
 
-def draw(seed, root, pkg):
+def draw(root, pkg, seed):
     """The candidates in the order ``random.Random(seed)`` shuffles them."""
     c = walk(root, pkg)
     r = random.Random(seed)
     r.shuffle(c)
     return c
+
+
+def view(root, pkg, seed, start, end):
+    """Print the drawn candidates at positions ``start`` to ``end`` with their source: what
+    the writers of the question sets read."""
+    drawn = draw(root, pkg, seed)
+    for i in range(start, min(end, len(drawn))):
+        p, q, ln, k = drawn[i]
+        src = open(os.path.join(root, p), encoding="utf-8").read()
+        node = None
+        for n in ast.walk(ast.parse(src)):
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno == ln:
+                node = n
+        seg = ast.get_source_segment(src, node) if node else "?"
+        print(f"===== position {i}: {p}  {q}  (line {ln}, {k} stmts)")
+        print(seg)
+        print()
 
 
 def main(root, pkg, folder, argv):
@@ -116,5 +133,5 @@ def main(root, pkg, folder, argv):
         print(len(c), "candidates")
     elif cmd == "draw":
         seed, n = int(argv[1]), int(argv[2])
-        for i, (p, q, ln, k) in enumerate(draw(seed, root, pkg)[:n]):
+        for i, (p, q, ln, k) in enumerate(draw(root, pkg, seed)[:n]):
             print(f"{i}\t{p}\t{q}\t{ln}\t{k}")

@@ -9,6 +9,7 @@ Usage: python sample.py list            -> candidates.tsv (path\tqualname\tlinen
 
 import os
 import sys
+from functools import partial
 
 import rich
 
@@ -16,16 +17,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from bench import candidates  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(rich.__file__))  # site-packages
-PKG = "rich"
-
-
-def walk():
-    return candidates.walk(ROOT, PKG)
-
-
-def draw(seed):
-    return candidates.draw(seed, ROOT, PKG)
-
+walk = partial(candidates.walk, ROOT, "rich")
+draw = partial(candidates.draw, ROOT, "rich")
+view = partial(candidates.view, ROOT, "rich")
 
 if __name__ == "__main__":
-    candidates.main(ROOT, PKG, os.path.dirname(os.path.abspath(__file__)), sys.argv[1:])
+    candidates.main(ROOT, "rich", os.path.dirname(os.path.abspath(__file__)), sys.argv[1:])

@@ -261,10 +261,36 @@ def _zip_entries(data: bytes, limits: ArchiveLimits) -> Iterator[tuple[_Entry, b
         if unread is not None:
             yield unread, None
             continue
+        _check_zip_method(info, decoded)
         with archive.open(info) as member:  # reads no more than the declared size
             content = member.read(limits.max_file_bytes + 1)
         budget.take(len(content))
         yield entry, content
+
+
+_ZIP_READABLE = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_ZIP_METHODS = {9: "Deflate64", 12: "bzip2", 14: "LZMA", 93: "Zstandard", 95: "xz", 98: "PPMd"}
+
+
+def _check_zip_method(info: zipfile.ZipInfo, name: str) -> None:
+    """Refuse a member whose decompression ``zipfile`` does not bound.
+
+    Only stored and deflated members are read: ``zipfile`` inflates at most the bytes asked
+    for, and stops at the declared size. It hands a bzip2 or LZMA member's compressed
+    chunks to a decompressor with no output limit, so 1 KB of bzip2 claiming 500 bytes
+    became 1.5 GB in memory before any check could see it. Every ordinary zip tool writes
+    deflate; AES (method 99) is a password, said as such by the caller.
+    """
+    method = info.compress_type
+    if method in _ZIP_READABLE or method == 99 or info.flag_bits & 0x1:
+        return
+    shown = _ZIP_METHODS.get(method, f"compression method {method}")
+    raise ArchiveError(
+        f"its entry {printable(name)} is compressed with {shown}, which I do not unpack: it "
+        "can expand without limit, which is how a compression bomb is made. Make the "
+        "archive again with ordinary zip (deflate) compression, or as a .tar.gz; nothing "
+        "was indexed."
+    )
 
 
 class _CountingReader(io.RawIOBase):
@@ -284,12 +310,123 @@ class _CountingReader(io.RawIOBase):
         return len(chunk)
 
 
-def _tar_entries(data: bytes, limits: ArchiveLimits) -> Iterator[tuple[_Entry, bytes | None]]:
-    budget = _Budget(limits, len(data))
+def _uncompressed(data: bytes, budget: _Budget) -> io.BufferedReader:
+    """The tar stream inside ``data`` (gunzipped if need be), counted against ``budget``."""
     raw: io.BufferedIOBase | gzip.GzipFile = io.BytesIO(data)
     if data[:2] == b"\x1f\x8b":
         raw = gzip.GzipFile(fileobj=io.BytesIO(data))
-    stream = io.BufferedReader(_CountingReader(raw, budget))
+    return io.BufferedReader(_CountingReader(raw, budget))
+
+
+MAX_EXTENDED_HEADER = 64 * 1024
+"""Bytes in one pax or GNU long-name header. Real ones carry a path (4 KB at most) and a
+few attributes, a few hundred bytes; CPython's tarfile parses them with regular
+expressions that backtrack quadratically (CVE-2024-6232), holding the GIL: 150,000 digits
+froze every thread of the server for 28 s. See :func:`_check_tar_headers`."""
+MAX_DIGIT_RUN = 32
+"""Digits in a row anywhere in a pax header. tarfile's ``\\d+ hdrcharset=`` search costs
+the square of the longest run; a timestamp has 20 digits at most."""
+_EXTENDED_TYPE = re.compile(rb"[xgLK]")
+_LONG_DIGITS = re.compile(rb"\d{%d}" % (MAX_DIGIT_RUN + 1))
+_PAX_LENGTH = re.compile(rb"(\d+) ")
+
+
+def _check_tar_headers(stream: io.BufferedReader) -> None:
+    """Refuse pax and GNU long-name headers that would stall ``tarfile``, before it runs.
+
+    tarfile reads a header at every 512-byte boundary it reaches and believes any block
+    whose checksum is right. Rather than follow the archive's member chain (pax records
+    can change the sizes that chain depends on), every aligned block whose type is an
+    extended header (``x``, ``g``, ``L``, ``K``) and whose checksum tarfile would accept is
+    checked: one pass, linear, whatever the Python patch level. Data that merely looks
+    like such a header (a tar inside the tar) is checked too, which refuses nothing real.
+    """
+    pending = b""
+    while True:
+        chunk = stream.read(1 << 20)
+        pending += chunk
+        # Keep enough behind each candidate header to see all of its data.
+        usable = len(pending) - (0 if not chunk else MAX_EXTENDED_HEADER + 512)
+        usable = max(usable, 0) // 512 * 512
+        for found in _EXTENDED_TYPE.finditer(pending[156:usable:512]):  # each type byte
+            _check_extended_header(pending, found.start() * 512)
+        pending = pending[usable:]
+        if not chunk:
+            return
+
+
+def _check_extended_header(buf: bytes, at: int) -> None:
+    block = buf[at : at + 512]
+    if len(block) < 512 or not _tar_checksum_ok(block):
+        return  # tarfile takes it for no header (or stops there)
+    size = _tar_number(block[124:136])
+    if size is None:
+        return  # tarfile refuses the header
+    if size > MAX_EXTENDED_HEADER:
+        raise ArchiveError(
+            f"it has a tar header of {size:,} bytes, where real ones (a pax or GNU long-name "
+            "header: a path and a few attributes) hold a few hundred; headers like this are "
+            "made to stall the unpacker, so nothing was indexed."
+        )
+    if block[156:157] in (b"x", b"g"):
+        _check_pax(buf[at + 512 : at + 512 + -(-size // 512) * 512])
+
+
+def _check_pax(data: bytes) -> None:
+    """Refuse pax records tarfile would parse in quadratic time (or sparse-file maps).
+
+    tarfile reads a record with ``(\\d+) ([^=]+)=`` and steps by the length it claims: a
+    record whose ``=`` lies beyond that length makes every later step scan far ahead.
+    Records are checked in the same steps here, each scan bounded by its own length.
+    """
+    malformed = ArchiveError(
+        "it has a malformed pax header (records that overrun their own lengths, or "
+        f"numbers longer than {MAX_DIGIT_RUN} digits), which is how archives are made to "
+        "stall the unpacker; nothing was indexed."
+    )
+    if _LONG_DIGITS.search(data):
+        raise malformed
+    if b"GNU.sparse." in data:  # tarfile reads sparse maps a block at a time, rescanning
+        raise ArchiveError(
+            "it is damaged or holds GNU sparse-file headers, which I do not read; nothing "
+            "was indexed. Make it again without --sparse (plain `tar czf`)."
+        )
+    last_equals = data.rfind(b"=")
+    pos = 0
+    while (record := _PAX_LENGTH.match(data, pos)) is not None:
+        length = int(record.group(1))
+        if length == 0 or last_equals <= record.end():
+            return  # tarfile refuses the header, or its loop ends after one scan
+        if data.find(b"=", record.end(), pos + length) == -1:
+            raise malformed
+        pos += length
+
+
+def _tar_checksum_ok(block: bytes) -> bool:
+    """tarfile's test: the stored checksum is the unsigned or signed sum of the header."""
+    stored = _tar_number(block[148:156])
+    spaces = 8 * 0x20
+    unsigned = sum(block[:148]) + sum(block[156:]) + spaces
+    signed = unsigned - 256 * sum(1 for b in block[:148] + block[156:] if b > 127)
+    return stored is not None and stored in (unsigned, signed)
+
+
+def _tar_number(field: bytes) -> int | None:
+    """A numeric header field as tarfile reads it (octal, or base-256), None if invalid."""
+    if field[0] in (0o200, 0o377):
+        n = int.from_bytes(field[1:], "big")
+        return n - 256 ** (len(field) - 1) if field[0] == 0o377 else n
+    try:
+        text = field.split(b"\0", 1)[0].decode("ascii").strip()
+        return int(text or "0", 8)
+    except ValueError:  # UnicodeDecodeError included
+        return None
+
+
+def _tar_entries(data: bytes, limits: ArchiveLimits) -> Iterator[tuple[_Entry, bytes | None]]:
+    _check_tar_headers(_uncompressed(data, _Budget(limits, len(data))))
+    budget = _Budget(limits, len(data))
+    stream = _uncompressed(data, budget)
     count = 0
     with tarfile.open(fileobj=stream, mode="r|", encoding="utf-8", errors="surrogateescape") as tar:
         for member in tar:

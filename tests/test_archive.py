@@ -5,10 +5,12 @@ Every hostile archive here is made by the test itself.
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
 import tarfile
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -360,3 +362,88 @@ def test_entries_with_control_characters_in_their_names_are_skipped() -> None:
     assert [(s.path, s.reason) for s in archive.skipped] == [
         ("x?fake.py", "its name has control characters")
     ]
+
+
+def _lying_zip(method: int, payload: bytes, *, declared: int = 500) -> bytes:
+    """One member compressed with ``method`` whose headers claim ``declared`` bytes."""
+    data = zipped({"r/big.py": payload}, compression=method)
+    out = bytearray(data)
+    out[22:26] = declared.to_bytes(4, "little")  # the local header's uncompressed size
+    central = out.index(b"PK\x01\x02")
+    out[central + 24 : central + 28] = declared.to_bytes(4, "little")
+    return bytes(out)
+
+
+# zipfile hands bzip2 and LZMA chunks to a decompressor with no output bound: 1 KB of
+# bzip2 claiming 500 bytes took a server from 184 MB to 3 GB, then was called "damaged".
+@pytest.mark.parametrize(
+    ("method", "name"), [(zipfile.ZIP_BZIP2, "bzip2"), (zipfile.ZIP_LZMA, "LZMA")]
+)
+def test_a_zip_member_whose_decompression_is_unbounded_is_refused_unread(
+    method: int, name: str
+) -> None:
+    bomb = _lying_zip(method, b"\0" * 20_000_000)
+    assert len(bomb) < 50_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(ArchiveError, match=f"{name}.*compression bomb"):
+            read_archive(bomb, "r.zip")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2_000_000, f"{peak:,} bytes allocated while refusing it"
+
+
+def test_stored_and_deflated_members_are_still_read() -> None:
+    for method in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        archive = read_archive(zipped({"r/a.py": UTIL}, compression=method), "r.zip")
+        assert [(f.path, f.data) for f in archive.files] == [("a.py", UTIL)]
+
+
+def _raw_extended(kind: bytes, payload: bytes, then: dict[str, bytes]) -> bytes:
+    """A tar whose first header is a ``kind`` extended header carrying ``payload`` as is."""
+    info = tarfile.TarInfo("././@PaxHeader")
+    info.type = kind
+    info.size = len(payload)
+    head = info.tobuf(format=tarfile.USTAR_FORMAT)
+    padding = b"\0" * (-len(payload) % 512)
+    return head + payload + padding + tarred(then, mode="w")
+
+
+# CPython's tarfile backtracks quadratically on pax records (CVE-2024-6232) while it holds
+# the GIL: a 152 KB tar with 150,000 digits in a pax header stalled /healthz and every ack
+# for 28 s. Python 3.11.7 is affected; the headers are checked before tarfile parses them.
+@pytest.mark.parametrize(
+    ("kind", "payload", "reason"),
+    [
+        (tarfile.XHDTYPE, b"1" * 150_000, "tar header of 150,000 bytes"),
+        (tarfile.XGLTYPE, b"1" * 150_000, "tar header of 150,000 bytes"),
+        (tarfile.GNUTYPE_LONGNAME, b"a" * 200_000, "tar header of 200,000 bytes"),
+        (tarfile.XHDTYPE, b"5" * 40_000, "malformed pax header"),
+        (tarfile.XHDTYPE, b"2 " * 30_000 + b"=", "malformed pax header"),
+    ],
+    ids=["pax-digits", "global-pax", "gnu-long-name", "digits-within-size", "overrun"],
+)
+def test_a_tar_header_that_would_stall_the_unpacker_is_refused(
+    kind: bytes, payload: bytes, reason: str
+) -> None:
+    data = _raw_extended(kind, payload, {"repo/ok.py": UTIL})
+    with pytest.raises(ArchiveError, match=reason):
+        read_archive(data, "r.tar")
+    lenient = ArchiveLimits(max_ratio=10_000)  # so the zip-bomb rule does not answer first
+    with pytest.raises(ArchiveError, match=reason):
+        read_archive(gzip.compress(data), "r.tar.gz", limits=lenient)
+
+
+def test_real_pax_headers_long_paths_and_tars_inside_tars_are_read() -> None:
+    deep = "repo/" + "/".join(["d" * 200] * 15) + "/deep.py"
+    inner = _pax_tar({"comment": "x" * 30_000, "mtime": "1700000000.123456789"})
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for name, data in ((deep, UTIL), ("repo/money.py", MONEY), ("repo/inner.tar", inner)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.pax_headers = {"mtime": "1700000000.123456789", "user.note": "é" * 2000}
+            t.addfile(info, io.BytesIO(data))
+    archive = read_archive(buf.getvalue(), "repo.tar")
+    assert sorted(f.path for f in archive.files) == [deep.removeprefix("repo/"), "money.py"]

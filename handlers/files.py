@@ -32,6 +32,7 @@ from rag import (
     GencodeError,
     Source,
     is_archive,
+    printable,
     read_archive,
 )
 
@@ -133,7 +134,8 @@ def index_shared_files(
                         ),
                     )
                 continue
-        name = str(file.get("name") or file.get("title") or file_id)
+        # Shown and stored escaped: a right-to-left override must not pass for another name.
+        name = printable(str(file.get("name") or file.get("title") or file_id))
         shared = Shared(
             rt,
             client,
@@ -408,6 +410,7 @@ def _index_archive(shared: Shared) -> None:
             repo=archive.repo,
             permalink=template.permalink,
             skipped=[(s.path, s.reason) for s in archive.skipped],
+            duplicates=[(d.path, d.copies) for d in archive.duplicates],
             workspace_wide=where.workspace_wide,
             shared_outside=where.shared,
         )

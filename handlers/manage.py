@@ -151,9 +151,11 @@ def _is_admin(client: WebClient, user: str, team: str) -> bool:
 
 
 def _matching(rt: Runtime, team: str, channel: str, name: str) -> list[SourceSummary]:
-    """What ``name`` means among the files shared in this very conversation."""
+    """What ``name`` means among the files shared in this very conversation: a repository
+    (``shop``), one of its files by its repository path (``shop/util.py``), or a single
+    file (``util.py``), which never reaches a same-named file inside a repository."""
     mine = [s for s in rt.engine.sources(Scope.of(team, channel)) if s.channel == channel]
-    return [s for s in mine if name in (s.repo, s.path, s.display)]
+    return [s for s in mine if name in (s.repo, s.display)]
 
 
 def _may_forget(client: WebClient, user: str, team: str, found: Sequence[SourceSummary]) -> bool:

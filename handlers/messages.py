@@ -256,6 +256,17 @@ def archive_unfinished(done: int, total: int) -> str:
     )
 
 
+def archive_duplicates(names: str, more: int) -> str:
+    """Names several entries of the archive share (``names``: "`a.py` (2)", escaped)."""
+    tail = f" and {more:,} more" if more else ""
+    return (
+        f":warning: *Duplicate entries:* {names}{tail}. The archive holds more than one file "
+        "with each of these names (the number of copies in brackets); I read the last copy, "
+        "as unpacking the archive would leave it. Make the archive again if another copy "
+        "was meant."
+    )
+
+
 def archive_list_note(filename: str) -> str:
     return f"_The full per-file list is attached as `{filename}`._"
 

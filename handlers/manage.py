@@ -10,8 +10,10 @@ forgotten in that channel. Help and refusals follow the asker's language.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -162,6 +164,14 @@ def _may_forget(client: WebClient, user: str, team: str, found: Sequence[SourceS
     return all(s.indexed_by == user for s in found) or _is_admin(client, user, team)
 
 
+def version_of(found: Sequence[SourceSummary]) -> str:
+    """A stamp of exactly what a forget button was shown for: which files, how many
+    functions, when they last changed and who shared them. Sharing the code again changes
+    it, so an old button (or a replayed click) never forgets the newer version."""
+    parts = sorted(f"{s.key}\x1f{s.functions}\x1f{s.indexed_at!r}\x1f{s.indexed_by}" for s in found)
+    return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]
+
+
 def run(
     rt: Runtime, client: WebClient, respond: Respond, command: dict[str, Any], parsed: Command
 ) -> None:
@@ -213,7 +223,10 @@ def _ask_to_forget(
         )
         return
     functions = sum(s.functions for s in found)
-    value = json.dumps({"name": name, "korean": korean}, ensure_ascii=False)
+    value = json.dumps(
+        {"name": name, "korean": korean, "version": version_of(found), "once": uuid.uuid4().hex},
+        ensure_ascii=False,
+    )
     question = messages.forget_confirm(escape(name), len(found), functions, korean)
     respond(
         response_type="ephemeral",
@@ -255,6 +268,12 @@ def confirmed(rt: Runtime, body: dict[str, Any], client: WebClient, respond: Res
     channel = str((body.get("channel") or {}).get("id", ""))
     user = str((body.get("user") or {}).get("id", ""))
     team = str((body.get("team") or {}).get("id", "") or body.get("team_id", ""))
+    # Each button works once (Slack accepts a replayed click for 5 minutes): the first
+    # click of either button claims it, in the store every process and container shares.
+    once = str(value.get("once", ""))
+    if once and not rt.dedupe.claim(("forget-button", team, once)):
+        respond(replace_original=True, text=messages.forget_button_used(escape(name), korean))
+        return
     if action.get("action_id") == FORGET_CANCEL:
         respond(replace_original=True, text=messages.forget_cancelled(escape(name), korean))
         return
@@ -269,6 +288,9 @@ def confirmed(rt: Runtime, body: dict[str, Any], client: WebClient, respond: Res
                 replace_original=True,
                 text=messages.forget_not_allowed(escape(name), sharers, korean),
             )
+            return
+        if value.get("version") != version_of(found):
+            respond(replace_original=True, text=messages.forget_changed(escape(name), korean))
             return
         gone = rt.engine.forget_sources([s.key for s in found])
     except GencodeError:

@@ -513,6 +513,32 @@ def forget_cancelled(name: str, korean: bool) -> str:
     return f"`{name}`은(는) 그대로 둡니다." if korean else f"Kept `{name}`."
 
 
+def forget_button_used(name: str, korean: bool) -> str:
+    """A forget or cancel button clicked again (a double click, or a replayed request)."""
+    if korean:
+        return (
+            f"이 버튼은 이미 처리되었습니다. `{name}`을(를) 지우려면 `/gencode 삭제 {name}`을(를) "
+            "다시 실행해 주세요."
+        )
+    return (
+        f"This button was already used, so I did nothing this time. To forget `{name}` now, "
+        f"run `/gencode forget {name}` again."
+    )
+
+
+def forget_changed(name: str, korean: bool) -> str:
+    """The code changed (shared again) after the confirmation was shown: nothing forgotten."""
+    if korean:
+        return (
+            f"확인 요청 뒤에 `{name}`이(가) 다시 공유되어 바뀌었으므로 아무것도 지우지 않았습니다. "
+            f"지금 버전을 지우려면 `/gencode 삭제 {name}`을(를) 다시 실행해 주세요."
+        )
+    return (
+        f"`{name}` has changed since I asked (it was shared again), so I forgot nothing. "
+        f"To forget what is there now, run `/gencode forget {name}` again."
+    )
+
+
 def forgotten(name: str, files: int, functions: int, korean: bool) -> str:
     if korean:
         return f":wastebasket: `{name}`을(를) 지웠습니다: 파일 {files:,}개, 함수 {functions:,}개."

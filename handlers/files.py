@@ -32,11 +32,12 @@ from rag import (
     GencodeError,
     Source,
     is_archive,
+    is_korean,
     printable,
     read_archive,
 )
 
-from . import messages
+from . import manage, messages
 from .conversations import KINDS, Conversation
 from .download import DownloadError
 from .render import (
@@ -147,6 +148,7 @@ def index_shared_files(
             file=file,
             name=name,
             channel_type=event.get("channel_type"),
+            korean=is_korean(str(event.get("text") or "")),
         )
         if is_archive(name):
             _index_archive(shared)
@@ -188,6 +190,8 @@ class Shared:
     file: Mapping[str, Any]
     name: str
     channel_type: str | None
+    korean: bool = False
+    """The share's message is in Korean: refusals that need the sharer to act follow it."""
 
     @property
     def file_id(self) -> str:
@@ -211,6 +215,32 @@ class Shared:
             indexed_by=self.user,
             repo=repo,
         )
+
+
+def _taken(shared: Shared, source: Source, status: ThreadStatus) -> bool:
+    """Whether ``source`` would replace code that someone else shared here, and the sharer
+    may not (only the person who shared it or a workspace admin may, as for forget). If so,
+    the thread says whose it is and what to do, and nothing is changed."""
+    found = shared.rt.engine.replaced_by(source)
+    if not found or manage.may_change(shared.client, shared.user, shared.team, found):
+        return False
+    owners = sorted({s.indexed_by for s in found if s.indexed_by and s.indexed_by != shared.user})
+    logger.info(
+        "share of %s by %s refused: shared before by %s (team=%s channel=%s)",
+        source.display,
+        shared.user,
+        ",".join(owners),
+        shared.team,
+        shared.channel,
+    )
+    text = messages.share_taken(
+        escape(source.repo or source.path),
+        owners,
+        repository=bool(source.repo),
+        korean=shared.korean,
+    )
+    status.show(plain(text))
+    return True
 
 
 class ThreadStatus:
@@ -334,6 +364,8 @@ def _index_one(shared: Shared) -> None:
             return
         where = shared.where()
         source = shared.source(where, path=name)
+        if _taken(shared, source, status):
+            return
         report = rt.engine.index_bytes(data, source, on_progress=on_progress)
         if report.error:
             status.show(plain(messages.index_refused(shown, escape(_reason(report.error, name)))))
@@ -399,6 +431,8 @@ def _index_archive(shared: Shared) -> None:
             return
         where = shared.where()
         template = shared.source(where, path="", repo=archive.repo)
+        if _taken(shared, template, status):
+            return
         report = rt.engine.index_repository(
             [(f.path, f.data) for f in archive.files],
             template,

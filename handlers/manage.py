@@ -160,7 +160,9 @@ def _matching(rt: Runtime, team: str, channel: str, name: str) -> list[SourceSum
     return [s for s in mine if name in (s.repo, s.display)]
 
 
-def _may_forget(client: WebClient, user: str, team: str, found: Sequence[SourceSummary]) -> bool:
+def may_change(client: WebClient, user: str, team: str, found: Sequence[SourceSummary]) -> bool:
+    """Whether ``user`` may forget or replace ``found``: they shared all of it, or they are
+    an admin of this team. Sharing again checks the same rule as forgetting."""
     return all(s.indexed_by == user for s in found) or _is_admin(client, user, team)
 
 
@@ -215,7 +217,7 @@ def _ask_to_forget(
         shown = escape(name if len(name) <= MAX_NAME else name[:MAX_NAME] + "…")
         respond(response_type="ephemeral", text=messages.forget_unknown(shown, korean))
         return
-    if not _may_forget(client, user, team, found):
+    if not may_change(client, user, team, found):
         sharers = sorted({s.indexed_by for s in found if s.indexed_by})
         respond(
             response_type="ephemeral",
@@ -282,7 +284,7 @@ def confirmed(rt: Runtime, body: dict[str, Any], client: WebClient, respond: Res
         if not found:
             respond(replace_original=True, text=messages.forget_unknown(escape(name), korean))
             return
-        if not _may_forget(client, user, team, found):
+        if not may_change(client, user, team, found):
             sharers = sorted({s.indexed_by for s in found if s.indexed_by})
             respond(
                 replace_original=True,

@@ -197,6 +197,29 @@ def index_skipped(filename: str, why: str, removed: int = 0) -> str:
     return f":heavy_minus_sign: `{filename}` has nothing to index ({why}). Nothing was changed."
 
 
+def share_taken(name: str, owners: list[str], *, repository: bool, korean: bool) -> str:
+    """Someone else shared ``name`` here before: this share was refused, nothing changed."""
+    if korean:
+        who = ", ".join(f"<@{u}>님" for u in owners) or "다른 사람"
+        what = f"저장소 `{name}`" if repository else f"`{name}`"
+        rename = "압축 파일(또는 그 안의 최상위 폴더)" if repository else "파일"
+        return (
+            f":no_entry: {what}은(는) 이 대화에서 {who}이 이미 공유했으므로 바꾸지 않았습니다. "
+            f"공유한 사람이나 워크스페이스 관리자만 바꿀 수 있습니다. {who}이나 관리자에게 "
+            f"지우거나(`/gencode 삭제 {name}`) 이 버전을 대신 공유해 달라고 하거나, {rename} "
+            "이름을 바꿔 나란히 공유하세요. 이미 색인된 것은 바뀌지 않았습니다."
+        )
+    who = ", ".join(f"<@{u}>" for u in owners) or "someone else"
+    what = f"the repository `{name}`" if repository else f"`{name}`"
+    rename = "the archive (or its top folder)" if repository else "your file"
+    return (
+        f":no_entry: I did not index this: {what} was already shared here by {who}, and only "
+        f"they or a workspace admin can replace it. Ask them or an admin to forget it "
+        f"(`/gencode forget {name}`) or to share your version, or rename {rename} to share it "
+        "beside theirs. Nothing that was already indexed has changed."
+    )
+
+
 # -- archives ---------------------------------------------------------------------------------
 
 

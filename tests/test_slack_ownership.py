@@ -13,8 +13,8 @@ from typing import Any
 from rag import Scope
 from tests.samples import ORDERS_PY
 from tests.slack_fixtures import Bot
-from tests.test_slack_index import share, wait_done
-from tests.test_slack_repositories import click, command, ephemeral
+from tests.test_slack_index import reply_text, share, wait_done
+from tests.test_slack_repositories import click, command, ephemeral, tarball
 
 ORDERS_V2 = ORDERS_PY + b"\n\ndef cancel_order(order_id):\n    return order_id\n"
 
@@ -75,3 +75,87 @@ class TestForgetButtons:
         bot.api.wait_for(lambda: len(responses(bot)) == 3)
         assert "이미 처리되었습니다" in responses(bot)[2]["text"]
         assert functions_here(bot) > 0
+
+
+def thread_says(bot: Bot, ts: str) -> str:
+    return reply_text(bot.api, "C1", ts)
+
+
+def shop(files: int) -> bytes:
+    return tarball(
+        {f"shop/m{i}.py": f"def f{i}(x):\n    return x + {i}\n".encode() for i in range(files)}
+    )
+
+
+class TestSharesOfOthers:
+    def test_another_persons_archive_of_the_same_name_is_refused_and_changes_nothing(
+        self, bot: Bot
+    ) -> None:
+        ts, _ = share(bot, "shop.tgz", shop(5))  # Alice (U1)
+        wait_done(bot.api, "C1", ts)
+        before = bot.engine.sources(Scope.of("T1", "C1"))
+
+        ts2, _ = share(bot, "shop.tgz", shop(1), user="U2")  # Bob, not an admin
+        assert wait_done(bot.api, "C1", ts2) == ["x"]
+        said = thread_says(bot, ts2)
+        assert "the repository `shop` was already shared here by <@U1>" in said
+        assert "only they or a workspace admin can replace it" in said
+        assert "`/gencode forget shop`" in said and "rename the archive" in said
+        assert bot.engine.sources(Scope.of("T1", "C1")) == before
+
+        command(bot, "list")
+        assert "by <@U1>" in json.dumps(ephemeral(bot)[0]["blocks"])
+        command(bot, "forget shop")  # still Alice's to forget
+        assert ephemeral(bot, 2)[1]["text"].startswith("Forget `shop` (5 files,")
+
+    def test_another_persons_file_of_the_same_name_is_refused(self, bot: Bot) -> None:
+        ts, _ = share(bot, "orders.py", ORDERS_PY)
+        wait_done(bot.api, "C1", ts)
+        ts2, _ = share(bot, "orders.py", b"def evil():\n    return 1\n", user="U2")
+        assert wait_done(bot.api, "C1", ts2) == ["x"]
+        assert "`orders.py` was already shared here by <@U1>" in thread_says(bot, ts2)
+        hits = bot.engine.retrieve("evil", Scope.of("T1", "C1"), k=10)
+        assert all(h.chunk.qualname != "evil" for h in hits)
+        assert {h.chunk.indexed_by for h in hits} == {"U1"}
+
+    def test_another_persons_notebook_of_the_same_name_is_refused_in_korean(self, bot: Bot) -> None:
+        notebook = {
+            "cells": [{"cell_type": "code", "source": "def total(xs):\n    return sum(xs)\n"}],
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {},
+        }
+        ts, _ = share(bot, "sales.ipynb", json.dumps(notebook).encode())
+        wait_done(bot.api, "C1", ts)
+        ts2, _ = share(
+            bot, "sales.ipynb", json.dumps(notebook).encode(), user="U2", text="제 버전이에요"
+        )
+        assert wait_done(bot.api, "C1", ts2) == ["x"]
+        said = thread_says(bot, ts2)
+        assert "<@U1>님이 이미 공유했으므로 바꾸지 않았습니다" in said
+        assert "`/gencode 삭제 sales.ipynb`" in said
+
+    def test_the_same_name_in_another_conversation_is_another_file(self, bot: Bot) -> None:
+        ts, _ = share(bot, "orders.py", ORDERS_PY)
+        wait_done(bot.api, "C1", ts)
+        ts2, _ = share(bot, "orders.py", ORDERS_V2, user="U2", channel="C2")
+        assert wait_done(bot.api, "C2", ts2) == ["white_check_mark"]
+
+    def test_a_workspace_admins_share_replaces_it_and_the_list_says_who(self, bot: Bot) -> None:
+        ts, _ = share(bot, "shop.tgz", shop(5))
+        wait_done(bot.api, "C1", ts)
+        bot.api.admins.add("U9")
+        ts2, _ = share(bot, "shop.tgz", shop(1), user="U9")
+        assert wait_done(bot.api, "C1", ts2) == ["white_check_mark"]
+        assert "4 removed" in thread_says(bot, ts2)
+        command(bot, "list")
+        shown = json.dumps(ephemeral(bot)[0]["blocks"])
+        assert "repository `shop` (1 files)" in shown and "by <@U9>" in shown
+
+    def test_an_admin_of_another_organisation_may_not_replace_it(self, bot: Bot) -> None:
+        ts, _ = share(bot, "orders.py", ORDERS_PY)
+        wait_done(bot.api, "C1", ts)
+        bot.api.admins.add("U9")
+        bot.api.user_teams["U9"] = "T9OTHER"
+        ts2, _ = share(bot, "orders.py", ORDERS_V2, user="U9")
+        assert wait_done(bot.api, "C1", ts2) == ["x"]

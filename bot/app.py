@@ -72,6 +72,7 @@ def build_app(
     listener_executor: Executor | None = None,
     lazy_executor: Executor | None = None,
     answers: AnswerPool | None = None,
+    indexing: AnswerPool | None = None,
     update_interval: float = 1.0,
     dedupe: Deduper | None = None,
 ) -> App:
@@ -83,11 +84,13 @@ def build_app(
     is for Lambda, where nothing may run after the response; ``socket_mode`` allows a
     missing signing secret (Socket Mode requests are not signed).
 
-    Three pools, so that an ack never waits behind slow work (Slack gives it 3 s):
-    ``listener_executor`` runs ack functions only; ``lazy_executor`` (``listener_workers``
-    threads) runs lazy listeners; ``answers`` (``answer_workers`` at once, ``answer_queue``
-    waiting) writes answers. On Lambda there are none: Bolt re-invokes the function for each
-    lazy listener and the answer runs inline there. Pass your own to shut them down.
+    Four pools, so that an ack never waits behind slow work (Slack gives it 3 s), and a
+    question never waits behind indexing: ``listener_executor`` runs ack functions only;
+    ``lazy_executor`` (``listener_workers`` threads) runs lazy listeners; ``answers``
+    (``answer_workers`` at once, ``answer_queue`` waiting) writes answers; ``indexing``
+    (``index_workers`` at once, ``index_queue`` waiting) indexes shares. On Lambda there are
+    none: Bolt re-invokes the function for each lazy listener and the work runs inline
+    there. Pass your own to shut them down.
     """
     if client is None:
         if not settings.slack_bot_token:
@@ -121,6 +124,10 @@ def build_app(
         )
         if answers is None:
             answers = AnswerPool(workers=settings.answer_workers, max_queued=settings.answer_queue)
+        if indexing is None:
+            indexing = AnswerPool(
+                workers=settings.index_workers, max_queued=settings.index_queue, kind="index"
+            )
     rt = Runtime(
         engine=engine,
         token=token,
@@ -132,6 +139,7 @@ def build_app(
         archive_time_budget=settings.archive_time_budget,
         archive_update_interval=3 * update_interval,
         answers=answers if not process_before_response else None,
+        indexing=indexing if not process_before_response else None,
     )
     app.middleware(dedupe_middleware(rt.dedupe))
     handlers.register(app, rt)

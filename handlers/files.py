@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from rag import (
 from . import manage, messages
 from .conversations import KINDS, Conversation
 from .download import DownloadError
+from .pool import PoolFull
 from .render import (
     SlackMessage,
     Upload,
@@ -151,7 +153,7 @@ def index_shared_files(
             korean=is_korean(str(event.get("text") or "")),
         )
         if is_archive(name):
-            _index_archive(shared)
+            _in_turn(shared, _index_archive, messages.archive_started(escape(name)))
             continue
         if not is_python(file):
             if is_direct():
@@ -159,7 +161,62 @@ def index_shared_files(
             else:
                 logger.info("ignored non-Python file %s in %s", file_id, channel)
             continue
-        _index_one(shared)
+        _in_turn(shared, _index_one, messages.indexing_started(escape(name)))
+
+
+def _in_turn(shared: Shared, index: Callable[[Shared, ThreadStatus], None], started: str) -> None:
+    """Index a share at once (Lambda), or in turn on the runtime's indexing pool.
+
+    The lazy listener's thread is free again as soon as the share is queued: questions,
+    commands and the App Home run on those threads and must never wait behind a burst of
+    big shares. The thread's message says when a share waits, and how many are ahead.
+    """
+    rt = shared.rt
+    interval = rt.archive_update_interval if index is _index_archive else rt.update_interval
+    if rt.indexing is None:
+        index(shared, ThreadStatus(shared, started, interval=interval))
+        return
+    posted = threading.Event()
+    status: list[ThreadStatus] = []
+    ahead: int | None = None
+
+    def job() -> None:
+        posted.wait()
+        if ahead is not None:  # its turn has come: the queued line becomes the started one
+            status[0].show(plain(started))
+        index(shared, status[0])
+
+    try:
+        ahead = rt.indexing.submit(job)
+    except PoolFull as full:
+        logger.warning(
+            "share refused, %d waiting: team=%s channel=%s file=%s",
+            full.waiting,
+            shared.team,
+            shared.channel,
+            shared.file_id,
+        )
+        _say(
+            shared.client,
+            shared.channel,
+            shared.thread_ts,
+            messages.indexing_busy(escape(shared.name), korean=shared.korean),
+        )
+        return
+    try:
+        first = started
+        if ahead is not None:
+            logger.info(
+                "share queued behind %d: team=%s channel=%s file=%s",
+                ahead,
+                shared.team,
+                shared.channel,
+                shared.file_id,
+            )
+            first = messages.indexing_queued(escape(shared.name), ahead, korean=shared.korean)
+        status.append(ThreadStatus(shared, first, interval=interval))
+    finally:
+        posted.set()
 
 
 def _say(client: WebClient, channel: str, thread_ts: str, text: str) -> str | None:
@@ -343,10 +400,9 @@ def _downloaded(
         return None
 
 
-def _index_one(shared: Shared) -> None:
+def _index_one(shared: Shared, status: ThreadStatus) -> None:
     rt, name = shared.rt, shared.name
     shown = escape(name)
-    status = ThreadStatus(shared, messages.indexing_started(shown), interval=rt.update_interval)
 
     def on_progress(stage: str, done: int, total: int) -> None:
         if done < total:
@@ -387,14 +443,11 @@ def _index_one(shared: Shared) -> None:
         outcome[0] = True
 
 
-def _index_archive(shared: Shared) -> None:
+def _index_archive(shared: Shared, status: ThreadStatus) -> None:
     """A repository shared as an archive: read in memory, indexed file by file with a
     progress line updated every few seconds, then folded into one report."""
     rt, name = shared.rt, shared.name
     shown = escape(name)
-    status = ThreadStatus(
-        shared, messages.archive_started(shown), interval=rt.archive_update_interval
-    )
     started = rt.clock()
 
     def on_file(done: int, total: int, report: FileReport) -> None:

@@ -124,6 +124,32 @@ def indexing_started(filename: str) -> str:
     return f":eyes: Indexing `{filename}`…"
 
 
+def indexing_queued(filename: str, ahead: int, *, korean: bool) -> str:
+    """A share that waits for a free indexing worker (``ahead`` shares wait before it)."""
+    if korean:
+        if ahead:
+            return (
+                f":hourglass: `{filename}` 대기 중: 앞에 색인할 공유 {ahead}개가 기다리고 있어요."
+            )
+        return f":hourglass: `{filename}` 대기 중: 지금 색인 중인 공유가 끝나면 바로 시작해요."
+    if ahead:
+        shares = "share is" if ahead == 1 else "shares are"
+        return f":hourglass: `{filename}` is queued: {ahead} {shares} waiting to be indexed first."
+    return f":hourglass: `{filename}` is queued: it is next, as soon as a share being indexed finishes."
+
+
+def indexing_busy(filename: str, *, korean: bool) -> str:
+    if korean:
+        return (
+            f":warning: 지금 색인할 공유가 너무 많아 `{filename}`을(를) 색인하지 않았어요. "
+            "몇 분 뒤에 다시 공유해 주세요. 이미 색인된 것은 바뀌지 않았습니다."
+        )
+    return (
+        f":warning: Too many shares are waiting to be indexed, so I did not index `{filename}`. "
+        "Share it again in a few minutes; nothing that was already indexed has changed."
+    )
+
+
 def indexing_progress(filename: str, stage: str, done: int, total: int) -> str:
     verb = {"summarize": "summarising", "embed": "embedding"}.get(stage, stage)
     return f":eyes: Indexing `{filename}`: {verb} {done}/{total} functions…"

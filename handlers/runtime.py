@@ -109,6 +109,9 @@ class Runtime:
     answers: AnswerPool | None = None
     """Where answers wait their turn (``serve``, Socket Mode). ``None`` answers inline: on
     Lambda each lazy invocation is its own request, and nothing may run past its return."""
+    indexing: AnswerPool | None = None
+    """Where shares wait their turn to be indexed (``serve``, Socket Mode), apart from the
+    answers; ``None`` indexes inline (Lambda)."""
 
     def conversation(self, client: Any, *, team: str, channel: str) -> Conversation:
         """Kind and sharing of ``channel`` (see :mod:`handlers.conversations`); never raises

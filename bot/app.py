@@ -15,6 +15,7 @@ from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 from slack_sdk.web import WebClient
 
 import handlers
+from handlers.inflight import HEARTBEAT, InFlight
 from handlers.pool import AnswerPool
 from handlers.runtime import Deduper, Runtime
 from rag import ConfigError, Engine
@@ -141,6 +142,16 @@ def build_app(
         answers=answers if not process_before_response else None,
         indexing=indexing if not process_before_response else None,
     )
+    # Lambda containers share process ids and run nothing between requests: there, a share
+    # counts as orphaned only when its heartbeats stop, and only shares look for them.
+    rt.inflight = InFlight(
+        engine,
+        same_host=not process_before_response,
+        heartbeat=None if process_before_response else HEARTBEAT,
+        write_every=rt.archive_update_interval,
+    )
+    if not process_before_response:
+        rt.inflight.sweep(client)  # shares a killed predecessor left hanging
     app.middleware(dedupe_middleware(rt.dedupe))
     handlers.register(app, rt)
     return app

@@ -41,6 +41,7 @@ from rag import (
 from . import manage, messages
 from .conversations import KINDS, Conversation
 from .download import DownloadError
+from .inflight import Ticket
 from .pool import PoolFull
 from .render import (
     SlackMessage,
@@ -172,19 +173,33 @@ def _in_turn(shared: Shared, index: Callable[[Shared, ThreadStatus], None], star
     big shares. The thread's message says when a share waits, and how many are ahead.
     """
     rt = shared.rt
-    interval = rt.archive_update_interval if index is _index_archive else rt.update_interval
+    archive = index is _index_archive
+    interval = rt.archive_update_interval if archive else rt.update_interval
+    if rt.inflight is not None:  # shares a killed process left hanging: say so first
+        rt.inflight.sweep_soon(shared.client)
     if rt.indexing is None:
-        index(shared, ThreadStatus(shared, started, interval=interval))
+        status = ThreadStatus(shared, started, interval=interval).held(archive=archive)
+        try:
+            index(shared, status)
+        finally:
+            status.release()
         return
     posted = threading.Event()
-    status: list[ThreadStatus] = []
+    queued: list[ThreadStatus] = []
     ahead: int | None = None
 
     def job() -> None:
         posted.wait()
-        if ahead is not None:  # its turn has come: the queued line becomes the started one
-            status[0].show(plain(started))
-        index(shared, status[0])
+        status = queued[0]
+        try:
+            if ahead is not None:  # its turn has come: the queued line becomes the started one
+                try:
+                    status.show(plain(started))
+                except SlackApiError as exc:
+                    logger.info("could not update a queued share: %s", exc.response.get("error"))
+            index(shared, status)
+        finally:
+            status.release()
 
     try:
         ahead = rt.indexing.submit(job)
@@ -214,7 +229,7 @@ def _in_turn(shared: Shared, index: Callable[[Shared, ThreadStatus], None], star
                 shared.file_id,
             )
             first = messages.indexing_queued(escape(shared.name), ahead, korean=shared.korean)
-        status.append(ThreadStatus(shared, first, interval=interval))
+        queued.append(ThreadStatus(shared, first, interval=interval).held(archive=archive))
     finally:
         posted.set()
 
@@ -314,6 +329,25 @@ class ThreadStatus:
         self.last = shared.rt.clock()
         if self.ts is not None:
             shared.rt.remember_thread(shared.team, shared.channel, shared.thread_ts)
+        self.ticket: Ticket | None = None
+
+    def held(self, *, archive: bool) -> ThreadStatus:
+        """Note the share as in flight in the store until :meth:`release` (see
+        :mod:`handlers.inflight`): if this process dies, another says so in the thread."""
+        sh = self.shared
+        if sh.rt.inflight is not None:
+            self.ticket = sh.rt.inflight.begin(sh, status_ts=self.ts, archive=archive)
+        return self
+
+    def counted(self, done: int, total: int) -> None:
+        """How far indexing got, kept with the note (what an interruption would report)."""
+        if self.ticket is not None:
+            self.ticket.progress(done, total)
+
+    def release(self) -> None:
+        if self.ticket is not None:
+            self.ticket.end()
+            self.ticket = None
 
     def show(self, message: SlackMessage) -> None:
         sh = self.shared
@@ -451,6 +485,7 @@ def _index_archive(shared: Shared, status: ThreadStatus) -> None:
     started = rt.clock()
 
     def on_file(done: int, total: int, report: FileReport) -> None:
+        status.counted(done, total)
         if done < total:
             status.throttled(messages.archive_progress(shown, done, total))
 

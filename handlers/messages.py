@@ -138,6 +138,28 @@ def indexing_queued(filename: str, ahead: int, *, korean: bool) -> str:
     return f":hourglass: `{filename}` is queued: it is next, as soon as a share being indexed finishes."
 
 
+def share_interrupted(name: str, done: int, total: int, *, archive: bool, korean: bool) -> str:
+    """A share whose indexing stopped because Gencode's process did (killed, restarted)."""
+    if korean:
+        where = f" 파일 {done:,} / {total:,}개까지 색인한 뒤" if archive and total else ""
+        again = (
+            "다시 공유하면 멈춘 곳부터 이어서 색인합니다(이미 색인된 파일은 다시 처리하지 않아요)."
+            if archive
+            else "다시 공유하면 색인합니다. 이전에 색인된 내용은 그대로입니다."
+        )
+        return f":warning: `{name}` 색인이{where} 중단되었습니다(Gencode가 재시작됨). {again}"
+    where = f" after {done:,} / {total:,} files" if archive and total else ""
+    again = (
+        "Share it again to go on where it stopped: files already indexed cost nothing."
+        if archive
+        else "Share it again to index it; what was indexed before is unchanged."
+    )
+    return (
+        f":warning: Indexing `{name}` was interrupted{where}: Gencode stopped before it "
+        f"finished. {again}"
+    )
+
+
 def indexing_busy(filename: str, *, korean: bool) -> str:
     if korean:
         return (

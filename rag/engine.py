@@ -732,9 +732,17 @@ class Engine:
         """First claim of ``key`` in the shared store wins; see ``ChunkStore.claim_once``."""
         return self.store.claim_once(key, ttl=ttl)
 
-    def remember(self, key: str, *, ttl: float) -> None:
-        """Note ``key`` in the shared store for ``ttl`` seconds (e.g. a thread we answer in)."""
-        self.store.remember(key, ttl=ttl)
+    def remember(self, key: str, *, ttl: float, value: str = "") -> None:
+        """Note ``key`` (and ``value``) in the shared store for ``ttl`` seconds (a thread we
+        answer in, a share being indexed)."""
+        self.store.remember(key, ttl=ttl, value=value)
+
+    def recall(self, prefix: str) -> dict[str, str]:
+        """The unexpired notes whose keys start with ``prefix``, with their values."""
+        return self.store.recall(prefix)
+
+    def drop_note(self, key: str) -> None:
+        self.store.drop_note(key)
 
     def remembers(self, key: str) -> bool:
         return self.store.remembers(key)

@@ -14,11 +14,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import slack_sdk
 
+from handlers.inflight import LEASE, PREFIX, InFlight, ShareNote, me
 from rag import Engine, Scope
 from rag.embed import LocalUSEEmbedder
 from rag.generate import ExtractiveGenerator
@@ -153,3 +156,81 @@ class TestSlackInterrupted:
         totals = reply_text(slack_api, "C1", ts2)
         unchanged = int(totals.split(" unchanged")[0].rsplit("· ", 1)[1].replace(",", ""))
         assert unchanged > 0  # the files done before the kill cost nothing
+
+
+def note(**kw: object) -> ShareNote:
+    fields: dict[str, object] = {
+        "team": "T1",
+        "channel": "C1",
+        "ts": "1.0",
+        "thread_ts": "1.0",
+        "status_ts": "2.0",
+        "name": "shop.zip",
+        "archive": True,
+        "korean": False,
+        "host": me().host,
+        "pid": os.getpid(),
+        "boot": me().boot,
+        "beat": time.time(),
+    }
+    fields.update(kw)
+    return ShareNote(**fields)  # type: ignore[arg-type]
+
+
+class TestWhichSharesAreOrphaned:
+    def test_a_share_of_a_process_that_is_gone_from_this_host_is_orphaned_at_once(
+        self, next_engine: Callable[[], Engine]
+    ) -> None:
+        flight = InFlight(next_engine(), same_host=True, heartbeat=None)
+        finished_child = subprocess.Popen([sys.executable, "-c", "pass"])
+        finished_child.wait()
+        running_child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+        try:
+            now = time.time()
+            assert flight.orphaned(note(pid=finished_child.pid, boot="other"), now)
+            assert flight.orphaned(note(boot="a restarted container"), now)  # our pid, reused
+            assert not flight.orphaned(note(pid=running_child.pid, boot="other"), now)
+            assert not flight.orphaned(note(), now)  # this very process
+        finally:
+            running_child.kill()
+            running_child.wait()
+
+    def test_elsewhere_only_a_stopped_heartbeat_makes_a_share_orphaned(
+        self, next_engine: Callable[[], Engine]
+    ) -> None:
+        engine = next_engine()
+        now = time.time()
+        other_host = note(host="another-host", pid=1, boot="other")
+        for flight in (
+            InFlight(engine, same_host=True, heartbeat=None),
+            InFlight(engine, same_host=False, heartbeat=None),  # Lambda: pids say nothing
+        ):
+            assert not flight.orphaned(replace(other_host, beat=now - LEASE + 60), now)
+            assert flight.orphaned(replace(other_host, beat=now - LEASE - 1), now)
+        lambda_flight = InFlight(engine, same_host=False, heartbeat=None)
+        assert not lambda_flight.orphaned(note(boot="another container"), now)
+
+    def test_the_heartbeat_renews_a_share_while_it_is_held(
+        self, next_engine: Callable[[], Engine], slack_api: SlackAPI
+    ) -> None:
+        engine = next_engine()
+        flight = InFlight(engine, same_host=True, heartbeat=0.05)
+        shared = SimpleNamespace(
+            team="T1",
+            channel="C1",
+            ts="1.0",
+            thread_ts="1.0",
+            file_id="F1",
+            name="a.zip",
+            korean=False,
+        )
+        ticket = flight.begin(shared, status_ts="2.0", archive=True)  # type: ignore[arg-type]
+        first = ShareNote.parse(engine.recall(PREFIX)[ticket.key])
+        assert first is not None
+        slack_api.wait_for(
+            lambda: (
+                (n := ShareNote.parse(engine.recall(PREFIX)[ticket.key])) and n.beat > first.beat
+            )
+        )
+        ticket.end()
+        assert engine.recall(PREFIX) == {}

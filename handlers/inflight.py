@@ -202,12 +202,14 @@ class InFlight:
             logger.warning("could not note share %s as in flight", key, exc_info=True)
 
     def end(self, key: str) -> None:
+        # Under the lock the heartbeat writes with, so that it never writes a note back
+        # after it was dropped (a finished share would later count as interrupted).
         with self._lock:
             self._open.pop(key, None)
-        try:
-            self.engine.drop_note(key)
-        except GencodeError:
-            logger.warning("could not drop the note of share %s", key, exc_info=True)
+            try:
+                self.engine.drop_note(key)
+            except GencodeError:
+                logger.warning("could not drop the note of share %s", key, exc_info=True)
 
     def _beat(self) -> None:
         """Renew this process's notes until it holds none (the thread then ends)."""
@@ -215,13 +217,12 @@ class InFlight:
         while True:
             time.sleep(self.heartbeat)
             with self._lock:
-                open_now = list(self._open.values())
-                if not open_now:
+                if not self._open:
                     self._beating = None
                     return
-            now = self.clock()
-            for ticket in open_now:
-                self.write(ticket.key, replace(ticket.note, beat=now))
+                now = self.clock()
+                for ticket in self._open.values():
+                    self.write(ticket.key, replace(ticket.note, beat=now))
 
     # -- other processes' shares --------------------------------------------------------------
 
@@ -263,6 +264,8 @@ class InFlight:
                 self.engine.drop_note(key)
             except GencodeError:
                 logger.warning("could not mark share %s interrupted", key, exc_info=True)
+            except Exception:  # Slack unreachable, a bug: never stop a start-up or a share
+                logger.exception("could not tell share %s it was interrupted", key)
         if marked:
             logger.info("marked %d interrupted shares", marked)
         return marked

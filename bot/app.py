@@ -15,6 +15,7 @@ from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 from slack_sdk.web import WebClient
 
 import handlers
+from handlers.inflight import HEARTBEAT, InFlight
 from handlers.pool import AnswerPool
 from handlers.runtime import Deduper, Runtime
 from rag import ConfigError, Engine
@@ -72,6 +73,7 @@ def build_app(
     listener_executor: Executor | None = None,
     lazy_executor: Executor | None = None,
     answers: AnswerPool | None = None,
+    indexing: AnswerPool | None = None,
     update_interval: float = 1.0,
     dedupe: Deduper | None = None,
 ) -> App:
@@ -83,11 +85,13 @@ def build_app(
     is for Lambda, where nothing may run after the response; ``socket_mode`` allows a
     missing signing secret (Socket Mode requests are not signed).
 
-    Three pools, so that an ack never waits behind slow work (Slack gives it 3 s):
-    ``listener_executor`` runs ack functions only; ``lazy_executor`` (``listener_workers``
-    threads) runs lazy listeners; ``answers`` (``answer_workers`` at once, ``answer_queue``
-    waiting) writes answers. On Lambda there are none: Bolt re-invokes the function for each
-    lazy listener and the answer runs inline there. Pass your own to shut them down.
+    Four pools, so that an ack never waits behind slow work (Slack gives it 3 s), and a
+    question never waits behind indexing: ``listener_executor`` runs ack functions only;
+    ``lazy_executor`` (``listener_workers`` threads) runs lazy listeners; ``answers``
+    (``answer_workers`` at once, ``answer_queue`` waiting) writes answers; ``indexing``
+    (``index_workers`` at once, ``index_queue`` waiting) indexes shares. On Lambda there are
+    none: Bolt re-invokes the function for each lazy listener and the work runs inline
+    there. Pass your own to shut them down.
     """
     if client is None:
         if not settings.slack_bot_token:
@@ -121,6 +125,10 @@ def build_app(
         )
         if answers is None:
             answers = AnswerPool(workers=settings.answer_workers, max_queued=settings.answer_queue)
+        if indexing is None:
+            indexing = AnswerPool(
+                workers=settings.index_workers, max_queued=settings.index_queue, kind="index"
+            )
     rt = Runtime(
         engine=engine,
         token=token,
@@ -132,7 +140,18 @@ def build_app(
         archive_time_budget=settings.archive_time_budget,
         archive_update_interval=3 * update_interval,
         answers=answers if not process_before_response else None,
+        indexing=indexing if not process_before_response else None,
     )
+    # Lambda containers share process ids and run nothing between requests: there, a share
+    # counts as orphaned only when its heartbeats stop, and only shares look for them.
+    rt.inflight = InFlight(
+        engine,
+        same_host=not process_before_response,
+        heartbeat=None if process_before_response else HEARTBEAT,
+        write_every=rt.archive_update_interval,
+    )
+    if not process_before_response:
+        rt.inflight.sweep(client)  # shares a killed predecessor left hanging
     app.middleware(dedupe_middleware(rt.dedupe))
     handlers.register(app, rt)
     return app

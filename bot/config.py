@@ -140,6 +140,11 @@ class Settings:
     """Answers written at once; more wait in a queue, and their placeholder says so."""
     answer_queue: int = 100
     """Answers that may wait beyond those; past it the asker is told to retry in a minute."""
+    index_workers: int = 2
+    """Shares (files, notebooks, repositories) indexed at once; more wait their turn, and
+    their thread says how many are ahead. Answers and commands never wait behind them."""
+    index_queue: int = 100
+    """Shares that may wait beyond those; past it the sharer is asked to share again later."""
     listener_workers: int = 16
     """Threads for lazy listener work: indexing shared files, reading threads, placeholders."""
     http_timeout: float = 30.0
@@ -205,6 +210,8 @@ class Settings:
             archive_time_budget=_float(env, "GENCODE_ARCHIVE_TIME_BUDGET", 0.0),
             answer_workers=_int(env, "GENCODE_ANSWER_WORKERS", 4),
             answer_queue=_int(env, "GENCODE_ANSWER_QUEUE", 100),
+            index_workers=_int(env, "GENCODE_INDEX_WORKERS", 2),
+            index_queue=_int(env, "GENCODE_INDEX_QUEUE", 100),
             listener_workers=_int(env, "GENCODE_LISTENER_WORKERS", 16),
             http_timeout=_float(env, "GENCODE_HTTP_TIMEOUT", 30.0),
         )

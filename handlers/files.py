@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,12 +33,16 @@ from rag import (
     GencodeError,
     Source,
     is_archive,
+    is_korean,
+    printable,
     read_archive,
 )
 
-from . import messages
+from . import manage, messages
 from .conversations import KINDS, Conversation
 from .download import DownloadError
+from .inflight import Ticket
+from .pool import PoolFull
 from .render import (
     SlackMessage,
     Upload,
@@ -133,7 +138,8 @@ def index_shared_files(
                         ),
                     )
                 continue
-        name = str(file.get("name") or file.get("title") or file_id)
+        # Shown and stored escaped: a right-to-left override must not pass for another name.
+        name = printable(str(file.get("name") or file.get("title") or file_id))
         shared = Shared(
             rt,
             client,
@@ -145,9 +151,10 @@ def index_shared_files(
             file=file,
             name=name,
             channel_type=event.get("channel_type"),
+            korean=is_korean(str(event.get("text") or "")),
         )
         if is_archive(name):
-            _index_archive(shared)
+            _in_turn(shared, _index_archive, messages.archive_started(escape(name)))
             continue
         if not is_python(file):
             if is_direct():
@@ -155,7 +162,76 @@ def index_shared_files(
             else:
                 logger.info("ignored non-Python file %s in %s", file_id, channel)
             continue
-        _index_one(shared)
+        _in_turn(shared, _index_one, messages.indexing_started(escape(name)))
+
+
+def _in_turn(shared: Shared, index: Callable[[Shared, ThreadStatus], None], started: str) -> None:
+    """Index a share at once (Lambda), or in turn on the runtime's indexing pool.
+
+    The lazy listener's thread is free again as soon as the share is queued: questions,
+    commands and the App Home run on those threads and must never wait behind a burst of
+    big shares. The thread's message says when a share waits, and how many are ahead.
+    """
+    rt = shared.rt
+    archive = index is _index_archive
+    interval = rt.archive_update_interval if archive else rt.update_interval
+    if rt.inflight is not None:  # shares a killed process left hanging: say so first
+        rt.inflight.sweep_soon(shared.client)
+    if rt.indexing is None:
+        status = ThreadStatus(shared, started, interval=interval).held(archive=archive)
+        try:
+            index(shared, status)
+        finally:
+            status.release()
+        return
+    posted = threading.Event()
+    queued: list[ThreadStatus] = []
+    ahead: int | None = None
+
+    def job() -> None:
+        posted.wait()
+        status = queued[0]
+        try:
+            if ahead is not None:  # its turn has come: the queued line becomes the started one
+                try:
+                    status.show(plain(started))
+                except SlackApiError as exc:
+                    logger.info("could not update a queued share: %s", exc.response.get("error"))
+            index(shared, status)
+        finally:
+            status.release()
+
+    try:
+        ahead = rt.indexing.submit(job)
+    except PoolFull as full:
+        logger.warning(
+            "share refused, %d waiting: team=%s channel=%s file=%s",
+            full.waiting,
+            shared.team,
+            shared.channel,
+            shared.file_id,
+        )
+        _say(
+            shared.client,
+            shared.channel,
+            shared.thread_ts,
+            messages.indexing_busy(escape(shared.name), korean=shared.korean),
+        )
+        return
+    try:
+        first = started
+        if ahead is not None:
+            logger.info(
+                "share queued behind %d: team=%s channel=%s file=%s",
+                ahead,
+                shared.team,
+                shared.channel,
+                shared.file_id,
+            )
+            first = messages.indexing_queued(escape(shared.name), ahead, korean=shared.korean)
+        queued.append(ThreadStatus(shared, first, interval=interval).held(archive=archive))
+    finally:
+        posted.set()
 
 
 def _say(client: WebClient, channel: str, thread_ts: str, text: str) -> str | None:
@@ -186,6 +262,8 @@ class Shared:
     file: Mapping[str, Any]
     name: str
     channel_type: str | None
+    korean: bool = False
+    """The share's message is in Korean: refusals that need the sharer to act follow it."""
 
     @property
     def file_id(self) -> str:
@@ -211,6 +289,32 @@ class Shared:
         )
 
 
+def _taken(shared: Shared, source: Source, status: ThreadStatus) -> bool:
+    """Whether ``source`` would replace code that someone else shared here, and the sharer
+    may not (only the person who shared it or a workspace admin may, as for forget). If so,
+    the thread says whose it is and what to do, and nothing is changed."""
+    found = shared.rt.engine.replaced_by(source)
+    if not found or manage.may_change(shared.client, shared.user, shared.team, found):
+        return False
+    owners = sorted({s.indexed_by for s in found if s.indexed_by and s.indexed_by != shared.user})
+    logger.info(
+        "share of %s by %s refused: shared before by %s (team=%s channel=%s)",
+        source.display,
+        shared.user,
+        ",".join(owners),
+        shared.team,
+        shared.channel,
+    )
+    text = messages.share_taken(
+        escape(source.repo or source.path),
+        owners,
+        repository=bool(source.repo),
+        korean=shared.korean,
+    )
+    status.show(plain(text))
+    return True
+
+
 class ThreadStatus:
     """The one message in a file's thread that shows progress and then the report.
 
@@ -225,6 +329,25 @@ class ThreadStatus:
         self.last = shared.rt.clock()
         if self.ts is not None:
             shared.rt.remember_thread(shared.team, shared.channel, shared.thread_ts)
+        self.ticket: Ticket | None = None
+
+    def held(self, *, archive: bool) -> ThreadStatus:
+        """Note the share as in flight in the store until :meth:`release` (see
+        :mod:`handlers.inflight`): if this process dies, another says so in the thread."""
+        sh = self.shared
+        if sh.rt.inflight is not None:
+            self.ticket = sh.rt.inflight.begin(sh, status_ts=self.ts, archive=archive)
+        return self
+
+    def counted(self, done: int, total: int) -> None:
+        """How far indexing got, kept with the note (what an interruption would report)."""
+        if self.ticket is not None:
+            self.ticket.progress(done, total)
+
+    def release(self) -> None:
+        if self.ticket is not None:
+            self.ticket.end()
+            self.ticket = None
 
     def show(self, message: SlackMessage) -> None:
         sh = self.shared
@@ -311,10 +434,9 @@ def _downloaded(
         return None
 
 
-def _index_one(shared: Shared) -> None:
+def _index_one(shared: Shared, status: ThreadStatus) -> None:
     rt, name = shared.rt, shared.name
     shown = escape(name)
-    status = ThreadStatus(shared, messages.indexing_started(shown), interval=rt.update_interval)
 
     def on_progress(stage: str, done: int, total: int) -> None:
         if done < total:
@@ -332,6 +454,8 @@ def _index_one(shared: Shared) -> None:
             return
         where = shared.where()
         source = shared.source(where, path=name)
+        if _taken(shared, source, status):
+            return
         report = rt.engine.index_bytes(data, source, on_progress=on_progress)
         if report.error:
             status.show(plain(messages.index_refused(shown, escape(_reason(report.error, name)))))
@@ -353,17 +477,15 @@ def _index_one(shared: Shared) -> None:
         outcome[0] = True
 
 
-def _index_archive(shared: Shared) -> None:
+def _index_archive(shared: Shared, status: ThreadStatus) -> None:
     """A repository shared as an archive: read in memory, indexed file by file with a
     progress line updated every few seconds, then folded into one report."""
     rt, name = shared.rt, shared.name
     shown = escape(name)
-    status = ThreadStatus(
-        shared, messages.archive_started(shown), interval=rt.archive_update_interval
-    )
     started = rt.clock()
 
     def on_file(done: int, total: int, report: FileReport) -> None:
+        status.counted(done, total)
         if done < total:
             status.throttled(messages.archive_progress(shown, done, total))
 
@@ -397,6 +519,8 @@ def _index_archive(shared: Shared) -> None:
             return
         where = shared.where()
         template = shared.source(where, path="", repo=archive.repo)
+        if _taken(shared, template, status):
+            return
         report = rt.engine.index_repository(
             [(f.path, f.data) for f in archive.files],
             template,
@@ -408,6 +532,7 @@ def _index_archive(shared: Shared) -> None:
             repo=archive.repo,
             permalink=template.permalink,
             skipped=[(s.path, s.reason) for s in archive.skipped],
+            duplicates=[(d.path, d.copies) for d in archive.duplicates],
             workspace_wide=where.workspace_wide,
             shared_outside=where.shared,
         )

@@ -10,8 +10,10 @@ forgotten in that channel. Help and refusals follow the asker's language.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -151,13 +153,25 @@ def _is_admin(client: WebClient, user: str, team: str) -> bool:
 
 
 def _matching(rt: Runtime, team: str, channel: str, name: str) -> list[SourceSummary]:
-    """What ``name`` means among the files shared in this very conversation."""
+    """What ``name`` means among the files shared in this very conversation: a repository
+    (``shop``), one of its files by its repository path (``shop/util.py``), or a single
+    file (``util.py``), which never reaches a same-named file inside a repository."""
     mine = [s for s in rt.engine.sources(Scope.of(team, channel)) if s.channel == channel]
-    return [s for s in mine if name in (s.repo, s.path, s.display)]
+    return [s for s in mine if name in (s.repo, s.display)]
 
 
-def _may_forget(client: WebClient, user: str, team: str, found: Sequence[SourceSummary]) -> bool:
+def may_change(client: WebClient, user: str, team: str, found: Sequence[SourceSummary]) -> bool:
+    """Whether ``user`` may forget or replace ``found``: they shared all of it, or they are
+    an admin of this team. Sharing again checks the same rule as forgetting."""
     return all(s.indexed_by == user for s in found) or _is_admin(client, user, team)
+
+
+def version_of(found: Sequence[SourceSummary]) -> str:
+    """A stamp of exactly what a forget button was shown for: which files, how many
+    functions, when they last changed and who shared them. Sharing the code again changes
+    it, so an old button (or a replayed click) never forgets the newer version."""
+    parts = sorted(f"{s.key}\x1f{s.functions}\x1f{s.indexed_at!r}\x1f{s.indexed_by}" for s in found)
+    return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]
 
 
 def run(
@@ -203,7 +217,7 @@ def _ask_to_forget(
         shown = escape(name if len(name) <= MAX_NAME else name[:MAX_NAME] + "…")
         respond(response_type="ephemeral", text=messages.forget_unknown(shown, korean))
         return
-    if not _may_forget(client, user, team, found):
+    if not may_change(client, user, team, found):
         sharers = sorted({s.indexed_by for s in found if s.indexed_by})
         respond(
             response_type="ephemeral",
@@ -211,7 +225,10 @@ def _ask_to_forget(
         )
         return
     functions = sum(s.functions for s in found)
-    value = json.dumps({"name": name, "korean": korean}, ensure_ascii=False)
+    value = json.dumps(
+        {"name": name, "korean": korean, "version": version_of(found), "once": uuid.uuid4().hex},
+        ensure_ascii=False,
+    )
     question = messages.forget_confirm(escape(name), len(found), functions, korean)
     respond(
         response_type="ephemeral",
@@ -253,6 +270,12 @@ def confirmed(rt: Runtime, body: dict[str, Any], client: WebClient, respond: Res
     channel = str((body.get("channel") or {}).get("id", ""))
     user = str((body.get("user") or {}).get("id", ""))
     team = str((body.get("team") or {}).get("id", "") or body.get("team_id", ""))
+    # Each button works once (Slack accepts a replayed click for 5 minutes): the first
+    # click of either button claims it, in the store every process and container shares.
+    once = str(value.get("once", ""))
+    if once and not rt.dedupe.claim(("forget-button", team, once)):
+        respond(replace_original=True, text=messages.forget_button_used(escape(name), korean))
+        return
     if action.get("action_id") == FORGET_CANCEL:
         respond(replace_original=True, text=messages.forget_cancelled(escape(name), korean))
         return
@@ -261,12 +284,15 @@ def confirmed(rt: Runtime, body: dict[str, Any], client: WebClient, respond: Res
         if not found:
             respond(replace_original=True, text=messages.forget_unknown(escape(name), korean))
             return
-        if not _may_forget(client, user, team, found):
+        if not may_change(client, user, team, found):
             sharers = sorted({s.indexed_by for s in found if s.indexed_by})
             respond(
                 replace_original=True,
                 text=messages.forget_not_allowed(escape(name), sharers, korean),
             )
+            return
+        if value.get("version") != version_of(found):
+            respond(replace_original=True, text=messages.forget_changed(escape(name), korean))
             return
         gone = rt.engine.forget_sources([s.key for s in found])
     except GencodeError:

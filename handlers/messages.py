@@ -124,6 +124,54 @@ def indexing_started(filename: str) -> str:
     return f":eyes: Indexing `{filename}`…"
 
 
+def indexing_queued(filename: str, ahead: int, *, korean: bool) -> str:
+    """A share that waits for a free indexing worker (``ahead`` shares wait before it)."""
+    if korean:
+        if ahead:
+            return (
+                f":hourglass: `{filename}` 대기 중: 앞에 색인할 공유 {ahead}개가 기다리고 있어요."
+            )
+        return f":hourglass: `{filename}` 대기 중: 지금 색인 중인 공유가 끝나면 바로 시작해요."
+    if ahead:
+        shares = "share is" if ahead == 1 else "shares are"
+        return f":hourglass: `{filename}` is queued: {ahead} {shares} waiting to be indexed first."
+    return f":hourglass: `{filename}` is queued: it is next, as soon as a share being indexed finishes."
+
+
+def share_interrupted(name: str, done: int, total: int, *, archive: bool, korean: bool) -> str:
+    """A share whose indexing stopped because Gencode's process did (killed, restarted)."""
+    if korean:
+        where = f" 파일 {done:,} / {total:,}개까지 색인한 뒤" if archive and total else ""
+        again = (
+            "다시 공유하면 멈춘 곳부터 이어서 색인합니다(이미 색인된 파일은 다시 처리하지 않아요)."
+            if archive
+            else "다시 공유하면 색인합니다. 이전에 색인된 내용은 그대로입니다."
+        )
+        return f":warning: `{name}` 색인이{where} 중단되었습니다(Gencode가 재시작됨). {again}"
+    where = f" after {done:,} / {total:,} files" if archive and total else ""
+    again = (
+        "Share it again to go on where it stopped: files already indexed cost nothing."
+        if archive
+        else "Share it again to index it; what was indexed before is unchanged."
+    )
+    return (
+        f":warning: Indexing `{name}` was interrupted{where}: Gencode stopped before it "
+        f"finished. {again}"
+    )
+
+
+def indexing_busy(filename: str, *, korean: bool) -> str:
+    if korean:
+        return (
+            f":warning: 지금 색인할 공유가 너무 많아 `{filename}`을(를) 색인하지 않았어요. "
+            "몇 분 뒤에 다시 공유해 주세요. 이미 색인된 것은 바뀌지 않았습니다."
+        )
+    return (
+        f":warning: Too many shares are waiting to be indexed, so I did not index `{filename}`. "
+        "Share it again in a few minutes; nothing that was already indexed has changed."
+    )
+
+
 def indexing_progress(filename: str, stage: str, done: int, total: int) -> str:
     verb = {"summarize": "summarising", "embed": "embedding"}.get(stage, stage)
     return f":eyes: Indexing `{filename}`: {verb} {done}/{total} functions…"
@@ -197,6 +245,29 @@ def index_skipped(filename: str, why: str, removed: int = 0) -> str:
     return f":heavy_minus_sign: `{filename}` has nothing to index ({why}). Nothing was changed."
 
 
+def share_taken(name: str, owners: list[str], *, repository: bool, korean: bool) -> str:
+    """Someone else shared ``name`` here before: this share was refused, nothing changed."""
+    if korean:
+        who = ", ".join(f"<@{u}>님" for u in owners) or "다른 사람"
+        what = f"저장소 `{name}`" if repository else f"`{name}`"
+        rename = "압축 파일(또는 그 안의 최상위 폴더)" if repository else "파일"
+        return (
+            f":no_entry: {what}은(는) 이 대화에서 {who}이 이미 공유했으므로 바꾸지 않았습니다. "
+            f"공유한 사람이나 워크스페이스 관리자만 바꿀 수 있습니다. {who}이나 관리자에게 "
+            f"지우거나(`/gencode 삭제 {name}`) 이 버전을 대신 공유해 달라고 하거나, {rename} "
+            "이름을 바꿔 나란히 공유하세요. 이미 색인된 것은 바뀌지 않았습니다."
+        )
+    who = ", ".join(f"<@{u}>" for u in owners) or "someone else"
+    what = f"the repository `{name}`" if repository else f"`{name}`"
+    rename = "the archive (or its top folder)" if repository else "your file"
+    return (
+        f":no_entry: I did not index this: {what} was already shared here by {who}, and only "
+        f"they or a workspace admin can replace it. Ask them or an admin to forget it "
+        f"(`/gencode forget {name}`) or to share your version, or rename {rename} to share it "
+        "beside theirs. Nothing that was already indexed has changed."
+    )
+
+
 # -- archives ---------------------------------------------------------------------------------
 
 
@@ -253,6 +324,17 @@ def archive_unfinished(done: int, total: int) -> str:
     return (
         f":hourglass: Time ran out after {done:,} of {total:,} files. Share the archive again "
         "to go on: files already indexed cost nothing, and nothing was removed."
+    )
+
+
+def archive_duplicates(names: str, more: int) -> str:
+    """Names several entries of the archive share (``names``: "`a.py` (2)", escaped)."""
+    tail = f" and {more:,} more" if more else ""
+    return (
+        f":warning: *Duplicate entries:* {names}{tail}. The archive holds more than one file "
+        "with each of these names (the number of copies in brackets); I read the last copy, "
+        "as unpacking the archive would leave it. Make the archive again if another copy "
+        "was meant."
     )
 
 
@@ -500,6 +582,32 @@ def cancel_button(korean: bool) -> str:
 
 def forget_cancelled(name: str, korean: bool) -> str:
     return f"`{name}`은(는) 그대로 둡니다." if korean else f"Kept `{name}`."
+
+
+def forget_button_used(name: str, korean: bool) -> str:
+    """A forget or cancel button clicked again (a double click, or a replayed request)."""
+    if korean:
+        return (
+            f"이 버튼은 이미 처리되었습니다. `{name}`을(를) 지우려면 `/gencode 삭제 {name}`을(를) "
+            "다시 실행해 주세요."
+        )
+    return (
+        f"This button was already used, so I did nothing this time. To forget `{name}` now, "
+        f"run `/gencode forget {name}` again."
+    )
+
+
+def forget_changed(name: str, korean: bool) -> str:
+    """The code changed (shared again) after the confirmation was shown: nothing forgotten."""
+    if korean:
+        return (
+            f"확인 요청 뒤에 `{name}`이(가) 다시 공유되어 바뀌었으므로 아무것도 지우지 않았습니다. "
+            f"지금 버전을 지우려면 `/gencode 삭제 {name}`을(를) 다시 실행해 주세요."
+        )
+    return (
+        f"`{name}` has changed since I asked (it was shared again), so I forgot nothing. "
+        f"To forget what is there now, run `/gencode forget {name}` again."
+    )
 
 
 def forgotten(name: str, files: int, functions: int, korean: bool) -> str:

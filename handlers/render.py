@@ -435,8 +435,10 @@ def render_repository_report(
     skipped: Sequence[tuple[str, str]],
     workspace_wide: bool,
     shared_outside: bool = False,
+    duplicates: Sequence[tuple[str, int]] = (),
 ) -> IndexRendered:
-    """The thread reply for a repository: totals, the files that failed, and the full
+    """The thread reply for a repository: totals, the files that failed, names that several
+    entries shared (``duplicates``: path and copies; the last copy was read), and the full
     per-file list as a snippet (a repository's list never fits in a message)."""
     indexed = report.indexed
     functions = sum(len(f.chunks) for f in indexed)
@@ -467,6 +469,12 @@ def render_repository_report(
         lines = "\n".join(f"• {escape(why)}" for _, why in failed[:ARCHIVE_ERRORS_SHOWN])
         more = max(0, len(failed) - ARCHIVE_ERRORS_SHOWN)
         blocks += sections(messages.archive_errors(lines, more))
+    if duplicates:
+        names = ", ".join(
+            f"`{escape(path)}` ({n})" for path, n in duplicates[:ARCHIVE_ERRORS_SHOWN]
+        )
+        more = max(0, len(duplicates) - ARCHIVE_ERRORS_SHOWN)
+        blocks += sections(messages.archive_duplicates(names, more))
     if report.unfinished:
         done = len(report.files)
         blocks.append(section(messages.archive_unfinished(done, done + report.unfinished)))
@@ -485,6 +493,10 @@ def render_repository_report(
                 f"unchanged, {len(f.removed)} removed"
             )
     rows += [f"{path}\tskipped\t{why}" for path, why in skipped]
+    rows += [
+        f"{path}\tduplicate\t{n} entries have this name; the last one was read"
+        for path, n in duplicates
+    ]
     upload = Upload(
         filename=list_name,
         content="\n".join(rows) + "\n",

@@ -21,6 +21,7 @@ from rag import ArchiveLimits, Engine, GencodeError, Turn
 
 from .conversations import Conversation, ConversationCache
 from .download import DownloadError, download
+from .inflight import InFlight
 from .pool import AnswerPool
 from .render import Upload, escape, unescape
 
@@ -109,6 +110,11 @@ class Runtime:
     answers: AnswerPool | None = None
     """Where answers wait their turn (``serve``, Socket Mode). ``None`` answers inline: on
     Lambda each lazy invocation is its own request, and nothing may run past its return."""
+    indexing: AnswerPool | None = None
+    """Where shares wait their turn to be indexed (``serve``, Socket Mode), apart from the
+    answers; ``None`` indexes inline (Lambda)."""
+    inflight: InFlight | None = None
+    """Shares being indexed, noted in the store; a killed process's are marked interrupted."""
 
     def conversation(self, client: Any, *, team: str, channel: str) -> Conversation:
         """Kind and sharing of ``channel`` (see :mod:`handlers.conversations`); never raises

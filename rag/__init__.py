@@ -34,6 +34,7 @@ from .models import (
     Usage,
     Verdict,
     Verification,
+    printable,
 )
 from .prompt import is_korean
 from .stores.base import Feedback
@@ -75,4 +76,5 @@ __all__ = [
     "chunk_id",
     "embedding_text",
     "is_korean",
+    "printable",
 ]

@@ -14,7 +14,10 @@ Archives come from strangers in a chat, so nothing here trusts them:
 Only files Gencode indexes (``.py`` and ``.ipynb``) and ``.gitignore`` files are read; the
 CLI's rules then apply (virtualenvs, ``node_modules``, build folders and whatever the
 ``.gitignore`` files exclude are left out). File names that are neither UTF-8 nor CP949
-(what Korean Windows writes into zips) are skipped with a reason.
+(what Korean Windows writes into zips) are skipped with a reason; characters that would
+disguise a name (a right-to-left override, zero-width characters) are shown escaped
+(:func:`~rag.models.printable`). A name that several entries share is read from its last
+entry, as unpacking would leave it, and :attr:`Archive.duplicates` says so.
 """
 
 from __future__ import annotations
@@ -82,10 +85,22 @@ class SkippedEntry:
 
 
 @dataclass(frozen=True)
+class Duplicate:
+    """A name that more than one entry of the archive has (``zip`` and ``tar -r`` allow it).
+
+    The last copy is the one read, as unpacking the archive would leave it; the report says
+    so, since which copy wins is otherwise invisible."""
+
+    path: str
+    copies: int
+
+
+@dataclass(frozen=True)
 class Archive:
     repo: str
     files: tuple[ArchiveFile, ...]
     skipped: tuple[SkippedEntry, ...] = ()
+    duplicates: tuple[Duplicate, ...] = ()
 
 
 def is_archive(name: str) -> bool:
@@ -486,6 +501,7 @@ def _collect(
     files: dict[str, bytes] = {}
     skipped: list[SkippedEntry] = []
     markers: dict[str, bytes] = {}
+    copies: dict[str, int] = {}  # entries per name read: more than one is a duplicate
     tops: set[str] = set()
     for entry, content in entries:
         parts = _safe_parts(entry.name) if entry.name else ()
@@ -505,6 +521,10 @@ def _collect(
             if path.endswith(INDEXED_SUFFIXES):
                 skipped.append(SkippedEntry(path, f"{entry.kind}, not followed"))
         elif content is not None:
+            # Keyed by the name as shown, so two names that would look alike once their
+            # hidden characters are escaped count as the duplicate they will be listed as.
+            path = printable(path)
+            copies[path] = copies.get(path, 0) + 1
             if PurePosixPath(path).name in (".gitignore", "pyvenv.cfg"):
                 markers[path] = content
             else:
@@ -512,7 +532,7 @@ def _collect(
     stem = printable(archive_stem(PurePosixPath(name).name))
     strip = ""
     if len(tops) == 1 and "" not in tops:
-        strip = next(iter(tops)) + "/"
+        strip = printable(next(iter(tops))) + "/"
     repo = strip.rstrip("/") or stem
     gitignores = {
         p.removesuffix(".gitignore").rstrip("/"): c.decode("utf-8", "replace")
@@ -530,5 +550,10 @@ def _collect(
         files=out,
         skipped=tuple(
             SkippedEntry(printable(s.path.removeprefix(strip)), s.reason) for s in skipped
+        ),
+        duplicates=tuple(
+            Duplicate(p.removeprefix(strip), n)
+            for p, n in sorted(copies.items())
+            if n > 1 and (p in kept or p in markers)
         ),
     )

@@ -566,6 +566,18 @@ class Engine:
         ``shared_by``, the files that user indexed anywhere in the workspace."""
         return self.store.sources(scope, shared_by=shared_by)
 
+    def replaced_by(self, source: Source) -> list[SourceSummary]:
+        """The indexed files that indexing ``source`` would replace: that file, or for a
+        repository's template (a ``repo`` and an empty ``path``) every file of it.
+
+        Who shared them is in each summary: a caller checks it before anything is
+        overwritten, so that one person's share never takes over another's code.
+        """
+        visible = Scope.of(source.workspace, source.channel, source.scope)
+        if source.repo and not source.path:
+            return self.store.sources(visible, prefix=source.repo_prefix)
+        return [s for s in self.store.sources(visible, prefix=source.key) if s.key == source.key]
+
     def forget_sources(self, keys: Sequence[str]) -> int:
         """Remove whole files from the index (by source key); returns the functions gone."""
         gone = 0
@@ -720,9 +732,17 @@ class Engine:
         """First claim of ``key`` in the shared store wins; see ``ChunkStore.claim_once``."""
         return self.store.claim_once(key, ttl=ttl)
 
-    def remember(self, key: str, *, ttl: float) -> None:
-        """Note ``key`` in the shared store for ``ttl`` seconds (e.g. a thread we answer in)."""
-        self.store.remember(key, ttl=ttl)
+    def remember(self, key: str, *, ttl: float, value: str = "") -> None:
+        """Note ``key`` (and ``value``) in the shared store for ``ttl`` seconds (a thread we
+        answer in, a share being indexed)."""
+        self.store.remember(key, ttl=ttl, value=value)
+
+    def recall(self, prefix: str) -> dict[str, str]:
+        """The unexpired notes whose keys start with ``prefix``, with their values."""
+        return self.store.recall(prefix)
+
+    def drop_note(self, key: str) -> None:
+        self.store.drop_note(key)
 
     def remembers(self, key: str) -> bool:
         return self.store.remembers(key)

@@ -5,6 +5,7 @@ They are frozen dataclasses: values passed between packages, never raw dicts.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -15,22 +16,44 @@ if TYPE_CHECKING:
 ChunkKind = Literal["function", "async_function", "method", "async_method", "class", "module"]
 
 
-def printable(text: str) -> str:
-    """``text`` with no lone surrogates, which no store can encode.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+"""Controls, format characters (right-to-left overrides and isolates, zero-width spaces and
+joiners, the byte-order mark, tag characters) and line separators: they change how the
+text around them is shown, or are not shown at all."""
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
+"""Hangul fillers: letters that draw nothing, so ``[U+3164].py`` looks like ``.py``."""
 
-    A file name that is not UTF-8 reaches Python with its bytes smuggled in as surrogates
-    (``bad_\udce9.py``); those bytes are shown escaped (``bad_\\xe9.py``), so two such
-    names stay distinct. Other lone surrogates (from JSON ``\\ud800``) are escaped too.
+
+def _hidden(char: str) -> bool:
+    return char in _FILLERS or unicodedata.category(char) in _HIDDEN_CATEGORIES
+
+
+def printable(text: str) -> str:
+    """A file or folder name as it is stored and shown: nothing in it hidden or disguised.
+
+    * A name that is not UTF-8 reaches Python with its bytes smuggled in as surrogates
+      (``bad_\\udce9.py``); those bytes are shown escaped (``bad_\\xe9.py``), so two such
+      names stay distinct. Other lone surrogates (from JSON ``\\ud800``) are escaped too:
+      no store can encode them.
+    * Characters that change how a name looks without being seen (a right-to-left
+      override before "pohs" makes it display as "shop"; zero-width spaces and joiners,
+      bidi marks and isolates, controls, Hangul fillers) are shown by their code point,
+      ``[U+202E]``: the name still works, and everyone sees what it really is. Not with a
+      backslash, which archives from Windows use as a path separator.
+
+    Applied where names enter (:class:`Source`, archive members, the CLI's walk, a file
+    shared in Slack), so what is indexed, listed, forgotten and reported is the same.
     """
     try:
         text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    if not any(map(_hidden, text)):
         return text
-    except UnicodeEncodeError:
-        pass
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(f"[U+{ord(c):04X}]" if _hidden(c) else c for c in text)
 
 
 def repo_path(repo: str, path: str) -> str:

@@ -93,6 +93,9 @@ def start_bot(
         executor = ThreadPoolExecutor(max_workers=4)
         lazy = ThreadPoolExecutor(max_workers=8)
         answers = AnswerPool(workers=answer_workers, max_queued=answer_queue)
+        indexing = AnswerPool(
+            workers=config.index_workers, max_queued=config.index_queue, kind="index"
+        )
         client = WebClient(token=slack_api.token, base_url=slack_api.api_url)
         app = build_app(
             config,
@@ -101,6 +104,7 @@ def start_bot(
             listener_executor=executor,
             lazy_executor=lazy,
             answers=answers,
+            indexing=indexing,
             update_interval=update_interval,
         )
         server = make_server(
@@ -112,6 +116,7 @@ def start_bot(
             executor.shutdown(wait=True)
             lazy.shutdown(wait=True)
             answers.shutdown(wait=True)
+            indexing.shutdown(wait=True)
 
         stops.append(stop)
         return Bot(slack_api, engine, server, Slack(server.url), config)

@@ -146,10 +146,11 @@ def test_an_older_store_counts_its_chunks_when_it_migrates(
     )
     engine.index_bytes(SHOP, Source("shop.py", workspace="T1"))
     store.close()
-    # Make it a schema-7 file: the lexicon tables did not exist then.
+    # Make it a schema-7 file: the lexicon tables (8) and the notes' values (9) did not
+    # exist then.
     db = sqlite3.connect(path)
     db.executescript(
-        "DROP TABLE lexicon; DROP TABLE word_vectors;"
+        "DROP TABLE lexicon; DROP TABLE word_vectors; ALTER TABLE claims DROP COLUMN value;"
         "UPDATE meta SET value = '7' WHERE key = 'schema_version';"
     )
     db.close()

@@ -164,8 +164,21 @@ class ChunkStore(LexiconStore, Protocol):
         """
         ...
 
-    def remember(self, key: str, *, ttl: float) -> None:
-        """Keep ``key`` for ``ttl`` seconds from now (again if it was already kept)."""
+    def remember(self, key: str, *, ttl: float, value: str = "") -> None:
+        """Keep ``key`` (and ``value``) for ``ttl`` seconds from now (again, with the new
+        value, if it was already kept)."""
+        ...
+
+    def recall(self, prefix: str) -> dict[str, str]:
+        """The kept, unexpired keys that start with ``prefix``, with their values.
+
+        What every process and container needs to see of each other's work, such as the
+        shares being indexed (a share a killed process left behind is found this way).
+        """
+        ...
+
+    def drop_note(self, key: str) -> None:
+        """Stop keeping ``key`` (nothing happens if it is not kept)."""
         ...
 
     def remembers(self, key: str) -> bool:

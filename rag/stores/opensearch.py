@@ -261,10 +261,14 @@ class OpenSearchStore:
         would make them ``float``, which rounds today's epoch seconds to about two minutes."""
         times = {"at": {"type": "double"}, "expires": {"type": "double"}}
         keyword = {"type": "keyword"}
+        notes = {**times, "key": keyword, "value": {"type": "keyword", "index": False}}
         answers = {"at": times["at"], "verdict": keyword, "model": keyword, "workspace": keyword}
         words = {"word": keyword, "vector": {"type": "binary"}}
+        if self.client.indices.exists(index=self.claims_index):
+            # Claims indices made before notes had values: add the two fields in place.
+            self.client.indices.put_mapping(index=self.claims_index, body={"properties": notes})
         for name, properties in (
-            (self.claims_index, times),
+            (self.claims_index, notes),
             (self.feedback_index, times),
             (self.answers_index, answers),
             (self.words_index, words),
@@ -368,13 +372,44 @@ class OpenSearchStore:
 
         return self._call("record an event", create)
 
-    def remember(self, key: str, *, ttl: float) -> None:
+    def remember(self, key: str, *, ttl: float, value: str = "") -> None:
         now = time.time()
-        body = {"at": now, "expires": now + ttl}
+        body = {"at": now, "expires": now + ttl, "key": key, "value": value}
         self._call(
             "record a note",
             lambda: self.client.index(index=self.claims_index, id=self._claim_id(key), body=body),
         )
+
+    def recall(self, prefix: str) -> dict[str, str]:
+        # Searches see a note once the index refreshes (about a second): the notes read
+        # this way (shares left unfinished) are minutes old.
+        query = {
+            "size": 10_000,
+            "query": {
+                "bool": {
+                    "filter": [
+                        {"prefix": {"key": prefix}},
+                        {"range": {"expires": {"gte": time.time()}}},
+                    ]
+                }
+            },
+        }
+        found = self._call(
+            "read notes", lambda: self.client.search(index=self.claims_index, body=query)
+        )
+        return {
+            str(h["_source"]["key"]): str(h["_source"].get("value", ""))
+            for h in found["hits"]["hits"]
+        }
+
+    def drop_note(self, key: str) -> None:
+        def drop() -> None:
+            try:
+                self.client.delete(index=self.claims_index, id=self._claim_id(key))
+            except NotFoundError:
+                pass
+
+        self._call("drop a note", drop)
 
     def remembers(self, key: str) -> bool:
         def look() -> bool:

@@ -35,7 +35,7 @@ from .base import AnswerRecord, Feedback, Replaced, ScoredChunk
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Each entry upgrades the schema from version i to i + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -134,6 +134,11 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (workspace, scope, word)
     ) WITHOUT ROWID;
     CREATE TABLE word_vectors (word TEXT PRIMARY KEY, embedding BLOB NOT NULL) WITHOUT ROWID;
+    """,
+    # Notes with a value (``remember(..., value=)``): the shares being indexed, so that a
+    # restarted process can tell which ones a killed one left unfinished.
+    """
+    ALTER TABLE claims ADD COLUMN value TEXT NOT NULL DEFAULT '';
     """,
 )
 LEXICON_SCHEMA = 8
@@ -543,14 +548,29 @@ class SQLiteStore:
             )
             return cur.rowcount == 1
 
-    def remember(self, key: str, *, ttl: float) -> None:
+    def remember(self, key: str, *, ttl: float, value: str = "") -> None:
         now = time.time()
         with self._write("record a note in", chunks=False) as db:
             db.execute(
-                "INSERT INTO claims (key, at, expires) VALUES (?, ?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET expires = excluded.expires",
-                (key, now, now + ttl),
+                "INSERT INTO claims (key, at, expires, value) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET expires = excluded.expires, value = excluded.value",
+                (key, now, now + ttl, value),
             )
+
+    def recall(self, prefix: str) -> dict[str, str]:
+        with self._lock:
+            try:
+                rows = self._db.execute(
+                    "SELECT key, value FROM claims WHERE substr(key, 1, ?) = ? AND expires >= ?",
+                    (len(prefix), prefix, time.time()),
+                ).fetchall()
+            except sqlite3.Error as exc:
+                raise self._wrap(exc, "read") from exc
+        return {str(k): str(v) for k, v in rows}
+
+    def drop_note(self, key: str) -> None:
+        with self._write("drop a note from", chunks=False) as db:
+            db.execute("DELETE FROM claims WHERE key = ?", (key,))
 
     def remembers(self, key: str) -> bool:
         with self._lock:

@@ -29,13 +29,16 @@ def share(
     return ts, event
 
 
-def wait_done(api: SlackAPI, channel: str, ts: str) -> list[str]:
+def wait_done(api: SlackAPI, channel: str, ts: str, timeout: float = 60.0) -> list[str]:
+    """The share's final reactions. Indexing a real repository takes seconds on a quiet
+    machine and far longer on a loaded one: the deadline only stops a hung test."""
     return api.wait_for(
         lambda: (
             (r := api.reactions.get((channel, ts), []))
             and ("white_check_mark" in r or "x" in r)
             and r
-        )
+        ),
+        timeout,
     )
 
 

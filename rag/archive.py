@@ -121,6 +121,17 @@ class _Entry:
     kind: str
     """``file``, ``dir`` or why it is skipped (``a symlink``, ``a device``…)."""
     size: int
+    checked: str = ""
+    """The name its path is checked and split by, when ``name`` (what is shown) differs."""
+
+
+def _unnamed(raw: bytes) -> _Entry:
+    """An entry whose name is neither UTF-8 nor CP949: shown with its bytes escaped
+    (``bad_\\xff.py``), but checked with them replaced, since an escape's backslash
+    would read as a separator (``\\xff.py`` as the absolute ``/xff.py``)."""
+    checked = raw.decode("utf-8", "replace")
+    _safe_parts(checked)
+    return _Entry(printable(raw.decode("utf-8", "surrogateescape")), "unnamed", 0, checked)
 
 
 # A BOM-less UTF-8 name is the norm; CP949 is what Korean Windows tools write into zips.
@@ -266,9 +277,7 @@ def _zip_entries(data: bytes, limits: ArchiveLimits) -> Iterator[tuple[_Entry, b
         elif mode and stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
             kind = "a device or special file"
         if decoded is None:
-            shown = printable(raw.decode("utf-8", "surrogateescape"))
-            _safe_parts(shown)
-            yield _Entry(shown, "unnamed", 0), None
+            yield _unnamed(raw), None
             continue
         _safe_parts(decoded)
         entry = _Entry(decoded, kind, info.file_size)
@@ -453,12 +462,12 @@ def _tar_entries(data: bytes, limits: ArchiveLimits) -> Iterator[tuple[_Entry, b
                 raise tarfile.TarError(f"negative size {member.size}")
             if member.size > budget.limit:
                 raise ArchiveError(_too_much(limits))
-            decoded = _decoded(member.name.encode("utf-8", "surrogateescape"))
-            shown = printable(member.name)
-            _safe_parts(shown)
+            raw = member.name.encode("utf-8", "surrogateescape")
+            decoded = _decoded(raw)
             if decoded is None:
-                yield _Entry(shown, "unnamed", 0), None
+                yield _unnamed(raw), None
                 continue
+            _safe_parts(decoded)
             if member.issym():
                 kind = "a symlink"
             elif member.islnk():
@@ -504,7 +513,7 @@ def _collect(
     copies: dict[str, int] = {}  # entries per name read: more than one is a duplicate
     tops: set[str] = set()
     for entry, content in entries:
-        parts = _safe_parts(entry.name) if entry.name else ()
+        parts = _safe_parts(entry.checked or entry.name) if entry.name else ()
         if parts:
             tops.add(parts[0] if len(parts) > 1 or entry.kind == "dir" else "")
         path = "/".join(parts)

@@ -447,3 +447,32 @@ def test_real_pax_headers_long_paths_and_tars_inside_tars_are_read() -> None:
             t.addfile(info, io.BytesIO(data))
     archive = read_archive(buf.getvalue(), "repo.tar")
     assert sorted(f.path for f in archive.files) == [deep.removeprefix("repo/"), "money.py"]
+
+
+# An undecodable name is shown with its bytes escaped (\xff); that backslash was read as a
+# path separator, so such a name at the top of a tar, or a CP949 one, refused the whole
+# archive as holding "an absolute path" instead of skipping one entry or reading it.
+@pytest.mark.parametrize("mode", ["w", "w:gz"])
+def test_undecodable_and_cp949_names_at_the_top_of_a_tar_do_not_refuse_it(mode: str) -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode=mode, encoding="utf-8", errors="surrogateescape") as t:  # type: ignore[call-overload]
+        for raw, data in [
+            (b"\xb9\xae\xbc\xad.py", UTIL),
+            (b"\xff\xfe.py", MONEY),
+            (b"ok.py", MONEY),
+        ]:
+            info = tarfile.TarInfo(raw.decode("utf-8", "surrogateescape"))
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    archive = read_archive(buf.getvalue(), "tools.tgz")
+    assert [f.path for f in archive.files] == ["ok.py", "문서.py"]
+    assert [s.path for s in archive.skipped] == ["\\xff\\xfe.py"]
+
+
+def test_an_undecodable_name_that_climbs_out_still_refuses_the_archive() -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", encoding="utf-8", errors="surrogateescape") as t:
+        info = tarfile.TarInfo(b"../\xff.py".decode("utf-8", "surrogateescape"))
+        t.addfile(info, io.BytesIO(b""))
+    with pytest.raises(ArchiveError, match="climbs out"):
+        read_archive(buf.getvalue(), "r.tar")

@@ -31,6 +31,7 @@ from rag import (
     FileReport,
     GencodeError,
     Source,
+    SourceForgotten,
     is_archive,
     read_archive,
 )
@@ -321,6 +322,7 @@ def _index_one(shared: Shared) -> None:
             status.throttled(messages.indexing_progress(shown, stage, done, total))
 
     with reacting(shared, status) as outcome:
+        since = rt.engine.mark()  # a forget from now on cancels this share
         data = _downloaded(
             shared,
             status,
@@ -332,7 +334,11 @@ def _index_one(shared: Shared) -> None:
             return
         where = shared.where()
         source = shared.source(where, path=name)
-        report = rt.engine.index_bytes(data, source, on_progress=on_progress)
+        try:
+            report = rt.engine.index_bytes(data, source, on_progress=on_progress, since=since)
+        except SourceForgotten:
+            status.show(plain(messages.forgotten_while_indexing(shown)))
+            return
         if report.error:
             status.show(plain(messages.index_refused(shown, escape(_reason(report.error, name)))))
             return
@@ -371,6 +377,7 @@ def _index_archive(shared: Shared) -> None:
         return rt.clock() - started > rt.archive_time_budget
 
     with reacting(shared, status) as outcome:
+        since = rt.engine.mark()  # a forget from now on cancels this share
         data = _downloaded(
             shared,
             status,
@@ -397,12 +404,17 @@ def _index_archive(shared: Shared) -> None:
             return
         where = shared.where()
         template = shared.source(where, path="", repo=archive.repo)
-        report = rt.engine.index_repository(
-            [(f.path, f.data) for f in archive.files],
-            template,
-            on_file=on_file,
-            out_of_time=out_of_time if rt.archive_time_budget else None,
-        )
+        try:
+            report = rt.engine.index_repository(
+                [(f.path, f.data) for f in archive.files],
+                template,
+                on_file=on_file,
+                out_of_time=out_of_time if rt.archive_time_budget else None,
+                since=since,
+            )
+        except SourceForgotten:
+            status.show(plain(messages.forgotten_while_indexing(escape(archive.repo))))
+            return
         rendered = render_repository_report(
             report,
             repo=archive.repo,

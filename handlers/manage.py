@@ -156,6 +156,12 @@ def _matching(rt: Runtime, team: str, channel: str, name: str) -> list[SourceSum
     return [s for s in mine if name in (s.repo, s.path, s.display)]
 
 
+def _units(found: Sequence[SourceSummary], name: str) -> list[str]:
+    """What to forget: a repository named as a whole is one unit (so an indexing of it that
+    is under way stops too, and writes nothing more); anything else file by file."""
+    return list(dict.fromkeys(s.repo_prefix if s.repo == name else s.key for s in found))
+
+
 def _may_forget(client: WebClient, user: str, team: str, found: Sequence[SourceSummary]) -> bool:
     return all(s.indexed_by == user for s in found) or _is_admin(client, user, team)
 
@@ -268,7 +274,7 @@ def confirmed(rt: Runtime, body: dict[str, Any], client: WebClient, respond: Res
                 text=messages.forget_not_allowed(escape(name), sharers, korean),
             )
             return
-        gone = rt.engine.forget_sources([s.key for s in found])
+        gone = rt.engine.forget_units(_units(found, name))
     except GencodeError:
         cid = correlation_id()
         logger.exception("forget failed [%s] team=%s channel=%s", cid, team, channel)

@@ -256,6 +256,14 @@ def archive_unfinished(done: int, total: int) -> str:
     )
 
 
+def forgotten_while_indexing(filename: str) -> str:
+    """An indexing stopped because its file or repository was forgotten meanwhile."""
+    return (
+        f":wastebasket: `{filename}` was forgotten while it was being indexed, so I stopped: "
+        "nothing of it is kept. Share it again to bring it back."
+    )
+
+
 def archive_list_note(filename: str) -> str:
     return f"_The full per-file list is attached as `{filename}`._"
 

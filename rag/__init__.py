@@ -14,6 +14,7 @@ from .errors import (
     InputError,
     LLMError,
     ParseError,
+    SourceForgotten,
     StoreError,
     StoreLockedError,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "ParseError",
     "Scope",
     "Source",
+    "SourceForgotten",
     "SourceSummary",
     "StoreError",
     "StoreLockedError",

@@ -83,6 +83,11 @@ class Source:
         return self.key.removesuffix(self.path)
 
     @property
+    def unit(self) -> str:
+        """What a forget names: a repository's whole key prefix, or a single file's key."""
+        return self.repo_prefix if self.repo else self.key
+
+    @property
     def legacy_key(self) -> str:
         """The key indexes written before repositories existed used (workspace, scope,
         path): read once to adopt such a file's chunks when its source is next indexed."""
@@ -431,6 +436,21 @@ class SourceSummary:
     @property
     def display(self) -> str:
         return repo_path(self.repo, self.path)
+
+    @property
+    def repo_prefix(self) -> str:
+        """The key prefix of every file of its repository (see :attr:`Source.repo_prefix`)."""
+        return self.key[: len(self.key) - len(self.path)]
+
+
+def forget_units(key: str) -> tuple[str, ...]:
+    """The units whose forget reaches the file with ``key``: the file itself and, for a
+    file of a repository, the repository (``Source.key`` is workspace, scope, conversation,
+    repository and path, joined by ``\x1f``)."""
+    parts = key.split("\x1f", 4)
+    if len(parts) == 5 and parts[3]:
+        return (key, "\x1f".join(parts[:4]) + "\x1f")
+    return (key,)
 
 
 @dataclass(frozen=True)

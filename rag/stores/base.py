@@ -81,14 +81,46 @@ class ChunkStore(LexiconStore, Protocol):
         ...
 
     def replace_source(
-        self, source_key: str, chunks: Sequence[Chunk], *, retire: Sequence[str] = ()
+        self,
+        source_key: str,
+        chunks: Sequence[Chunk],
+        *,
+        retire: Sequence[str] = (),
+        since: float | None = None,
     ) -> Replaced:
         """Make ``chunks`` the whole indexed content of one file, atomically.
 
         Chunks of that file not in ``chunks`` are deleted, and so are the chunks with the
         ids in ``retire`` (an older copy of the same file under a former key). Readers see
         the old version or the new one, never a mix. Every chunk must carry its embedding.
+
+        With ``since`` (a :meth:`mark` taken when the indexing began), the write is refused
+        with :class:`~rag.errors.SourceForgotten` if the file or its repository was
+        forgotten after that mark, and nothing of it stays in the index.
         """
+        ...
+
+    def mark(self) -> float:
+        """Where the store is in its order of forgets; an indexer takes one when it starts.
+
+        A forget recorded after the mark cancels that indexer (:meth:`forgotten_since`).
+        SQLite counts forgets; OpenSearch, which has no transactions nor counters across
+        documents, uses the clock (containers' clocks agree to milliseconds, indexing takes
+        seconds).
+        """
+        ...
+
+    def forget_units(self, units: Sequence[str]) -> list[Chunk]:
+        """Forget whole units (a file's key, or a repository's key prefix): leave a
+        tombstone for each, then delete every chunk whose key starts with it; return them.
+
+        The tombstone is what makes the forget stick while the unit is being indexed,
+        here or in another process: see :meth:`forgotten_since` and ``replace_source``.
+        """
+        ...
+
+    def forgotten_since(self, source_key: str, since: float) -> bool:
+        """Whether the file with this key, or its repository, was forgotten after ``since``."""
         ...
 
     def delete_file(self, workspace: str, file_id: str) -> list[Chunk]:

@@ -37,9 +37,9 @@ from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 
 from ..analysis import Analyzer
 from ..embed import Vector
-from ..errors import EmbedderMismatchError, StoreError
+from ..errors import EmbedderMismatchError, SourceForgotten, StoreError
 from ..lexicon import code_words
-from ..models import Chunk, Scope, SourceSummary, StoreStats
+from ..models import Chunk, Scope, SourceSummary, StoreStats, forget_units
 from .base import AnswerRecord, Feedback, Replaced, ScoredChunk
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,9 @@ _NOT_RETURNED = ["embedding", *_SEARCH_ONLY]
 VOCABULARY_LIMIT = 50_000
 """Distinct words one scope's lexicon reads (a terms aggregation's buckets)."""
 
+
+TOMBSTONE_SECONDS = 30 * 86_400.0
+"""Tombstones of forgotten files are dropped after this: no indexing run lasts that long."""
 
 _REPLICAS = {"auto_expand_replicas": "0-1"}
 """No replica on a single node (a replica could never be placed there, and the cluster would
@@ -154,6 +157,7 @@ class OpenSearchStore:
         self.claims_index = f"{index}-claims"
         self.answers_index = f"{index}-answers"
         self.words_index = f"{index}-words"
+        self.forgotten_index = f"{index}-forgotten"
         self.nori = nori
         self.analyzer = analyzer or Analyzer()
         self.where = where
@@ -263,11 +267,13 @@ class OpenSearchStore:
         keyword = {"type": "keyword"}
         answers = {"at": times["at"], "verdict": keyword, "model": keyword, "workspace": keyword}
         words = {"word": keyword, "vector": {"type": "binary"}}
+        forgotten = {"unit": keyword, "at": times["at"]}
         for name, properties in (
             (self.claims_index, times),
             (self.feedback_index, times),
             (self.answers_index, answers),
             (self.words_index, words),
+            (self.forgotten_index, forgotten),
         ):
             if not self.client.indices.exists(index=name):
                 body = {"settings": {"index": _REPLICAS}, "mappings": {"properties": properties}}
@@ -290,6 +296,11 @@ class OpenSearchStore:
             self.client.delete_by_query(index=self.claims_index, body=body, refresh=True)
         except OpenSearchException as exc:
             logger.warning("could not drop expired claims from %s: %s", self.claims_index, exc)
+        old = {"query": {"range": {"at": {"lt": time.time() - TOMBSTONE_SECONDS}}}}
+        try:
+            self.client.delete_by_query(index=self.forgotten_index, body=old, refresh=True)
+        except OpenSearchException as exc:
+            logger.warning("could not drop old tombstones from %s: %s", self.forgotten_index, exc)
 
     def _dim(self) -> int:
         meta = self._call("read the index mapping", self._meta) or {}
@@ -322,8 +333,19 @@ class OpenSearchStore:
             )
 
     def replace_source(
-        self, source_key: str, chunks: Sequence[Chunk], *, retire: Sequence[str] = ()
+        self,
+        source_key: str,
+        chunks: Sequence[Chunk],
+        *,
+        retire: Sequence[str] = (),
+        since: float | None = None,
     ) -> Replaced:
+        """Without transactions, a forget is checked before the write and again after it:
+        a forget between the two has deleted what was there, and this deletes what it
+        wrote itself. Only a crash between the write and the second check leaves a file
+        behind (the next forget of its name takes it)."""
+        if since is not None and self.forgotten_since(source_key, since):
+            raise SourceForgotten(f"{source_key!r} was forgotten while it was indexed")
         keep = {c.id for c in chunks}
         # Read right before writing: without transactions, this is as honest as it gets.
         before = self.chunks_of_source(source_key)
@@ -332,7 +354,68 @@ class OpenSearchStore:
         stale = [c for c in before if c.id not in keep]
         self.upsert(chunks)  # the new version first: readers never lose a function that stays
         self.delete([c.id for c in stale])
+        if since is not None and self.forgotten_since(source_key, since):
+            self.delete([c.id for c in chunks])
+            raise SourceForgotten(f"{source_key!r} was forgotten while it was indexed")
         return Replaced(before=tuple(before), removed=tuple(stale))
+
+    def mark(self) -> float:
+        return time.time()
+
+    def forgotten_since(self, source_key: str, since: float) -> bool:
+        body = {
+            "size": 0,
+            "query": {
+                "bool": {
+                    "filter": [
+                        {"terms": {"unit": list(forget_units(source_key))}},
+                        {"range": {"at": {"gt": since}}},
+                    ]
+                }
+            },
+        }
+        result = self._call(
+            "look for a forget",
+            lambda: self.client.search(index=self.forgotten_index, body=body),
+        )
+        total = result["hits"]["total"]
+        return int(total["value"] if isinstance(total, dict) else total) > 0
+
+    def forget_units(self, units: Sequence[str]) -> list[Chunk]:
+        gone: list[Chunk] = []
+        for unit in dict.fromkeys(units):
+            if not unit:
+                continue  # an empty unit would reach every file of the index
+            body = {"unit": unit, "at": time.time()}
+            self._call(
+                "record a forget",
+                lambda body=body: self.client.index(  # type: ignore[misc]
+                    index=self.forgotten_index, body=body, refresh=True
+                ),
+            )
+            gone += self._delete_where("forget a repository", {"prefix": {"source_key": unit}})
+        return gone
+
+    def _delete_where(self, action: str, condition: dict[str, Any]) -> list[Chunk]:
+        """Delete the chunks matching ``condition`` page by page (a search returns at most
+        10,000 hits, and a repository can hold more); return them."""
+        gone: list[Chunk] = []
+        while True:
+            hits = self._search(
+                action,
+                {
+                    "size": 10_000,
+                    "query": {"bool": {"filter": [condition]}},
+                    "_source": {"excludes": _NOT_RETURNED},
+                },
+            )
+            page = [self._chunk(h["_source"]) for h in hits]
+            if page and page[0].id in {c.id for c in gone}:  # the last delete left them
+                raise StoreError(f"{self.where} did not delete chunks to {action}.")
+            self.delete([c.id for c in page])
+            gone += page
+            if len(hits) < 10_000:
+                return gone
 
     @staticmethod
     def _claim_id(key: str) -> str:

@@ -28,14 +28,14 @@ from threadpoolctl import ThreadpoolController
 
 from ..analysis import Analyzer
 from ..embed import Matrix, Vector
-from ..errors import EmbedderMismatchError, StoreError, StoreLockedError
+from ..errors import EmbedderMismatchError, SourceForgotten, StoreError, StoreLockedError
 from ..lexicon import code_words
 from ..models import WORKSPACE_WIDE, Chunk, Scope, SourceSummary, StoreStats
 from .base import AnswerRecord, Feedback, Replaced, ScoredChunk
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Each entry upgrades the schema from version i to i + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -135,8 +135,20 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE TABLE word_vectors (word TEXT PRIMARY KEY, embedding BLOB NOT NULL) WITHOUT ROWID;
     """,
+    # Tombstones of forgotten files and repositories: an indexer that started before one
+    # (``seq`` above its mark) writes nothing more of it (issue 16, item 4).
+    """
+    CREATE TABLE forgotten (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        unit TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    """,
 )
 LEXICON_SCHEMA = 8
+
+#: Tombstones older than this are dropped: no indexing run lasts that long.
+TOMBSTONE_SECONDS = 30 * 86_400.0
 
 #: Deletions older than this many generations are forgotten; a cache that far behind
 #: reloads in full.
@@ -462,10 +474,17 @@ class SQLiteStore:
             self._delete(db, ids)
 
     def replace_source(
-        self, source_key: str, chunks: Sequence[Chunk], *, retire: Sequence[str] = ()
+        self,
+        source_key: str,
+        chunks: Sequence[Chunk],
+        *,
+        retire: Sequence[str] = (),
+        since: float | None = None,
     ) -> Replaced:
         keep = {c.id for c in chunks}
         with self._write("write to") as db:
+            if since is not None and self._forgotten(db, source_key, since):
+                raise SourceForgotten(f"{source_key!r} was forgotten while it was indexed")
             before = self._select(db, "source_key = ?", (source_key,), embeddings=False)
             known = {c.id for c in before}
             if retire:
@@ -479,6 +498,48 @@ class SQLiteStore:
             self._delete(db, [c.id for c in stale])
             self._upsert(db, chunks)
         return Replaced(before=tuple(before), removed=tuple(stale))
+
+    @staticmethod
+    def _forgotten(db: sqlite3.Connection, source_key: str, since: float) -> bool:
+        row = db.execute(
+            "SELECT 1 FROM forgotten WHERE seq > ? AND substr(?, 1, length(unit)) = unit LIMIT 1",
+            (int(since), source_key),
+        ).fetchone()
+        return row is not None
+
+    def mark(self) -> float:
+        with self._lock:
+            try:
+                row = self._db.execute("SELECT coalesce(max(seq), 0) FROM forgotten").fetchone()
+            except sqlite3.Error as exc:
+                raise self._wrap(exc, "read") from exc
+        return float(row[0])
+
+    def forgotten_since(self, source_key: str, since: float) -> bool:
+        with self._lock:
+            try:
+                return self._forgotten(self._db, source_key, since)
+            except sqlite3.Error as exc:
+                raise self._wrap(exc, "read") from exc
+
+    def forget_units(self, units: Sequence[str]) -> list[Chunk]:
+        now = time.time()
+        gone: list[Chunk] = []
+        with self._write("forget in") as db:
+            db.execute("DELETE FROM forgotten WHERE at < ?", (now - TOMBSTONE_SECONDS,))
+            for unit in dict.fromkeys(units):
+                if not unit:
+                    continue  # an empty unit would reach every file of the index
+                db.execute("INSERT INTO forgotten (unit, at) VALUES (?, ?)", (unit, now))
+                found = self._select(
+                    db,
+                    "substr(source_key, 1, ?) = ?",
+                    (len(unit), unit),
+                    embeddings=False,
+                )
+                self._delete(db, [c.id for c in found])
+                gone += found
+        return gone
 
     def delete_file(self, workspace: str, file_id: str) -> list[Chunk]:
         if not file_id:

@@ -15,7 +15,7 @@ import hashlib
 import logging
 import textwrap
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -544,17 +544,21 @@ class Engine:
 
     def index_repository(
         self,
-        files: Sequence[tuple[str, bytes]],
+        files: Sequence[tuple[str, bytes | Callable[[], bytes]]],
         template: Source,
         *,
         on_file: Callable[[int, int, FileReport], None] | None = None,
         out_of_time: Callable[[], bool] | None = None,
         since: float | None = None,
+        keep: Collection[str] = (),
+        permalink: Callable[[str], str] | None = None,
     ) -> IndexReport:
-        """Make ``files`` (path, bytes) the whole content of ``template``'s repository.
+        """Make ``files`` (path, and bytes or a function reading them) and ``keep`` (paths
+        known unchanged, left as indexed) the whole content of ``template``'s repository.
 
         Each file is indexed like a single one (unchanged functions cost nothing); then the
-        repository's files that are no longer in ``files`` leave the index. When
+        repository's files that are in neither leave the index. ``permalink(path)``, if
+        given, links each file (a git host's page of it). When
         ``out_of_time()`` turns true between files, indexing stops there and nothing is
         removed: the report's ``unfinished`` says how many files were not reached, and
         indexing the same files again goes on where it stopped.
@@ -568,7 +572,7 @@ class Engine:
         if since is None:
             since = self.store.mark()
         reports: list[FileReport] = []
-        keys: set[str] = set()
+        keys = {replace(template, path=path).key for path in keep}
         for done, (path, data) in enumerate(files, 1):
             if self.store.forgotten_since(template.repo_prefix, since):
                 logger.info(
@@ -587,8 +591,12 @@ class Engine:
                 )
                 return IndexReport(tuple(reports), unfinished=len(files) - done + 1)
             source = replace(template, path=path)
+            if permalink is not None:
+                source = replace(source, permalink=permalink(path))
             keys.add(source.key)
-            report = self.index_bytes(data, source, since=since)
+            report = self.index_bytes(
+                data if isinstance(data, bytes) else data(), source, since=since
+            )
             reports.append(report)
             if on_file is not None:
                 on_file(done, len(files), report)
@@ -611,6 +619,7 @@ class Engine:
         nothing more (it stops with :class:`~rag.errors.SourceForgotten`). Indexing them
         again later starts afresh. Returns the functions gone."""
         gone = len(self.store.forget_units(units))
+        self.store.delete_repositories(units)  # a repository's id is its unit: no more syncs
         self.lexicon.changed()
         logger.info("forgot %d files or repositories, %d functions", len(units), gone)
         return gone

@@ -443,6 +443,65 @@ class SourceSummary:
         return self.key[: len(self.key) - len(self.path)]
 
 
+@dataclass(frozen=True)
+class Repository:
+    """A git repository kept in sync: where it comes from, where its code answers, and how
+    its syncing stands. Kept in the store (both backends), so every process and Lambda
+    container sees the same registrations, claims and errors."""
+
+    id: str
+    """Its files' key prefix (:attr:`Source.repo_prefix`): forgetting that unit forgets it."""
+    url: str
+    """The clone URL, credential-free (``https://github.com/acme/shop.git``)."""
+    branch: str
+    name: str
+    workspace: str
+    scope: str = WORKSPACE_WIDE
+    channel: str = ""
+    """The conversation it was added in (empty from the CLI)."""
+    channel_kind: str = ""
+    added_by: str = ""
+    added_at: float = 0.0
+    thread_ts: str = ""
+    """The Slack thread it was added in: where a background failure is told, once."""
+    korean: bool = False
+    """It was added in Korean: errors told in its thread are too."""
+    commit: str = ""
+    """The commit whose files are all indexed (empty until the first index completes)."""
+    synced_at: float = 0.0
+    """When a sync last ended without an error."""
+    error: str = ""
+    """The last sync's failure (a ``rag.git.GitError`` code), or empty."""
+    error_detail: str = ""
+    error_at: float = 0.0
+    error_told: str = ""
+    """The failure already told in the thread (``code:detail``): told once, not per retry."""
+    requested: int = 0
+    """Sync requests so far (pushes, schedule, CLI): a sync that ends sees if more came."""
+    lease: str = ""
+    """Who is syncing it now (process and run), until :attr:`lease_until`."""
+    lease_until: float = 0.0
+
+    @property
+    def display(self) -> str:
+        """Host and path, as lists show it (``github.com/acme/shop``): never credentials,
+        which a registered URL cannot hold."""
+        return self.url.split("://", 1)[-1].removesuffix(".git")
+
+    @property
+    def template(self) -> Source:
+        """The source every file of it is indexed as (``path`` filled per file)."""
+        return Source(
+            "",
+            workspace=self.workspace,
+            scope=self.scope,
+            channel=self.channel,
+            channel_kind=self.channel_kind,
+            indexed_by=self.added_by,
+            repo=self.name,
+        )
+
+
 def forget_units(key: str) -> tuple[str, ...]:
     """The units whose forget reaches the file with ``key``: the file itself and, for a
     file of a repository, the repository (``Source.key`` is workspace, scope, conversation,

@@ -4,12 +4,14 @@ its writes (SQLite inside the write transaction; OpenSearch before and after the
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from opensearchpy import OpenSearch
 
-from rag import Engine, Scope, Source, SourceForgotten
+from rag import Engine, Repository, Scope, Source, SourceForgotten
 from rag.generate import ExtractiveGenerator
 from rag.stores.opensearch import OpenSearchStore
 from rag.stores.sqlite import SQLiteStore
@@ -88,3 +90,52 @@ class TestStoreForget:
         engine.index_bytes(code(1), file_of(SHOP, "a.py"))
         assert engine.forget_units([""]) == 0
         assert len(engine.sources(HERE)) == 1
+
+
+class TestRepositoryRegistry:
+    def test_registrations_are_added_once_changed_atomically_and_forgotten(
+        self, engine: Engine
+    ) -> None:
+        store = engine.store
+        repo = Repository(
+            id=SHOP.repo_prefix,
+            url="https://github.com/acme/shop.git",
+            branch="main",
+            name="shop",
+            workspace="T1",
+            scope="C1",
+            channel="C1",
+        )
+        assert store.add_repository(repo) is True
+        assert store.add_repository(replace(repo, branch="other")) is False
+        assert store.repository(repo.id) == repo
+        assert store.repositories("T1") == [repo] and store.repositories("T2") == []
+
+        bumped = store.update_repository(repo.id, lambda r: replace(r, requested=r.requested + 1))
+        assert bumped is not None and bumped.requested == 1
+        unchanged = store.update_repository(repo.id, lambda r: None, manifest={"a.py": "1"})
+        assert unchanged == bumped and store.repository_manifest(repo.id) == {}
+        store.update_repository(
+            repo.id, lambda r: replace(r, commit="abc"), manifest={"a.py": "1" * 40}
+        )
+        assert store.repository_manifest(repo.id) == {"a.py": "1" * 40}
+
+        engine.forget_units([repo.id])  # forgetting the repository ends its registration
+        assert store.repository(repo.id) is None
+        assert store.update_repository(repo.id, lambda r: replace(r, commit="late")) is None
+        assert store.repository(repo.id) is None  # a late update never brings it back
+
+    def test_concurrent_changes_are_never_lost(self, engine: Engine) -> None:
+        store = engine.store
+        repo = Repository(id="r1", url="https://github.com/a/b.git", branch="main", name="b",
+                          workspace="T1")  # fmt: skip
+        store.add_repository(repo)
+
+        def bump() -> None:
+            for _ in range(10):
+                store.update_repository(repo.id, lambda r: replace(r, requested=r.requested + 1))
+
+        with ThreadPoolExecutor(4) as pool:
+            for future in [pool.submit(bump) for _ in range(4)]:
+                future.result()
+        assert store.repository(repo.id).requested == 40  # type: ignore[union-attr]

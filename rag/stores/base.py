@@ -8,14 +8,42 @@ afterwards would let another conversation's code crowd out the asker's own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
 from typing import Protocol
 
 from ..analysis import Analyzer
 from ..embed import Vector
 from ..lexicon import LexiconStore
-from ..models import Chunk, Scope, SourceSummary, StoreStats
+from ..models import Chunk, Repository, Scope, SourceSummary, StoreStats
+
+RepositoryChange = Callable[[Repository], Repository | None]
+
+_REPOSITORY_FIELDS = frozenset(f.name for f in fields(Repository))
+
+
+def repository_json(repo: Repository) -> str:
+    """A registration as the stores keep it: JSON, so a new field needs no migration."""
+    return json.dumps(asdict(repo), ensure_ascii=False, sort_keys=True)
+
+
+def repository_from_json(text: str) -> Repository:
+    """A stored registration; fields this version does not know are left out."""
+    data = json.loads(text)
+    return Repository(**{k: v for k, v in data.items() if k in _REPOSITORY_FIELDS})
+
+
+def pack_manifest(manifest: Mapping[str, str]) -> bytes:
+    return zlib.compress(json.dumps(dict(manifest), sort_keys=True).encode(), 6)
+
+
+def unpack_manifest(blob: bytes | None) -> dict[str, str]:
+    if not blob:
+        return {}
+    data = json.loads(zlib.decompress(blob))
+    return {str(k): str(v) for k, v in data.items()}
 
 
 @dataclass(frozen=True)
@@ -122,6 +150,38 @@ class ChunkStore(LexiconStore, Protocol):
     def forgotten_since(self, source_key: str, since: float) -> bool:
         """Whether the file with this key, or its repository, was forgotten after ``since``."""
         ...
+
+    # -- repositories kept in sync from git (rag.git) -------------------------------------
+
+    def add_repository(self, repo: Repository) -> bool:
+        """Register ``repo`` unless one with its id exists (atomic); True if it was added."""
+        ...
+
+    def repository(self, repo_id: str) -> Repository | None: ...
+
+    def repositories(self, workspace: str | None = None) -> list[Repository]:
+        """Every registration (of one workspace, if given)."""
+        ...
+
+    def update_repository(
+        self,
+        repo_id: str,
+        change: RepositoryChange,
+        *,
+        manifest: Mapping[str, str] | None = None,
+    ) -> Repository | None:
+        """Read, ``change`` and write one registration atomically (across processes):
+        ``change`` returns the new record, or None to leave it as it is. With ``manifest``
+        (path → blob id of every file indexed), it is written with the change, only if
+        the change was. Returns the record as it stands after; None if it does not exist
+        (a forgotten repository is never brought back by a late update)."""
+        ...
+
+    def repository_manifest(self, repo_id: str) -> dict[str, str]:
+        """Path → git blob id of the files indexed for a repository (empty if none)."""
+        ...
+
+    def delete_repositories(self, repo_ids: Sequence[str]) -> None: ...
 
     def delete_file(self, workspace: str, file_id: str) -> list[Chunk]:
         """Delete every chunk of a shared file (by its Slack file id); return what went."""

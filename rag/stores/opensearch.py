@@ -39,8 +39,18 @@ from ..analysis import Analyzer
 from ..embed import Vector
 from ..errors import EmbedderMismatchError, SourceForgotten, StoreError
 from ..lexicon import code_words
-from ..models import Chunk, Scope, SourceSummary, StoreStats, forget_units
-from .base import AnswerRecord, Feedback, Replaced, ScoredChunk
+from ..models import Chunk, Repository, Scope, SourceSummary, StoreStats, forget_units
+from .base import (
+    AnswerRecord,
+    Feedback,
+    Replaced,
+    RepositoryChange,
+    ScoredChunk,
+    pack_manifest,
+    repository_from_json,
+    repository_json,
+    unpack_manifest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +168,7 @@ class OpenSearchStore:
         self.answers_index = f"{index}-answers"
         self.words_index = f"{index}-words"
         self.forgotten_index = f"{index}-forgotten"
+        self.repos_index = f"{index}-repos"
         self.nori = nori
         self.analyzer = analyzer or Analyzer()
         self.where = where
@@ -268,12 +279,19 @@ class OpenSearchStore:
         answers = {"at": times["at"], "verdict": keyword, "model": keyword, "workspace": keyword}
         words = {"word": keyword, "vector": {"type": "binary"}}
         forgotten = {"unit": keyword, "at": times["at"]}
+        repos = {
+            "id": keyword,
+            "workspace": keyword,
+            "record": {"type": "text", "index": False},
+            "manifest": {"type": "binary"},
+        }
         for name, properties in (
             (self.claims_index, times),
             (self.feedback_index, times),
             (self.answers_index, answers),
             (self.words_index, words),
             (self.forgotten_index, forgotten),
+            (self.repos_index, repos),
         ):
             if not self.client.indices.exists(index=name):
                 body = {"settings": {"index": _REPLICAS}, "mappings": {"properties": properties}}
@@ -395,6 +413,108 @@ class OpenSearchStore:
             )
             gone += self._delete_where("forget a repository", {"prefix": {"source_key": unit}})
         return gone
+
+    # -- repositories kept in sync from git ---------------------------------------------------
+
+    def _repo_doc(self, repo_id: str) -> dict[str, Any] | None:
+        try:
+            return dict(self.client.get(index=self.repos_index, id=self._claim_id(repo_id)))
+        except NotFoundError:
+            return None
+
+    def add_repository(self, repo: Repository) -> bool:
+        body = {"id": repo.id, "workspace": repo.workspace, "record": repository_json(repo)}
+
+        def create() -> bool:
+            try:
+                self.client.index(
+                    index=self.repos_index,
+                    id=self._claim_id(repo.id),
+                    body=body,
+                    op_type="create",
+                    refresh=True,
+                )
+            except ConflictError:
+                return False
+            return True
+
+        return self._call("register a repository", create)
+
+    def repository(self, repo_id: str) -> Repository | None:
+        doc = self._call("read a repository", lambda: self._repo_doc(repo_id))
+        return None if doc is None else repository_from_json(doc["_source"]["record"])
+
+    def repositories(self, workspace: str | None = None) -> list[Repository]:
+        query: dict[str, Any] = (
+            {"term": {"workspace": workspace}} if workspace is not None else {"match_all": {}}
+        )
+        body = {"size": 10_000, "query": query, "_source": ["record"]}
+        result = self._call(
+            "list repositories", lambda: self.client.search(index=self.repos_index, body=body)
+        )
+        repos = [repository_from_json(h["_source"]["record"]) for h in result["hits"]["hits"]]
+        return sorted(repos, key=lambda r: r.id)
+
+    def update_repository(
+        self,
+        repo_id: str,
+        change: RepositoryChange,
+        *,
+        manifest: Mapping[str, str] | None = None,
+    ) -> Repository | None:
+        """Optimistic concurrency: the write names the version it read (``if_seq_no``),
+        and a conflict (another process wrote in between) reads and changes again."""
+
+        def attempt() -> tuple[bool, Repository | None]:
+            doc = self._repo_doc(repo_id)
+            if doc is None:
+                return True, None
+            current = repository_from_json(doc["_source"]["record"])
+            changed = change(current)
+            if changed is None:
+                return True, current
+            if changed.id != repo_id:
+                raise ValueError("a repository's id never changes")
+            body = {**doc["_source"], "record": repository_json(changed)}
+            if manifest is not None:
+                body["manifest"] = base64.b64encode(pack_manifest(manifest)).decode()
+            try:
+                self.client.index(
+                    index=self.repos_index,
+                    id=self._claim_id(repo_id),
+                    body=body,
+                    if_seq_no=doc["_seq_no"],
+                    if_primary_term=doc["_primary_term"],
+                    refresh=True,
+                )
+            except ConflictError:
+                return False, None
+            return True, changed
+
+        for _ in range(20):
+            done, result = self._call("update a repository", attempt)
+            if done:
+                return result
+            time.sleep(0.05)
+        raise StoreError(f"{self.where} kept changing repository {repo_id!r}; try again.")
+
+    def repository_manifest(self, repo_id: str) -> dict[str, str]:
+        doc = self._call("read a repository's files", lambda: self._repo_doc(repo_id))
+        blob = (doc or {}).get("_source", {}).get("manifest")
+        return unpack_manifest(base64.b64decode(blob) if blob else None)
+
+    def delete_repositories(self, repo_ids: Sequence[str]) -> None:
+        for repo_id in repo_ids:
+
+            def delete(repo_id: str = repo_id) -> None:
+                try:
+                    self.client.delete(
+                        index=self.repos_index, id=self._claim_id(repo_id), refresh=True
+                    )
+                except NotFoundError:
+                    pass
+
+            self._call("forget a repository", delete)
 
     def _delete_where(self, action: str, condition: dict[str, Any]) -> list[Chunk]:
         """Delete the chunks matching ``condition`` page by page (a search returns at most

@@ -30,12 +30,22 @@ from ..analysis import Analyzer
 from ..embed import Matrix, Vector
 from ..errors import EmbedderMismatchError, SourceForgotten, StoreError, StoreLockedError
 from ..lexicon import code_words
-from ..models import WORKSPACE_WIDE, Chunk, Scope, SourceSummary, StoreStats
-from .base import AnswerRecord, Feedback, Replaced, ScoredChunk
+from ..models import WORKSPACE_WIDE, Chunk, Repository, Scope, SourceSummary, StoreStats
+from .base import (
+    AnswerRecord,
+    Feedback,
+    Replaced,
+    RepositoryChange,
+    ScoredChunk,
+    pack_manifest,
+    repository_from_json,
+    repository_json,
+    unpack_manifest,
+)
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # Each entry upgrades the schema from version i to i + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -143,6 +153,17 @@ MIGRATIONS: tuple[str, ...] = (
         unit TEXT NOT NULL,
         at REAL NOT NULL
     );
+    """,
+    # Repositories kept in sync from git (rag.git): the registration as JSON (new fields
+    # need no migration), and the blob id of every file indexed (zlib-compressed JSON).
+    """
+    CREATE TABLE repositories (
+        id TEXT PRIMARY KEY,
+        workspace TEXT NOT NULL,
+        record TEXT NOT NULL,
+        manifest BLOB
+    );
+    CREATE INDEX repositories_by_workspace ON repositories (workspace);
     """,
 )
 LEXICON_SCHEMA = 8
@@ -540,6 +561,82 @@ class SQLiteStore:
                 self._delete(db, [c.id for c in found])
                 gone += found
         return gone
+
+    # -- repositories kept in sync from git ---------------------------------------------------
+
+    def add_repository(self, repo: Repository) -> bool:
+        with self._write("register a repository in", chunks=False) as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO repositories (id, workspace, record) VALUES (?, ?, ?)",
+                (repo.id, repo.workspace, repository_json(repo)),
+            )
+            return cur.rowcount == 1
+
+    def repository(self, repo_id: str) -> Repository | None:
+        with self._lock:
+            try:
+                row = self._db.execute(
+                    "SELECT record FROM repositories WHERE id = ?", (repo_id,)
+                ).fetchone()
+            except sqlite3.Error as exc:
+                raise self._wrap(exc, "read") from exc
+        return None if row is None else repository_from_json(row[0])
+
+    def repositories(self, workspace: str | None = None) -> list[Repository]:
+        sql = "SELECT record FROM repositories"
+        params: tuple[str, ...] = ()
+        if workspace is not None:
+            sql, params = sql + " WHERE workspace = ?", (workspace,)
+        with self._lock:
+            try:
+                rows = self._db.execute(sql + " ORDER BY id", params).fetchall()
+            except sqlite3.Error as exc:
+                raise self._wrap(exc, "read") from exc
+        return [repository_from_json(r[0]) for r in rows]
+
+    def update_repository(
+        self,
+        repo_id: str,
+        change: RepositoryChange,
+        *,
+        manifest: Mapping[str, str] | None = None,
+    ) -> Repository | None:
+        with self._write("update a repository in", chunks=False) as db:
+            row = db.execute("SELECT record FROM repositories WHERE id = ?", (repo_id,)).fetchone()
+            if row is None:
+                return None
+            current = repository_from_json(row[0])
+            changed = change(current)
+            if changed is None:
+                return current
+            if changed.id != repo_id:
+                raise ValueError("a repository's id never changes")
+            db.execute(
+                "UPDATE repositories SET record = ? WHERE id = ?",
+                (repository_json(changed), repo_id),
+            )
+            if manifest is not None:
+                db.execute(
+                    "UPDATE repositories SET manifest = ? WHERE id = ?",
+                    (pack_manifest(manifest), repo_id),
+                )
+            return changed
+
+    def repository_manifest(self, repo_id: str) -> dict[str, str]:
+        with self._lock:
+            try:
+                row = self._db.execute(
+                    "SELECT manifest FROM repositories WHERE id = ?", (repo_id,)
+                ).fetchone()
+            except sqlite3.Error as exc:
+                raise self._wrap(exc, "read") from exc
+        return unpack_manifest(row[0] if row else None)
+
+    def delete_repositories(self, repo_ids: Sequence[str]) -> None:
+        if not repo_ids:
+            return
+        with self._write("forget a repository in", chunks=False) as db:
+            db.executemany("DELETE FROM repositories WHERE id = ?", [(i,) for i in repo_ids])
 
     def delete_file(self, workspace: str, file_id: str) -> list[Chunk]:
         if not file_id:

@@ -54,3 +54,8 @@ class GitError(InputError):
         self.code = code
         self.detail = detail
         super().__init__(REASONS[code].format(detail=detail))
+
+
+def describe(code: str, detail: str = "") -> str:
+    """The English sentence for a recorded failure (one this version does not know, too)."""
+    return REASONS.get(code, "{detail}").format(detail=detail or code)

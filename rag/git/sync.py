@@ -36,14 +36,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from ..archive import ArchiveLimits
 from ..engine import Engine
 from ..errors import GencodeError, SourceForgotten
 from ..models import WORKSPACE_WIDE, FileReport, IndexReport, Repository, Scope, Source
 from ..stores.base import ChunkStore
 from .errors import GitError
+from .limits import SyncLimits
 from .policy import GitPolicy, Remote
-from .transport import FetchLimits, fetch, ls_remote
+from .transport import fetch, ls_remote
 from .tree import snapshot
 
 logger = logging.getLogger(__name__)
@@ -54,15 +54,6 @@ FileProgress = Callable[[int, int, FileReport], None]
 LEASE_SECONDS = 900.0
 """How long a sync's lease lasts without news; it is renewed while files are indexed, so
 only a sync that died (killed, a Lambda timeout) lets it run out."""
-
-
-@dataclass(frozen=True)
-class SyncLimits:
-    fetch: FetchLimits = FetchLimits()
-    files: ArchiveLimits = ArchiveLimits()
-    """Entries of a commit, bytes of one file, ``.gitignore`` patterns: as for archives."""
-    time_budget: float = 0.0
-    """Seconds of indexing before a sync stops between files (0: none); the next goes on."""
 
 
 @dataclass(frozen=True)

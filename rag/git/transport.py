@@ -37,22 +37,13 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .errors import GitError
+from .limits import FetchLimits
 from .policy import GitPolicy, Remote, forbidden_address
 
 logger = logging.getLogger(__name__)
 
 LOCAL_REF = Ref(b"refs/heads/gencode")
 """Where the cache keeps the commit fetched last: the "have" of the next fetch."""
-
-
-@dataclass(frozen=True)
-class FetchLimits:
-    max_bytes: int = 200_000_000
-    """Bytes the server may send for one fetch (refs and pack)."""
-    timeout: float = 300.0
-    """Seconds one fetch may take in all."""
-    socket_timeout: float = 30.0
-    """Seconds a connection may take to open, or to send the next bytes."""
 
 
 @dataclass

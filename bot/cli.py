@@ -483,19 +483,28 @@ def _outcome_line(o: SyncOutcome) -> str:
 @click.option("--port", default=3000, show_default=True, type=int, help="Port (0 picks one).")
 @pass_context
 def serve(ctx: Context, host: str, port: int) -> None:
-    """Run the Slack bot over HTTP: POST /slack/events, GET /healthz.
+    """Run the Slack bot over HTTP: POST /slack/events, GET /healthz, POST /git/webhook.
 
     Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (SLACK_API_URL overrides the Web API URL).
+    Pushes need GENCODE_GIT_WEBHOOK_SECRET; GENCODE_GIT_SYNC_MINUTES > 0 also syncs every
+    registered repository that often.
     """
-    from .app import build_app
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .app import build_app, git_hooks, tell_outcomes
     from .logs import redact_tokens
     from .server import EVENTS_PATH, make_server
-    from .services import warm_up
+    from .services import build_git_sync, warm_up
 
     redact_tokens()
     settings = ctx.settings()
+    lazy = ThreadPoolExecutor(settings.listener_workers, thread_name_prefix="gencode-lazy")
     with _errors():
-        app = build_app(settings, ctx.engine())
+        hooks = git_hooks(settings, build_git_sync(settings, ctx.engine()), lazy)
+        app = build_app(
+            settings, ctx.engine(), lazy_executor=lazy, git=hooks.git, git_later=hooks.submit
+        )
+        tell_outcomes(hooks, app.client)
         warm_up(ctx.engine(), settings)
     server = make_server(
         app,
@@ -503,33 +512,47 @@ def serve(ctx: Context, host: str, port: int) -> None:
         port,
         signing_secret=settings.slack_signing_secret,
         request_timeout=settings.http_timeout,
+        git_hooks=hooks,
     )
+    hooks.start_schedule(settings.git_sync_minutes)
     click.echo(f"gencode listening on {server.url}{EVENTS_PATH}", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        hooks.stop()
         server.close()
+        lazy.shutdown(wait=False, cancel_futures=True)
 
 
 @cli.command()
 @pass_context
 def socket(ctx: Context) -> None:
-    """Run the Slack bot over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)."""
-    from .app import build_app
+    """Run the Slack bot over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN).
+
+    With no public URL there are no push webhooks: set GENCODE_GIT_SYNC_MINUTES to keep
+    registered repositories current on a schedule.
+    """
+    from .app import build_app, git_hooks, tell_outcomes
     from .logs import redact_tokens
-    from .services import warm_up
+    from .services import build_git_sync, warm_up
     from .socket import check_app_token, run
 
     redact_tokens()
     settings = ctx.settings()
     with _errors():
         check_app_token(settings.slack_app_token)
-        app = build_app(settings, ctx.engine(), socket_mode=True)
+        hooks = git_hooks(settings, build_git_sync(settings, ctx.engine()))
+        app = build_app(settings, ctx.engine(), socket_mode=True, git=hooks.git)
+        tell_outcomes(hooks, app.client)
+        hooks.start_schedule(settings.git_sync_minutes)
         warm_up(ctx.engine(), settings)
         click.echo("gencode connecting over Socket Mode", err=True)
-        run(app, settings.slack_app_token)
+        try:
+            run(app, settings.slack_app_token)
+        finally:
+            hooks.stop()
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +20,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
-from rag import WORKSPACE_WIDE, GencodeError, Scope, SourceSummary, is_korean
+from rag import WORKSPACE_WIDE, GencodeError, Repository, Scope, SourceSummary, is_korean
 
 from . import messages
+from . import repos as git_repos
 from .render import Block, context, escape, section, sections
 from .runtime import Runtime, correlation_id
 
@@ -31,6 +32,8 @@ logger = logging.getLogger(__name__)
 LIST_WORDS = {"list", "ls", "목록"}
 FORGET_WORDS = {"forget", "잊어", "삭제"}
 HELP_WORDS = {"", "help", "-h", "--help", "?", "도움말"}
+REPO_WORDS = {"repo", "repository", "저장소"}
+ADD_WORDS = {"add", "추가"}
 FORGET_CONFIRM = "gencode_forget_confirm"
 FORGET_CANCEL = "gencode_forget_cancel"
 LIST_SHOWN = 40
@@ -41,7 +44,7 @@ MAX_NAME = 500
 @dataclass(frozen=True)
 class Command:
     verb: str
-    """``list``, ``forget``, ``help``, or ``""`` for a question."""
+    """``list``, ``forget``, ``help``, ``repo`` (add a git repository), or ``""`` for a question."""
     argument: str
     korean: bool
 
@@ -58,6 +61,10 @@ def parse(text: str) -> Command:
         return Command("list", "", korean)
     if first in FORGET_WORDS:
         return Command("forget", rest.strip("`'\""), korean)
+    if first in REPO_WORDS:
+        sub, _, argument = rest.partition(" ")
+        if not rest or sub.lower() in ADD_WORDS:
+            return Command("repo", argument.strip(), korean)
     return Command("", text, korean)
 
 
@@ -107,8 +114,17 @@ def _origin(item: Shared, channel: str, korean: bool) -> str:
     return messages.origin_cli(korean, workspace_wide=s.scope == WORKSPACE_WIDE)
 
 
-def list_blocks(items: Sequence[Shared], *, channel: str, korean: bool) -> list[Block]:
-    if not items:
+def list_blocks(
+    items: Sequence[Shared],
+    *,
+    channel: str,
+    korean: bool,
+    synced: Mapping[str, Repository] | None = None,
+) -> list[Block]:
+    """``synced``: repositories kept in sync from git, by id; each shows where it syncs
+    from and how it stands under its line (one with no file indexed yet, a line of its own)."""
+    synced = dict(synced or {})
+    if not items and not synced:
         return [section(messages.list_empty(korean))]
     lines = []
     for item in items[:LIST_SHOWN]:
@@ -125,6 +141,12 @@ def list_blocks(items: Sequence[Shared], *, channel: str, korean: bool) -> list[
                 korean=korean,
             )
         )
+        git = synced.pop(s.repo_prefix, None) if item.repo else None
+        if git is not None:
+            lines.append(git_repos.sync_lines(git, korean))
+    for item in items[LIST_SHOWN:]:
+        synced.pop(item.latest.repo_prefix, None)
+    lines += git_repos.pending_lines(list(synced.values()), korean)
     blocks: list[Block] = [section(messages.list_header(korean))]
     blocks += sections("\n".join(lines))  # split under Slack's 3,000 characters a section
     repos = sum(1 for i in items if i.repo)
@@ -162,8 +184,15 @@ def _units(found: Sequence[SourceSummary], name: str) -> list[str]:
     return list(dict.fromkeys(s.repo_prefix if s.repo == name else s.key for s in found))
 
 
-def _may_forget(client: WebClient, user: str, team: str, found: Sequence[SourceSummary]) -> bool:
-    return all(s.indexed_by == user for s in found) or _is_admin(client, user, team)
+def _may_forget(
+    client: WebClient,
+    user: str,
+    team: str,
+    found: Sequence[SourceSummary],
+    synced: Sequence[Repository] = (),
+) -> bool:
+    mine = all(s.indexed_by == user for s in found) and all(r.added_by == user for r in synced)
+    return mine or _is_admin(client, user, team)
 
 
 def run(
@@ -174,8 +203,11 @@ def run(
     korean = parsed.korean
     try:
         if parsed.verb == "list":
-            items = grouped(rt.engine.sources(_scope(rt, client, team, channel)))
-            blocks = list_blocks(items, channel=channel, korean=korean)
+            scope = _scope(rt, client, team, channel)
+            items = grouped(rt.engine.sources(scope))
+            blocks = list_blocks(
+                items, channel=channel, korean=korean, synced=git_repos.by_unit(rt, scope)
+            )
             respond(
                 response_type="ephemeral",
                 text=messages.list_header(korean),
@@ -183,6 +215,8 @@ def run(
             )
         elif parsed.verb == "forget":
             _ask_to_forget(rt, client, respond, team, channel, user, parsed.argument, korean)
+        elif parsed.verb == "repo":
+            git_repos.add(rt, client, respond, command, parsed.argument, korean)
     except GencodeError:
         cid = correlation_id()
         logger.exception(
@@ -205,12 +239,16 @@ def _ask_to_forget(
         respond(response_type="ephemeral", text=messages.forget_usage(korean))
         return
     found = _matching(rt, team, channel, name) if len(name) <= MAX_NAME else []
-    if not found:
+    synced = git_repos.registered_here(rt, team, channel, name) if len(name) <= MAX_NAME else []
+    if not found and not synced:
         shown = escape(name if len(name) <= MAX_NAME else name[:MAX_NAME] + "…")
         respond(response_type="ephemeral", text=messages.forget_unknown(shown, korean))
         return
-    if not _may_forget(client, user, team, found):
-        sharers = sorted({s.indexed_by for s in found if s.indexed_by})
+    if not _may_forget(client, user, team, found, synced):
+        sharers = sorted(
+            {s.indexed_by for s in found if s.indexed_by}
+            | {r.added_by for r in synced if r.added_by}
+        )
         respond(
             response_type="ephemeral",
             text=messages.forget_not_allowed(escape(name), sharers, korean),
@@ -219,6 +257,8 @@ def _ask_to_forget(
     functions = sum(s.functions for s in found)
     value = json.dumps({"name": name, "korean": korean}, ensure_ascii=False)
     question = messages.forget_confirm(escape(name), len(found), functions, korean)
+    for r in synced:
+        question += messages.forget_repo_too(escape(r.display), korean)
     respond(
         response_type="ephemeral",
         text=question,
@@ -264,17 +304,21 @@ def confirmed(rt: Runtime, body: dict[str, Any], client: WebClient, respond: Res
         return
     try:
         found = _matching(rt, team, channel, name)
-        if not found:
+        synced = git_repos.registered_here(rt, team, channel, name)
+        if not found and not synced:
             respond(replace_original=True, text=messages.forget_unknown(escape(name), korean))
             return
-        if not _may_forget(client, user, team, found):
-            sharers = sorted({s.indexed_by for s in found if s.indexed_by})
+        if not _may_forget(client, user, team, found, synced):
+            sharers = sorted(
+                {s.indexed_by for s in found if s.indexed_by}
+                | {r.added_by for r in synced if r.added_by}
+            )
             respond(
                 replace_original=True,
                 text=messages.forget_not_allowed(escape(name), sharers, korean),
             )
             return
-        gone = rt.engine.forget_units(_units(found, name))
+        gone = rt.engine.forget_units(_units(found, name) + [r.id for r in synced])
     except GencodeError:
         cid = correlation_id()
         logger.exception("forget failed [%s] team=%s channel=%s", cid, team, channel)

@@ -208,6 +208,10 @@ class GitSync:
     def repository(self, repo_id: str) -> Repository | None:
         return self.store.repository(repo_id)
 
+    def note_thread(self, repo_id: str, thread_ts: str) -> None:
+        """Where the repository was added in Slack: its failures are told there."""
+        self.store.update_repository(repo_id, lambda r: replace(r, thread_ts=thread_ts))
+
     def pushed(self, urls: Iterable[str], branch: str) -> list[Repository]:
         """The registrations a push to ``branch`` of the repository at any of ``urls``
         concerns (a webhook names its clone, HTML and SSH URLs; spelling is normalised)."""

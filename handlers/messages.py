@@ -6,8 +6,7 @@ escaped by the caller (:func:`handlers.render.escape`) before it is passed in he
 
 from __future__ import annotations
 
-from rag import Finding, Verification
-from rag.git import REASONS
+from rag import GIT_REASONS, Finding, Verification
 
 USAGE = (
     "*Gencode writes code out of your team's own code.*\n"
@@ -566,7 +565,7 @@ REPO_REASONS_KO: dict[str, str] = {
 def repo_reason(code: str, detail: str, korean: bool) -> str:
     """Why a repository could not be added or synced, in the asker's language.
     ``detail`` must be escaped by the caller."""
-    table = REPO_REASONS_KO if korean else REASONS
+    table = REPO_REASONS_KO if korean else GIT_REASONS
     return table.get(code, "{detail}").format(detail=detail or code)
 
 

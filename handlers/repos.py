@@ -23,15 +23,14 @@ from slack_bolt import Respond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
-from rag import WORKSPACE_WIDE, FileReport, GencodeError, Repository, Scope
-from rag.git import GitError
+from rag import WORKSPACE_WIDE, FileReport, GencodeError, GitError, Repository, Scope
 
 from . import messages
 from .render import SlackMessage, escape, plain, render_repository_report, section
 from .runtime import INDEX_EVENT, Runtime, correlation_id, metadata, upload_snippet
 
 if TYPE_CHECKING:  # dulwich loads when the first sync runs, not at start-up
-    from rag.git import GitSync, SyncOutcome
+    from rag import GitSync, SyncOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +214,9 @@ def _rendered_outcome(
     if report.unfinished:
         done = len(report.files)
         line = messages.repo_unfinished(done, done + report.unfinished, korean)
-        message = replace(message, blocks=(*message.blocks, section(line)))
+        message = replace(
+            message, text=f"{message.text}\n{line}", blocks=(*message.blocks, section(line))
+        )
     if rendered.upload is not None:
         upload_snippet(
             status.client,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from rag import ArchiveLimits, Engine, GencodeError, Turn
 
 if TYPE_CHECKING:
-    from rag.git import GitSync
+    from rag import GitSync
 
 from .conversations import Conversation, ConversationCache
 from .download import DownloadError, download

@@ -4,6 +4,8 @@ Nothing here knows about Slack. Callers build an :class:`Engine` from backends (
 ``bot.services``) and use its methods; domain objects and errors are re-exported here.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .archive import Archive, ArchiveError, ArchiveLimits, is_archive, read_archive
 from .discover import INDEXED_SUFFIXES
 from .engine import Engine, NothingIndexedError, chunk_id, embedding_text
@@ -18,6 +20,8 @@ from .errors import (
     StoreError,
     StoreLockedError,
 )
+from .git.errors import REASONS as GIT_REASONS
+from .git.errors import GitError
 from .models import (
     WORKSPACE_WIDE,
     Answer,
@@ -40,7 +44,14 @@ from .models import (
 from .prompt import is_korean
 from .stores.base import Feedback
 
+if TYPE_CHECKING:  # loaded on first use: they bring dulwich, a git client, with them
+    from .git.sync import GitSync, SyncOutcome
+
 __all__ = [
+    "GIT_REASONS",
+    "GitError",
+    "GitSync",
+    "SyncOutcome",
     "INDEXED_SUFFIXES",
     "Archive",
     "ArchiveError",
@@ -80,3 +91,11 @@ __all__ = [
     "embedding_text",
     "is_korean",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("GitSync", "SyncOutcome"):
+        from .git import sync
+
+        return getattr(sync, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -148,7 +148,7 @@ MIGRATIONS: tuple[str, ...] = (
     # Tombstones of forgotten files and repositories: an indexer that started before one
     # (``seq`` above its mark) writes nothing more of it (issue 16, item 4).
     """
-    CREATE TABLE forgotten (
+    CREATE TABLE IF NOT EXISTS forgotten (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         unit TEXT NOT NULL,
         at REAL NOT NULL
@@ -157,13 +157,13 @@ MIGRATIONS: tuple[str, ...] = (
     # Repositories kept in sync from git (rag.git): the registration as JSON (new fields
     # need no migration), and the blob id of every file indexed (zlib-compressed JSON).
     """
-    CREATE TABLE repositories (
+    CREATE TABLE IF NOT EXISTS repositories (
         id TEXT PRIMARY KEY,
         workspace TEXT NOT NULL,
         record TEXT NOT NULL,
         manifest BLOB
     );
-    CREATE INDEX repositories_by_workspace ON repositories (workspace);
+    CREATE INDEX IF NOT EXISTS repositories_by_workspace ON repositories (workspace);
     """,
 )
 LEXICON_SCHEMA = 8

@@ -78,3 +78,11 @@ class TestCliGit:
         monkeypatch.setenv("GENCODE_GIT_HOSTS", "https://user:pw@git.example.com")
         code, _, err = run("repo", "list")
         assert code == 1 and "GENCODE_GIT_HOSTS" in err and "pw@" not in err
+
+    def test_a_malformed_per_host_token_list_fails_without_echoing_it(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("GENCODE_GIT_TOKENS", "git.example.com=ok,glpat-secret-value")
+        code, _, err = run("repo", "list")
+        assert code == 1 and "GENCODE_GIT_TOKENS entry 2" in err
+        assert "glpat-secret-value" not in err

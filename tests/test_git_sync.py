@@ -464,6 +464,16 @@ class TestRefusedBeforeAnyConnection:
         for address in ("127.0.0.1", "10.0.0.5", "140.82.112.3", "::1"):
             assert not forbidden_address(address), address
 
+    def test_a_pasted_page_url_means_its_repository(self) -> None:
+        policy = GitPolicy()
+        for url, expected in (
+            ("https://github.com/acme/shop/tree/main/src", "https://github.com/acme/shop"),
+            ("https://github.com/acme/shop.git", "https://github.com/acme/shop.git"),
+            ("https://gitlab.com/acme/web/shop/-/tree/main", "https://gitlab.com/acme/web/shop"),
+            ("https://bitbucket.org/acme/shop/src/main/", "https://bitbucket.org/acme/shop"),
+        ):
+            assert policy.remote(url).url == expected
+
     def test_hosts_configured_with_credentials_or_a_path_are_refused(self) -> None:
         for bad in ("https://u:p@git.example.com", "https://git.example.com/acme", "ftp://x"):
             with pytest.raises(GitError):
@@ -480,6 +490,17 @@ class TestFailuresAreClear:
                 make_sync(engine, token=token).add(git_server.url("shop"), workspace="T1")
             assert refused.value.code == "auth"
             assert "GENCODE_GIT_TOKEN" in str(refused.value)
+
+    def test_a_hosts_own_token_wins_over_the_global_one(
+        self, engine: Engine, git_server: GitServer, tmp_path: Path
+    ) -> None:
+        git_server.repo("shop", SHOP)
+        policy = GitPolicy.with_hosts(
+            [git_server.base], token="a-token-for-another-host", host_tokens={"127.0.0.1": TOKEN}
+        )
+        sync = GitSync(engine, policy, cache=tmp_path / "cache")
+        assert sync.add(git_server.url("shop"), workspace="T1").name == "shop"
+        assert policy.secrets == ("a-token-for-another-host", TOKEN)
 
     def test_an_unknown_repository_is_not_found(
         self, engine: Engine, git_server: GitServer, make_sync: Callable[..., GitSync]

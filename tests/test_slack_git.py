@@ -282,6 +282,19 @@ class TestWebhooks:
         time.sleep(0.3)
         assert len(git_server.requests) == fetched
 
+    def test_the_schedule_syncs_repositories_nobody_pushed_a_webhook_for(
+        self, git_bot: Bot, git_server: GitServer
+    ) -> None:
+        repo = git_server.repo("shop", FILES)
+        slash(git_bot, f"repo add {git_server.url('shop')}")
+        final_report(git_bot)
+        repo.write({"shop/new.py": "def scheduled():\n    return 1\n"}).commit()
+        head = repo.push()
+        assert git_bot.hooks is not None
+        git_bot.hooks.start_schedule(0.005)  # every 0.3 s, as GENCODE_GIT_SYNC_MINUTES would
+        registered = git_bot.engine.store.repositories
+        git_bot.api.wait_for(lambda: registered()[0].commit == head, timeout=20)
+
     def test_a_failing_background_sync_is_told_once_in_its_thread(
         self, git_bot: Bot, git_server: GitServer
     ) -> None:

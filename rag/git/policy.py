@@ -112,6 +112,16 @@ def parse_base(text: str) -> Base:
     return base
 
 
+def _project(host: str, segments: list[str]) -> list[str]:
+    """A page's URL pasted for its repository's: ``github.com/acme/shop/tree/main`` is
+    ``acme/shop``; on GitLab, whose groups nest, the project ends before ``/-/``."""
+    if host in ("github.com", "bitbucket.org"):
+        return segments[:2]
+    if host == "gitlab.com" and "-" in segments:
+        return segments[: segments.index("-")]
+    return segments
+
+
 @dataclass(frozen=True)
 class Remote:
     """A repository URL that passed the policy: credential-free, on an allowed base."""
@@ -179,7 +189,7 @@ class GitPolicy:
         parts = urlsplit(url.strip())
         if parts.query or parts.fragment:
             raise GitError("bad_url", f"{base}{path}")
-        segments = [s for s in path.split("/") if s]
+        segments = _project(base.host, [s for s in path.split("/") if s])
         if not segments or any(s in (".", "..") for s in segments):
             raise GitError("bad_url", f"{base}{path}")
         remote = Remote(base, "/" + "/".join(segments))

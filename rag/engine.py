@@ -618,8 +618,7 @@ class Engine:
         good: an indexing of them already under way, in this process or another, writes
         nothing more (it stops with :class:`~rag.errors.SourceForgotten`). Indexing them
         again later starts afresh. Returns the functions gone."""
-        gone = len(self.store.forget_units(units))
-        self.store.delete_repositories(units)  # a repository's id is its unit: no more syncs
+        gone = len(self.store.forget_units(units))  # a synced repository's registration too
         self.lexicon.changed()
         logger.info("forgot %d files or repositories, %d functions", len(units), gone)
         return gone

@@ -262,10 +262,14 @@ class GitSync:
         try:
             while True:
                 passes += 1
+                # The mark comes before the registration is read: a forget deletes the
+                # registration before it leaves its tombstone, so a registration read
+                # here means any forget of it is newer than the mark, and stops the sync.
+                since = self.engine.mark()
                 repo = self.store.repository(repo_id)
                 if repo is None or repo.lease != held.owner:
                     return outcome  # forgotten, or the lease was lost to a newer run
-                outcome = replace(self._once(repo, held, on_file), passes=passes)
+                outcome = replace(self._once(repo, held, on_file, since), passes=passes)
                 if outcome.status in ("forgotten", "unfinished"):
                     return outcome
                 if self._release_if_idle(repo_id, held):
@@ -336,8 +340,9 @@ class GitSync:
         digest = hashlib.sha256(f"{repo.id}\x1f{repo.url}".encode()).hexdigest()[:24]
         return self.cache / digest
 
-    def _once(self, repo: Repository, held: _Held, on_file: FileProgress | None) -> SyncOutcome:
-        since = self.engine.mark()  # a forget from now on stops this sync
+    def _once(
+        self, repo: Repository, held: _Held, on_file: FileProgress | None, since: float
+    ) -> SyncOutcome:
         started = self.monotonic()
         manifest: dict[str, str] = {}
         done: dict[str, str] = {}

@@ -139,8 +139,9 @@ class ChunkStore(LexiconStore, Protocol):
         ...
 
     def forget_units(self, units: Sequence[str]) -> list[Chunk]:
-        """Forget whole units (a file's key, or a repository's key prefix): leave a
-        tombstone for each, then delete every chunk whose key starts with it; return them.
+        """Forget whole units (a file's key, or a repository's key prefix): end the
+        registration of a repository kept in sync whose id is the unit, leave a tombstone
+        for each, then delete every chunk whose key starts with it; return those chunks.
 
         The tombstone is what makes the forget stick while the unit is being indexed,
         here or in another process: see :meth:`forgotten_since` and ``replace_source``.

@@ -401,9 +401,11 @@ class OpenSearchStore:
 
     def forget_units(self, units: Sequence[str]) -> list[Chunk]:
         gone: list[Chunk] = []
-        for unit in dict.fromkeys(units):
-            if not unit:
-                continue  # an empty unit would reach every file of the index
+        units = [u for u in dict.fromkeys(units) if u]  # an empty one would reach every file
+        # Registrations first: a sync that still finds its registration took its mark
+        # before this forget's tombstone, so the tombstone stops it (rag.git.sync).
+        self.delete_repositories(units)
+        for unit in units:
             body = {"unit": unit, "at": time.time()}
             self._call(
                 "record a forget",

@@ -551,6 +551,7 @@ class SQLiteStore:
             for unit in dict.fromkeys(units):
                 if not unit:
                     continue  # an empty unit would reach every file of the index
+                db.execute("DELETE FROM repositories WHERE id = ?", (unit,))
                 db.execute("INSERT INTO forgotten (unit, at) VALUES (?, ?)", (unit, now))
                 found = self._select(
                     db,

@@ -7,8 +7,10 @@ its app here, from settings and an already built :class:`~rag.Engine`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
@@ -21,6 +23,11 @@ from handlers.runtime import Deduper, Runtime
 from rag import ConfigError, Engine
 
 from .config import Settings
+
+if TYPE_CHECKING:
+    from rag.git import GitSync
+
+    from .git_hooks import GitHooks
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +70,30 @@ def dedupe_middleware(dedupe: Deduper) -> Any:
     return drop_repeated_events
 
 
+def git_hooks(settings: Settings, git: GitSync, executor: Executor | None = None) -> GitHooks:
+    """Pushes and the schedule of ``gencode serve``: syncs run on ``executor`` (the lazy
+    listeners' pool), or inline when there is none. Call :func:`tell_outcomes` once the
+    app exists, so that failures reach their threads."""
+    from .git_hooks import GitHooks
+
+    hooks = GitHooks(git, secret=settings.git_webhook_secret)
+    if executor is not None:
+        pool = executor
+
+        def submit(repo_id: str, hop: int) -> None:
+            pool.submit(hooks.run, repo_id, hop=hop)
+
+        hooks.submit = submit
+    return hooks
+
+
+def tell_outcomes(hooks: GitHooks, client: WebClient) -> None:
+    """Background sync failures are told, once, in the thread where each was added."""
+    from handlers.repos import tell_outcome
+
+    hooks.on_outcome = partial(tell_outcome, client, hooks.git)
+
+
 def build_app(
     settings: Settings,
     engine: Engine,
@@ -76,6 +107,8 @@ def build_app(
     indexing: AnswerPool | None = None,
     update_interval: float = 1.0,
     dedupe: Deduper | None = None,
+    git: GitSync | None = None,
+    git_later: Callable[[str, int], None] | None = None,
 ) -> App:
     """Build the Bolt app: middleware, listeners, and the engine they call.
 
@@ -92,6 +125,9 @@ def build_app(
     (``index_workers`` at once, ``index_queue`` waiting) indexes shares. On Lambda there are
     none: Bolt re-invokes the function for each lazy listener and the work runs inline
     there. Pass your own to shut them down.
+
+    ``git`` offers ``/gencode repo add`` (repositories kept in sync); ``git_later`` runs a
+    repository's sync in the background (see :class:`~bot.git_hooks.GitHooks`).
     """
     if client is None:
         if not settings.slack_bot_token:
@@ -141,6 +177,8 @@ def build_app(
         archive_update_interval=3 * update_interval,
         answers=answers if not process_before_response else None,
         indexing=indexing if not process_before_response else None,
+        git=git,
+        git_later=git_later,
     )
     # Lambda containers share process ids and run nothing between requests: there, a share
     # counts as orphaned only when its heartbeats stop, and only shares look for them.

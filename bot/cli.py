@@ -12,14 +12,17 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from rag import Engine, GencodeError, Hit, Scope, is_korean
+from rag import Engine, GencodeError, Hit, Repository, Scope, is_korean
 
 from .config import Settings
 from .services import build_engine
+
+if TYPE_CHECKING:
+    from rag.git import GitSync, SyncOutcome
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,6 +51,13 @@ class Context:
             with _errors():
                 self._engine = build_engine(self.settings())
         return self._engine
+
+    def git(self) -> GitSync:
+        """Repositories kept in sync, over this command's engine."""
+        from .services import build_git_sync
+
+        with _errors():
+            return build_git_sync(self.settings(), self.engine())
 
     def close(self) -> None:
         if self._engine is not None:
@@ -322,24 +332,179 @@ def verdict_lines(counts: dict[str, int]) -> list[str]:
     ]
 
 
+# -- repositories kept in sync from git -------------------------------------------------------
+
+
+@cli.group()
+def repo() -> None:
+    """Repositories kept in sync from git: add by URL, list, remove."""
+
+
+@repo.command(name="add")
+@click.argument("url")
+@click.option("--branch", default="", help="Branch to follow (default: the remote's default).")
+@scope_options
+@click.option(
+    "--scope",
+    default="*",
+    show_default=True,
+    help="Conversation id that alone may see this code; '*' for the whole workspace.",
+)
+@pass_context
+def repo_add(ctx: Context, url: str, branch: str, workspace: str, scope: str) -> None:
+    """Register the repository at URL (https clone URL) and index it.
+
+    Private repositories need GENCODE_GIT_TOKEN (or a per-host token in GENCODE_GIT_TOKENS);
+    hosts other than GitHub, GitLab and Bitbucket need GENCODE_GIT_HOSTS.
+    """
+    git = ctx.git()
+    with _errors():
+        added = git.add(url, branch=branch, workspace=workspace, scope=scope)
+    click.echo(f"registered {added.name} from {added.display} ({added.branch})", err=True)
+    outcome = _sync_with_bar(git, added)
+    if outcome is None:
+        click.echo(f"{added.name}: already syncing in another process; it will finish there.")
+        return
+    click.echo(_outcome_line(outcome))
+    if outcome.status == "failed":
+        sys.exit(1)
+
+
+@repo.command(name="list")
+@click.option("--workspace", default=None, help="Only this workspace's repositories.")
+@pass_context
+def repo_list(ctx: Context, workspace: str | None) -> None:
+    """What is registered: name, host and path, branch, commit, last sync, last error."""
+    with _errors():
+        repos = ctx.git().repositories(workspace=workspace)
+    if not repos:
+        click.echo("No repository is registered yet: `gencode repo add URL`.", err=True)
+        return
+    for r in repos:
+        click.echo(_repo_line(r))
+
+
+@repo.command(name="remove")
+@click.argument("name")
+@click.option("--workspace", envvar="GENCODE_WORKSPACE", default="local", show_default=True)
+@click.option("--scope", default="*", show_default=True)
+@pass_context
+def repo_remove(ctx: Context, name: str, workspace: str, scope: str) -> None:
+    """Stop syncing the repository NAME and forget its code (registered from the CLI)."""
+    from rag.git import repository_id
+
+    git = ctx.git()
+    repo_id = repository_id(workspace=workspace, scope=scope, channel="", name=name)
+    with _errors():
+        if git.repository(repo_id) is None:
+            raise click.ClickException(
+                f"no repository {name} is registered from the CLI in {workspace} "
+                f"(scope {scope}); `gencode repo list` shows them."
+            )
+        gone = ctx.engine().forget_units([repo_id])
+    click.echo(f"removed {name}: {gone} functions left the index; it is no longer synced")
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--workspace", default=None, help="Only this workspace's repositories.")
+@pass_context
+def sync(ctx: Context, name: str | None, workspace: str | None) -> None:
+    """Bring every registered repository (or those named NAME) to its branch's latest
+    commit. Cron, or a schedule, runs this; a repository already syncing elsewhere is
+    left to that process, which picks this request up."""
+    git = ctx.git()
+    with _errors():
+        repos = [r for r in git.repositories(workspace=workspace) if name in (None, r.name)]
+    if not repos:
+        what = f"named {name} " if name else ""
+        click.echo(f"No repository {what}is registered: `gencode repo list`.", err=True)
+        sys.exit(1 if name else 0)
+    failed = 0
+    for r in repos:
+        with _errors():
+            outcome = git.sync(r.id)
+        if outcome is None:
+            click.echo(f"{r.name}: syncing elsewhere; that run will pick this request up")
+            continue
+        click.echo(_outcome_line(outcome))
+        failed += outcome.status == "failed"
+    if failed:
+        sys.exit(1)
+
+
+def _sync_with_bar(git: GitSync, repo: Repository) -> SyncOutcome | None:
+    bar: Any
+    with click.progressbar(length=0, label="indexing", file=sys.stderr, show_pos=True) as bar:
+
+        def on_file(done: int, total: int, report: Any) -> None:
+            bar.length = total
+            bar.update(1)
+
+        with _errors():
+            return git.sync(repo.id, on_file=on_file)
+
+
+def _when(ts: float) -> str:
+    import time as _time
+
+    return _time.strftime("%Y-%m-%d %H:%M", _time.localtime(ts)) if ts else "never"
+
+
+def _repo_line(r: Repository) -> str:
+    where = r.workspace if r.scope == "*" else f"{r.workspace}/{r.scope}"
+    commit = r.commit[:7] if r.commit else "-"
+    line = f"{r.name}\t{r.display}\t{r.branch}\t{commit}\tsynced {_when(r.synced_at)}\t{where}"
+    if r.error:
+        from rag.git import describe
+
+        line += f"\terror: {describe(r.error, r.error_detail)}"
+    return line
+
+
+def _outcome_line(o: SyncOutcome) -> str:
+    r = o.repository
+    head = f"{r.name} ({r.display}, {r.branch})"
+    if o.status == "failed" and o.error is not None:
+        return f"{head}: failed: {o.error}"
+    if o.status == "forgotten":
+        return f"{head}: forgotten during the sync; nothing of it is kept"
+    if o.status == "up_to_date":
+        return f"{head}: up to date at {o.commit[:7]}"
+    assert o.report is not None
+    line = f"{head} at {o.commit[:7]}: {o.report.line()}"
+    if o.status == "unfinished":
+        line += f"; time ran out with {o.report.unfinished} files to go: `gencode sync` goes on"
+    return line
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=3000, show_default=True, type=int, help="Port (0 picks one).")
 @pass_context
 def serve(ctx: Context, host: str, port: int) -> None:
-    """Run the Slack bot over HTTP: POST /slack/events, GET /healthz.
+    """Run the Slack bot over HTTP: POST /slack/events, GET /healthz, POST /git/webhook.
 
     Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (SLACK_API_URL overrides the Web API URL).
+    Pushes need GENCODE_GIT_WEBHOOK_SECRET; GENCODE_GIT_SYNC_MINUTES > 0 also syncs every
+    registered repository that often.
     """
-    from .app import build_app
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .app import build_app, git_hooks, tell_outcomes
     from .logs import redact_tokens
     from .server import EVENTS_PATH, make_server
-    from .services import warm_up
+    from .services import build_git_sync, warm_up
 
     redact_tokens()
     settings = ctx.settings()
+    lazy = ThreadPoolExecutor(settings.listener_workers, thread_name_prefix="gencode-lazy")
     with _errors():
-        app = build_app(settings, ctx.engine())
+        hooks = git_hooks(settings, build_git_sync(settings, ctx.engine()), lazy)
+        app = build_app(
+            settings, ctx.engine(), lazy_executor=lazy, git=hooks.git, git_later=hooks.submit
+        )
+        tell_outcomes(hooks, app.client)
         warm_up(ctx.engine(), settings)
     server = make_server(
         app,
@@ -347,33 +512,47 @@ def serve(ctx: Context, host: str, port: int) -> None:
         port,
         signing_secret=settings.slack_signing_secret,
         request_timeout=settings.http_timeout,
+        git_hooks=hooks,
     )
+    hooks.start_schedule(settings.git_sync_minutes)
     click.echo(f"gencode listening on {server.url}{EVENTS_PATH}", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        hooks.stop()
         server.close()
+        lazy.shutdown(wait=False, cancel_futures=True)
 
 
 @cli.command()
 @pass_context
 def socket(ctx: Context) -> None:
-    """Run the Slack bot over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)."""
-    from .app import build_app
+    """Run the Slack bot over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN).
+
+    With no public URL there are no push webhooks: set GENCODE_GIT_SYNC_MINUTES to keep
+    registered repositories current on a schedule.
+    """
+    from .app import build_app, git_hooks, tell_outcomes
     from .logs import redact_tokens
-    from .services import warm_up
+    from .services import build_git_sync, warm_up
     from .socket import check_app_token, run
 
     redact_tokens()
     settings = ctx.settings()
     with _errors():
         check_app_token(settings.slack_app_token)
-        app = build_app(settings, ctx.engine(), socket_mode=True)
+        hooks = git_hooks(settings, build_git_sync(settings, ctx.engine()))
+        app = build_app(settings, ctx.engine(), socket_mode=True, git=hooks.git)
+        tell_outcomes(hooks, app.client)
+        hooks.start_schedule(settings.git_sync_minutes)
         warm_up(ctx.engine(), settings)
         click.echo("gencode connecting over Socket Mode", err=True)
-        run(app, settings.slack_app_token)
+        try:
+            run(app, settings.slack_app_token)
+        finally:
+            hooks.stop()
 
 
 def main() -> None:

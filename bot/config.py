@@ -23,6 +23,7 @@ from rag.bedrock import (
     regions_from,
 )
 from rag.errors import ConfigError
+from rag.git import FetchLimits, GitError, GitPolicy, SyncLimits
 
 STORES = ("sqlite", "opensearch")
 EMBEDDERS = ("auto", "local", "e5", "bedrock")
@@ -69,6 +70,23 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number, not {raw!r}.") from None
+
+
+def _host_tokens(raw: str) -> tuple[tuple[str, str], ...]:
+    """``GENCODE_GIT_TOKENS``: ``host=token,host=token``. The tokens are never repeated
+    in an error: only the entry's position is."""
+    pairs = []
+    for n, entry in enumerate((e.strip() for e in raw.split(",")), 1):
+        if not entry:
+            continue
+        host, sep, token = entry.partition("=")
+        if not sep or not host.strip() or not token.strip() or "/" in host:
+            raise ConfigError(
+                f"GENCODE_GIT_TOKENS entry {n} must read host=token (e.g. "
+                "git.example.com=glpat-…), without scheme or path."
+            )
+        pairs.append((host.strip().lower(), token.strip()))
+    return tuple(pairs)
 
 
 def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
@@ -150,6 +168,37 @@ class Settings:
     http_timeout: float = 30.0
     """``serve``: seconds a client may take to send a request (headers and body)."""
 
+    # Repositories kept in sync from git (rag/git)
+    git_hosts: tuple[str, ...] = ()
+    """``GENCODE_GIT_HOSTS``: base URLs allowed besides GitHub, GitLab and Bitbucket."""
+    git_token: str = field(default="", repr=False)
+    git_host_tokens: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    """``GENCODE_GIT_TOKENS``: ``host=token`` pairs; a host's own token wins over the global one."""
+    git_webhook_secret: str = field(default="", repr=False)
+    git_sync_minutes: float = 0.0
+    """``serve``: sync every registered repository this often (0: only on pushes)."""
+    git_timeout: float = 300.0
+    """Seconds one fetch may take."""
+
+    @property
+    def git_policy(self) -> GitPolicy:
+        try:
+            return GitPolicy.with_hosts(
+                self.git_hosts, token=self.git_token, host_tokens=dict(self.git_host_tokens)
+            )
+        except GitError as exc:
+            raise ConfigError(f"GENCODE_GIT_HOSTS: {exc}") from None
+
+    @property
+    def git_limits(self) -> SyncLimits:
+        """The archive limits, where they fit a repository: bytes fetched, entries of a
+        commit, bytes of a file, and the time budget of one run."""
+        return SyncLimits(
+            fetch=FetchLimits(max_bytes=self.archive_max_bytes, timeout=self.git_timeout),
+            files=self.archive_limits,
+            time_budget=self.archive_time_budget,
+        )
+
     @property
     def uses_bedrock(self) -> bool:
         return self.llm == "bedrock" or self.embedder == "bedrock"
@@ -214,7 +263,16 @@ class Settings:
             index_queue=_int(env, "GENCODE_INDEX_QUEUE", 100),
             listener_workers=_int(env, "GENCODE_LISTENER_WORKERS", 16),
             http_timeout=_float(env, "GENCODE_HTTP_TIMEOUT", 30.0),
+            git_hosts=tuple(
+                h.strip() for h in env.get("GENCODE_GIT_HOSTS", "").split(",") if h.strip()
+            ),
+            git_token=env.get("GENCODE_GIT_TOKEN", "").strip(),
+            git_host_tokens=_host_tokens(env.get("GENCODE_GIT_TOKENS", "")),
+            git_webhook_secret=env.get("GENCODE_GIT_WEBHOOK_SECRET", "").strip(),
+            git_sync_minutes=_float(env, "GENCODE_GIT_SYNC_MINUTES", 0.0),
+            git_timeout=_float(env, "GENCODE_GIT_TIMEOUT", 300.0),
         )
+        _ = settings.git_policy  # a bad GENCODE_GIT_HOSTS entry fails at start-up
         if settings.store == "opensearch" and not settings.opensearch_url:
             raise ConfigError("GENCODE_STORE=opensearch needs OPENSEARCH_URL (https://host:443).")
         if settings.store == "opensearch" and settings.opensearch_auth in ("sigv4", "aoss"):

@@ -4,6 +4,7 @@ Two converters and a dispatch, like Bolt's own adapters: ``POST /slack/events`` 
 slash commands and interactivity all use it) becomes a :class:`BoltRequest`, the app
 answers in a thread of its own (``dispatch`` blocks until the ack, up to 3 s), and the
 :class:`BoltResponse` goes back. ``GET /healthz`` answers 200 for load balancers.
+``POST /git/webhook`` (when repositories are synced) takes pushes: see :mod:`bot.git_hooks`.
 
 Why aiohttp rather than ``http.server``: its parser refuses a bad ``Content-Length``, its
 ``client_max_size`` bounds the body, a connection that never finishes its headers is closed
@@ -28,6 +29,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from slack_bolt import App, BoltRequest, BoltResponse
 
 from .checks import body_problem, signature_problem
+from .git_hooks import MAX_WEBHOOK_BODY, WEBHOOK_PATH, GitHooks
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,19 @@ class _ClientFaultsAtDebug(logging.LoggerAdapter[logging.Logger]):
 
 def _plain(status: int, text: str) -> web.Response:
     return web.Response(status=status, text=text, content_type="text/plain")
+
+
+async def _bounded(request: web.Request, limit: int) -> bytes:
+    """The body, or ValueError past ``limit`` bytes (this route reads past the 1 MB that
+    Slack's route allows: a push of many commits is bigger)."""
+    parts: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(65_536):
+        size += len(chunk)
+        if size > limit:
+            raise ValueError("too large")
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def to_bolt_request(request: web.Request, text: str) -> BoltRequest:
@@ -94,8 +109,10 @@ class GencodeServer:
         max_body: int = MAX_BODY,
         backlog: int = BACKLOG,
         dispatch_workers: int = DISPATCH_WORKERS,
+        git_hooks: GitHooks | None = None,
     ) -> None:
         self.app = app
+        self.git_hooks = git_hooks
         self._secret = signing_secret.encode()
         self.request_timeout = request_timeout
         self.max_body = max_body
@@ -153,6 +170,8 @@ class GencodeServer:
         web_app = web.Application(client_max_size=self.max_body)
         web_app.router.add_post(EVENTS_PATH, self._events)
         web_app.router.add_get(HEALTH_PATH, self._health)
+        if self.git_hooks is not None:
+            web_app.router.add_post(WEBHOOK_PATH, self._git_webhook)
         # keepalive_timeout also closes a connection that never completes its first request.
         self._runner = web.AppRunner(
             web_app,
@@ -174,6 +193,23 @@ class GencodeServer:
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
+
+    async def _git_webhook(self, request: web.Request) -> web.StreamResponse:
+        """A push from GitHub or GitLab: checked and matched in a worker thread (a store
+        read and write), the sync itself left to the background; answered at once."""
+        assert self.git_hooks is not None
+        try:
+            raw = await asyncio.wait_for(_bounded(request, MAX_WEBHOOK_BODY), self.request_timeout)
+        except ValueError:
+            return _plain(413, "Payload Too Large")
+        except (TimeoutError, ConnectionResetError):
+            return _plain(408, "Request Timeout")
+        headers = {k: v for k, v in request.headers.items()}
+        loop = asyncio.get_running_loop()
+        status, text = await loop.run_in_executor(
+            self._dispatch, self.git_hooks.webhook, headers, raw
+        )
+        return _plain(status, text)
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         peer = request.remote
@@ -222,6 +258,7 @@ def make_server(
     *,
     signing_secret: str,
     request_timeout: float = 30.0,
+    git_hooks: GitHooks | None = None,
 ) -> GencodeServer:
     """Bind (``port=0`` picks a free port); call ``start()`` or ``serve_forever()`` to run.
 
@@ -234,4 +271,5 @@ def make_server(
         port=port,
         signing_secret=signing_secret,
         request_timeout=request_timeout,
+        git_hooks=git_hooks,
     )

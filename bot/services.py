@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from rag.bedrock import BedrockClients
+    from rag.git import GitSync
 
 
 def _sqlite_store(settings: Settings) -> ChunkStore:
@@ -216,3 +217,14 @@ def warm_up(engine: Engine, settings: Settings) -> None:
         engine.retrieve("warm up", Scope.of(settings.workspace), k=1)
     except GencodeError as exc:  # nothing indexed yet, or a store problem the first ask reports
         logger.info("warm-up skipped: %s", exc)
+
+
+def build_git_sync(settings: Settings, engine: Engine) -> GitSync:
+    """Repositories kept in sync from git, over ``engine``'s store: the policy (hosts,
+    tokens) and limits from ``settings``; fetched objects cached under ``GENCODE_HOME/git``
+    (``/tmp`` on Lambda: a new container fetches shallow again)."""
+    from rag.git import GitSync
+
+    return GitSync(
+        engine, settings.git_policy, cache=settings.home / "git", limits=settings.git_limits
+    )

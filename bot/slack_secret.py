@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 
 SECRET_ARN_VAR = "SLACK_SECRET_ARN"
 KEYS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+OPTIONAL_KEYS = ("GENCODE_GIT_TOKEN", "GENCODE_GIT_TOKENS", "GENCODE_GIT_WEBHOOK_SECRET")
+"""Also read when present: the token for private git repositories and the webhook secret
+(repositories kept in sync), so they never sit in the function's configuration either."""
 PLACEHOLDER = "REPLACE_ME"
 """What ``serverless deploy`` once wrote into the secret it creates (stacks deployed before
 the secret was created empty may still hold it)."""
@@ -114,7 +117,9 @@ def fetch_slack_secret(secret_id: str, *, client: Any = None) -> dict[str, str]:
             f"SLACK_BOT_TOKEN in the Slack secret {secret_id} is not a bot token: use the "
             "one starting with xoxb- (OAuth & Permissions), not a user or app-level token."
         )
-    logger.info("read %s from the Slack secret %s", ", ".join(KEYS), secret_id)
+    optional = {key: str(data.get(key) or "").strip() for key in OPTIONAL_KEYS}
+    values.update({key: value for key, value in optional.items() if value})
+    logger.info("read %s from the Slack secret %s", ", ".join(sorted(values)), secret_id)
     return values
 
 

@@ -20,7 +20,7 @@ from slack_sdk.web import WebClient
 
 from rag import InputError, NothingIndexedError, Scope, Turn, is_korean
 
-from . import manage, messages
+from . import manage, messages, repos
 from .pool import PoolFull
 from .render import (
     Rendered,
@@ -423,6 +423,8 @@ def register(app: App, rt: Runtime) -> None:
         parsed = manage.parse(command.get("text", ""))
         if parsed.verb == "help":
             ack(response_type="ephemeral", text=messages.usage(parsed.korean))
+        elif parsed.verb == "repo":  # checked against the host policy: no connection
+            ack(response_type="ephemeral", text=repos.ack_text(rt, parsed.argument, parsed.korean))
         else:
             ack()
 

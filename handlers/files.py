@@ -32,6 +32,7 @@ from rag import (
     FileReport,
     GencodeError,
     Source,
+    SourceForgotten,
     is_archive,
     is_korean,
     printable,
@@ -443,6 +444,7 @@ def _index_one(shared: Shared, status: ThreadStatus) -> None:
             status.throttled(messages.indexing_progress(shown, stage, done, total))
 
     with reacting(shared, status) as outcome:
+        since = rt.engine.mark()  # a forget from now on cancels this share
         data = _downloaded(
             shared,
             status,
@@ -456,7 +458,11 @@ def _index_one(shared: Shared, status: ThreadStatus) -> None:
         source = shared.source(where, path=name)
         if _taken(shared, source, status):
             return
-        report = rt.engine.index_bytes(data, source, on_progress=on_progress)
+        try:
+            report = rt.engine.index_bytes(data, source, on_progress=on_progress, since=since)
+        except SourceForgotten:
+            status.show(plain(messages.forgotten_while_indexing(shown)))
+            return
         if report.error:
             status.show(plain(messages.index_refused(shown, escape(_reason(report.error, name)))))
             return
@@ -493,6 +499,7 @@ def _index_archive(shared: Shared, status: ThreadStatus) -> None:
         return rt.clock() - started > rt.archive_time_budget
 
     with reacting(shared, status) as outcome:
+        since = rt.engine.mark()  # a forget from now on cancels this share
         data = _downloaded(
             shared,
             status,
@@ -521,12 +528,17 @@ def _index_archive(shared: Shared, status: ThreadStatus) -> None:
         template = shared.source(where, path="", repo=archive.repo)
         if _taken(shared, template, status):
             return
-        report = rt.engine.index_repository(
-            [(f.path, f.data) for f in archive.files],
-            template,
-            on_file=on_file,
-            out_of_time=out_of_time if rt.archive_time_budget else None,
-        )
+        try:
+            report = rt.engine.index_repository(
+                [(f.path, f.data) for f in archive.files],
+                template,
+                on_file=on_file,
+                out_of_time=out_of_time if rt.archive_time_budget else None,
+                since=since,
+            )
+        except SourceForgotten:
+            status.show(plain(messages.forgotten_while_indexing(escape(archive.repo))))
+            return
         rendered = render_repository_report(
             report,
             repo=archive.repo,

@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +22,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
-from rag import WORKSPACE_WIDE, GencodeError, Scope, SourceSummary, is_korean
+from rag import WORKSPACE_WIDE, GencodeError, Repository, Scope, SourceSummary, is_korean
 
 from . import messages
+from . import repos as git_repos
 from .render import Block, context, escape, section, sections
 from .runtime import Runtime, correlation_id
 
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 LIST_WORDS = {"list", "ls", "목록"}
 FORGET_WORDS = {"forget", "잊어", "삭제"}
 HELP_WORDS = {"", "help", "-h", "--help", "?", "도움말"}
+REPO_WORDS = {"repo", "repository", "저장소"}
+ADD_WORDS = {"add", "추가"}
 FORGET_CONFIRM = "gencode_forget_confirm"
 FORGET_CANCEL = "gencode_forget_cancel"
 LIST_SHOWN = 40
@@ -43,7 +46,7 @@ MAX_NAME = 500
 @dataclass(frozen=True)
 class Command:
     verb: str
-    """``list``, ``forget``, ``help``, or ``""`` for a question."""
+    """``list``, ``forget``, ``help``, ``repo`` (add a git repository), or ``""`` for a question."""
     argument: str
     korean: bool
 
@@ -60,6 +63,10 @@ def parse(text: str) -> Command:
         return Command("list", "", korean)
     if first in FORGET_WORDS:
         return Command("forget", rest.strip("`'\""), korean)
+    if first in REPO_WORDS:
+        sub, _, argument = rest.partition(" ")
+        if not rest or sub.lower() in ADD_WORDS:
+            return Command("repo", argument.strip(), korean)
     return Command("", text, korean)
 
 
@@ -109,8 +116,17 @@ def _origin(item: Shared, channel: str, korean: bool) -> str:
     return messages.origin_cli(korean, workspace_wide=s.scope == WORKSPACE_WIDE)
 
 
-def list_blocks(items: Sequence[Shared], *, channel: str, korean: bool) -> list[Block]:
-    if not items:
+def list_blocks(
+    items: Sequence[Shared],
+    *,
+    channel: str,
+    korean: bool,
+    synced: Mapping[str, Repository] | None = None,
+) -> list[Block]:
+    """``synced``: repositories kept in sync from git, by id; each shows where it syncs
+    from and how it stands under its line (one with no file indexed yet, a line of its own)."""
+    synced = dict(synced or {})
+    if not items and not synced:
         return [section(messages.list_empty(korean))]
     lines = []
     for item in items[:LIST_SHOWN]:
@@ -127,6 +143,12 @@ def list_blocks(items: Sequence[Shared], *, channel: str, korean: bool) -> list[
                 korean=korean,
             )
         )
+        git = synced.pop(s.repo_prefix, None) if item.repo else None
+        if git is not None:
+            lines.append(git_repos.sync_lines(git, korean))
+    for item in items[LIST_SHOWN:]:
+        synced.pop(item.latest.repo_prefix, None)
+    lines += git_repos.pending_lines(list(synced.values()), korean)
     blocks: list[Block] = [section(messages.list_header(korean))]
     blocks += sections("\n".join(lines))  # split under Slack's 3,000 characters a section
     repos = sum(1 for i in items if i.repo)
@@ -160,10 +182,24 @@ def _matching(rt: Runtime, team: str, channel: str, name: str) -> list[SourceSum
     return [s for s in mine if name in (s.repo, s.display)]
 
 
-def may_change(client: WebClient, user: str, team: str, found: Sequence[SourceSummary]) -> bool:
-    """Whether ``user`` may forget or replace ``found``: they shared all of it, or they are
-    an admin of this team. Sharing again checks the same rule as forgetting."""
-    return all(s.indexed_by == user for s in found) or _is_admin(client, user, team)
+def _units(found: Sequence[SourceSummary], name: str) -> list[str]:
+    """What to forget: a repository named as a whole is one unit (so an indexing of it that
+    is under way stops too, and writes nothing more); anything else file by file."""
+    return list(dict.fromkeys(s.repo_prefix if s.repo == name else s.key for s in found))
+
+
+def may_change(
+    client: WebClient,
+    user: str,
+    team: str,
+    found: Sequence[SourceSummary],
+    synced: Sequence[Repository] = (),
+) -> bool:
+    """Whether ``user`` may forget or replace ``found`` (and the repositories ``synced``
+    from git): they shared or added all of it, or they are an admin of this team. Sharing
+    again checks the same rule as forgetting."""
+    mine = all(s.indexed_by == user for s in found) and all(r.added_by == user for r in synced)
+    return mine or _is_admin(client, user, team)
 
 
 def version_of(found: Sequence[SourceSummary]) -> str:
@@ -182,8 +218,11 @@ def run(
     korean = parsed.korean
     try:
         if parsed.verb == "list":
-            items = grouped(rt.engine.sources(_scope(rt, client, team, channel)))
-            blocks = list_blocks(items, channel=channel, korean=korean)
+            scope = _scope(rt, client, team, channel)
+            items = grouped(rt.engine.sources(scope))
+            blocks = list_blocks(
+                items, channel=channel, korean=korean, synced=git_repos.by_unit(rt, scope)
+            )
             respond(
                 response_type="ephemeral",
                 text=messages.list_header(korean),
@@ -191,6 +230,8 @@ def run(
             )
         elif parsed.verb == "forget":
             _ask_to_forget(rt, client, respond, team, channel, user, parsed.argument, korean)
+        elif parsed.verb == "repo":
+            git_repos.add(rt, client, respond, command, parsed.argument, korean)
     except GencodeError:
         cid = correlation_id()
         logger.exception(
@@ -213,12 +254,16 @@ def _ask_to_forget(
         respond(response_type="ephemeral", text=messages.forget_usage(korean))
         return
     found = _matching(rt, team, channel, name) if len(name) <= MAX_NAME else []
-    if not found:
+    synced = git_repos.registered_here(rt, team, channel, name) if len(name) <= MAX_NAME else []
+    if not found and not synced:
         shown = escape(name if len(name) <= MAX_NAME else name[:MAX_NAME] + "…")
         respond(response_type="ephemeral", text=messages.forget_unknown(shown, korean))
         return
-    if not may_change(client, user, team, found):
-        sharers = sorted({s.indexed_by for s in found if s.indexed_by})
+    if not may_change(client, user, team, found, synced):
+        sharers = sorted(
+            {s.indexed_by for s in found if s.indexed_by}
+            | {r.added_by for r in synced if r.added_by}
+        )
         respond(
             response_type="ephemeral",
             text=messages.forget_not_allowed(escape(name), sharers, korean),
@@ -230,6 +275,8 @@ def _ask_to_forget(
         ensure_ascii=False,
     )
     question = messages.forget_confirm(escape(name), len(found), functions, korean)
+    for r in synced:
+        question += messages.forget_repo_too(escape(r.display), korean)
     respond(
         response_type="ephemeral",
         text=question,
@@ -281,11 +328,15 @@ def confirmed(rt: Runtime, body: dict[str, Any], client: WebClient, respond: Res
         return
     try:
         found = _matching(rt, team, channel, name)
-        if not found:
+        synced = git_repos.registered_here(rt, team, channel, name)
+        if not found and not synced:
             respond(replace_original=True, text=messages.forget_unknown(escape(name), korean))
             return
-        if not may_change(client, user, team, found):
-            sharers = sorted({s.indexed_by for s in found if s.indexed_by})
+        if not may_change(client, user, team, found, synced):
+            sharers = sorted(
+                {s.indexed_by for s in found if s.indexed_by}
+                | {r.added_by for r in synced if r.added_by}
+            )
             respond(
                 replace_original=True,
                 text=messages.forget_not_allowed(escape(name), sharers, korean),
@@ -294,7 +345,7 @@ def confirmed(rt: Runtime, body: dict[str, Any], client: WebClient, respond: Res
         if value.get("version") != version_of(found):
             respond(replace_original=True, text=messages.forget_changed(escape(name), korean))
             return
-        gone = rt.engine.forget_sources([s.key for s in found])
+        gone = rt.engine.forget_units(_units(found, name) + [r.id for r in synced])
     except GencodeError:
         cid = correlation_id()
         logger.exception("forget failed [%s] team=%s channel=%s", cid, team, channel)

@@ -6,7 +6,7 @@ escaped by the caller (:func:`handlers.render.escape`) before it is passed in he
 
 from __future__ import annotations
 
-from rag import Finding, Verification
+from rag import GIT_REASONS, Finding, Verification
 
 USAGE = (
     "*Gencode writes code out of your team's own code.*\n"
@@ -15,6 +15,8 @@ USAGE = (
     "• Teach me: share a `.py` file, a notebook (`.ipynb`) or a whole repository as a "
     "`.zip`, `.tar.gz` or `.tar` in a channel or a DM where I am present; I index every "
     "function and reply in the file's thread. Sharing it again replaces it.\n"
+    "• Keep a repository current: `/gencode repo add https://github.com/acme/shop.git "
+    "[BRANCH]` indexes it, then every push re-indexes what changed.\n"
     "• `/gencode list`: what answers here can draw on. `/gencode forget NAME`: remove a file "
     "or repository shared here (whoever shared it, or an admin).\n"
     "• Code shared in a public channel helps answers anywhere in this workspace; code shared "
@@ -29,6 +31,8 @@ USAGE_KO = (
     "• 코드 가르치기: 제가 있는 채널이나 DM에 `.py` 파일, 노트북(`.ipynb`), 또는 저장소 전체를 "
     "`.zip`·`.tar.gz`·`.tar`로 공유하면 모든 함수를 색인하고 파일 스레드에 답합니다. "
     "다시 공유하면 이전 버전을 대체합니다.\n"
+    "• 저장소 동기화: `/gencode 저장소 추가 https://github.com/acme/shop.git [브랜치]`로 색인하면 "
+    "푸시할 때마다 바뀐 것만 다시 색인합니다.\n"
     "• `/gencode 목록`: 여기서 답변에 쓸 수 있는 코드. `/gencode 삭제 이름`: 여기서 공유한 파일이나 "
     "저장소를 색인에서 지웁니다(공유한 사람이나 관리자만).\n"
     "• 공개 채널에 공유한 코드는 워크스페이스 어디서나 쓰이고, 비공개 채널·DM·외부 조직과 공유된 "
@@ -338,6 +342,14 @@ def archive_duplicates(names: str, more: int) -> str:
     )
 
 
+def forgotten_while_indexing(filename: str) -> str:
+    """An indexing stopped because its file or repository was forgotten meanwhile."""
+    return (
+        f":wastebasket: `{filename}` was forgotten while it was being indexed, so I stopped: "
+        "nothing of it is kept. Share it again to bring it back."
+    )
+
+
 def archive_list_note(filename: str) -> str:
     return f"_The full per-file list is attached as `{filename}`._"
 
@@ -626,3 +638,154 @@ def home_own_header() -> str:
 
 def unknown_command(command: str) -> str:
     return f"I only answer `/gencode`, not `{command}`. Try `/gencode help`."
+
+
+# -- repositories kept in sync from git ---------------------------------------------------------
+
+REPO_REASONS_KO: dict[str, str] = {
+    "bad_url": "{detail}은(는) 쓸 수 있는 저장소 URL이 아닙니다. https:// 클론 URL을 주세요 "
+    "(예: https://github.com/acme/shop.git).",
+    "scheme": "{detail}은(는) 가져오지 않습니다. 저장소의 https:// 클론 URL을 주세요.",
+    "credentials_in_url": "URL에 사용자 이름이나 비밀번호가 들어 있습니다. 토큰이 채널 기록에 "
+    "남으면 안 되니 URL에서 지우고, Gencode 운영자에게 GENCODE_GIT_TOKEN(또는 호스트별 "
+    "GENCODE_GIT_TOKENS) 설정을 부탁하세요.",
+    "host_not_allowed": "{detail}은(는) Gencode가 가져올 수 있는 git 호스트가 아닙니다. "
+    "운영자에게 GENCODE_GIT_HOSTS에 추가해 달라고 하세요.",
+    "link_local": "{detail}은(는) 링크 로컬 또는 클라우드 메타데이터 주소라 절대 접속하지 않습니다.",
+    "redirect": "서버가 다른 호스트({detail})로 리다이렉트했습니다. 허용된 호스트 밖으로는 따라가지 "
+    "않으니 저장소의 최종 URL을 주세요.",
+    "auth": "{detail}이(가) 인증을 거부했습니다(또는 요구했습니다). 비공개 저장소라면 운영자에게 "
+    "읽을 수 있는 토큰을 GENCODE_GIT_TOKEN에 설정해 달라고 하세요.",
+    "not_found": "{detail}에서 저장소를 찾지 못했습니다. URL과 토큰 권한을 확인하세요.",
+    "branch_missing": "원격에 {detail} 브랜치가 없습니다(삭제되었거나 이름이 바뀜). 마지막으로 "
+    "색인한 코드는 그대로 둡니다. 있는 브랜치로 다시 추가하거나 삭제하세요.",
+    "too_big": "저장소가 너무 큽니다: {detail}. 운영자에게 한도를 올려 달라고 하거나 더 작은 "
+    "저장소를 색인하세요.",
+    "timeout": "가져오는 데 너무 오래 걸렸습니다({detail}). 나중에 다시 시도하세요.",
+    "network": "{detail}에 연결하지 못했습니다. 나중에 다시 시도하세요.",
+    "protocol": "{detail}의 서버가 git 서버처럼 답하지 않았습니다.",
+    "name_taken": "같은 이름의 코드가 이미 여기 있습니다: {detail}",
+    "empty": "저장소에 아직 브랜치가 없습니다({detail}). 첫 커밋을 푸시하세요.",
+    "indexing": "색인에 실패했습니다: {detail}",
+}
+
+
+def repo_reason(code: str, detail: str, korean: bool) -> str:
+    """Why a repository could not be added or synced, in the asker's language.
+    ``detail`` must be escaped by the caller."""
+    table = REPO_REASONS_KO if korean else GIT_REASONS
+    return table.get(code, "{detail}").format(detail=detail or code)
+
+
+def repo_usage(korean: bool) -> str:
+    if korean:
+        return (
+            "저장소를 URL로 추가하세요: `/gencode 저장소 추가 https://github.com/acme/shop.git "
+            "[브랜치]`. 색인한 뒤 푸시할 때마다 바뀐 파일만 다시 색인합니다."
+        )
+    return (
+        "Add a repository by its URL: `/gencode repo add https://github.com/acme/shop.git "
+        "[BRANCH]`. I index it, then re-index what changed on every push."
+    )
+
+
+def repo_refused(reason: str, korean: bool) -> str:
+    if korean:
+        return f":x: 저장소를 추가하지 않았습니다: {reason}"
+    return f":x: I did not add the repository: {reason}"
+
+
+def repo_adding(display: str, korean: bool) -> str:
+    if korean:
+        return f":package: `{display}`을(를) 확인하는 중입니다. 진행 상황은 이 대화의 스레드에 올립니다."
+    return (
+        f":package: Checking `{display}`; the indexing will show in a thread in this conversation."
+    )
+
+
+def repo_added(user: str, name: str, display: str, branch: str, korean: bool) -> str:
+    if korean:
+        return (
+            f"<@{user}>님이 저장소 `{name}`(`{display}`, 브랜치 `{branch}`)을(를) 추가했습니다. "
+            "이 스레드에서 색인하고, 이후 푸시마다 바뀐 파일만 다시 색인합니다."
+        )
+    return (
+        f"<@{user}> added the repository `{name}` (`{display}`, branch `{branch}`). I index it "
+        "in this thread, then re-index what changed on every push."
+    )
+
+
+def repo_fetching(display: str, korean: bool) -> str:
+    if korean:
+        return f":package: `{display}`을(를) 가져오는 중…"
+    return f":package: Fetching `{display}`…"
+
+
+def repo_progress(name: str, done: int, total: int, korean: bool) -> str:
+    if korean:
+        return f":package: `{name}`: 파일 {done:,} / {total:,}개 색인…"
+    return f":package: `{name}`: indexed {done:,} / {total:,} files…"
+
+
+def repo_busy(name: str, korean: bool) -> str:
+    if korean:
+        return (
+            f":hourglass: `{name}`은(는) 이미 동기화 중입니다(푸시). 그 동기화가 끝까지 색인합니다."
+        )
+    return f":hourglass: `{name}` is being synced already (a push got there first); that sync finishes the job."
+
+
+def repo_up_to_date(name: str, commit: str, korean: bool) -> str:
+    if korean:
+        return f":white_check_mark: `{name}`은(는) 이미 최신입니다(`{commit[:7]}`)."
+    return f":white_check_mark: `{name}` is already indexed at its latest commit (`{commit[:7]}`)."
+
+
+def repo_unfinished(done: int, total: int, korean: bool) -> str:
+    if korean:
+        return (
+            f":hourglass: 시간이 다 되어 파일 {total:,}개 중 {done:,}개까지 색인했습니다. 다음 "
+            "동기화가 이어서 색인합니다(색인한 파일은 다시 읽지 않습니다)."
+        )
+    return (
+        f":hourglass: Time ran out after {done:,} of {total:,} files. The next sync goes on "
+        "from there (files already indexed are not read again); nothing was removed."
+    )
+
+
+def repo_sync_failed(name: str, display: str, reason: str, korean: bool) -> str:
+    if korean:
+        return (
+            f":warning: `{name}`(`{display}`) 동기화 실패: {reason}\n"
+            "이 오류는 한 번만 알립니다. `/gencode 목록`에서 상태를 볼 수 있습니다."
+        )
+    return (
+        f":warning: Syncing `{name}` (`{display}`) failed: {reason}\n"
+        "I say this once here, not on every retry; `/gencode list` shows how it stands."
+    )
+
+
+def repo_sync_line(
+    *, display: str, branch: str, commit: str, synced: int, error: str, korean: bool
+) -> str:
+    """The line under a repository in ``/gencode list``: where it syncs from and how it stands."""
+    at = f"`{commit[:7]}`" if commit else ("아직 없음" if korean else "not yet")
+    when = f"<!date^{synced}^{{date_short_pretty}} {{time}}|{synced}>" if synced else "-"
+    if korean:
+        line = f"    ↳ `{display}` 브랜치 `{branch}` · 커밋 {at} · 마지막 동기화 {when}"
+        return line + (f"\n    ↳ :warning: 마지막 오류: {error}" if error else "")
+    line = f"    ↳ synced from `{display}`, branch `{branch}` · at {at} · last synced {when}"
+    return line + (f"\n    ↳ :warning: last error: {error}" if error else "")
+
+
+def repo_pending_line(name: str, korean: bool) -> str:
+    """A registered repository with nothing indexed (yet)."""
+    if korean:
+        return f"• 저장소 `{name}`: 아직 색인된 파일 없음"
+    return f"• repository `{name}`: no file indexed yet"
+
+
+def forget_repo_too(display: str, korean: bool) -> str:
+    if korean:
+        return f" `{display}`에서의 동기화도 멈춥니다."
+    return f" It also stops syncing from `{display}`."

@@ -15,9 +15,12 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rag import ArchiveLimits, Engine, GencodeError, Turn
+
+if TYPE_CHECKING:
+    from rag import GitSync
 
 from .conversations import Conversation, ConversationCache
 from .download import DownloadError, download
@@ -115,6 +118,12 @@ class Runtime:
     answers; ``None`` indexes inline (Lambda)."""
     inflight: InFlight | None = None
     """Shares being indexed, noted in the store; a killed process's are marked interrupted."""
+
+    git: GitSync | None = None
+    """Repositories kept in sync from git (``/gencode repo add``); None: not offered."""
+    git_later: Callable[[str, int], None] | None = None
+    """Run a repository's sync again in the background (an unfinished first index goes
+    on): ``serve`` submits it to a pool, Lambda invokes itself."""
 
     def conversation(self, client: Any, *, team: str, channel: str) -> Conversation:
         """Kind and sharing of ``channel`` (see :mod:`handlers.conversations`); never raises

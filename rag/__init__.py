@@ -4,6 +4,8 @@ Nothing here knows about Slack. Callers build an :class:`Engine` from backends (
 ``bot.services``) and use its methods; domain objects and errors are re-exported here.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .archive import Archive, ArchiveError, ArchiveLimits, is_archive, read_archive
 from .discover import INDEXED_SUFFIXES
 from .engine import Engine, NothingIndexedError, chunk_id, embedding_text
@@ -14,9 +16,12 @@ from .errors import (
     InputError,
     LLMError,
     ParseError,
+    SourceForgotten,
     StoreError,
     StoreLockedError,
 )
+from .git.errors import REASONS as GIT_REASONS
+from .git.errors import GitError
 from .models import (
     WORKSPACE_WIDE,
     Answer,
@@ -26,6 +31,7 @@ from .models import (
     Finding,
     Hit,
     IndexReport,
+    Repository,
     Scope,
     Source,
     SourceSummary,
@@ -39,7 +45,14 @@ from .models import (
 from .prompt import is_korean
 from .stores.base import Feedback
 
+if TYPE_CHECKING:  # loaded on first use: they bring dulwich, a git client, with them
+    from .git.sync import GitSync, SyncOutcome
+
 __all__ = [
+    "GIT_REASONS",
+    "GitError",
+    "GitSync",
+    "SyncOutcome",
     "INDEXED_SUFFIXES",
     "Archive",
     "ArchiveError",
@@ -61,10 +74,12 @@ __all__ = [
     "IndexReport",
     "InputError",
     "LLMError",
+    "Repository",
     "NothingIndexedError",
     "ParseError",
     "Scope",
     "Source",
+    "SourceForgotten",
     "SourceSummary",
     "StoreError",
     "StoreLockedError",
@@ -78,3 +93,11 @@ __all__ = [
     "is_korean",
     "printable",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("GitSync", "SyncOutcome"):
+        from .git import sync
+
+        return getattr(sync, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

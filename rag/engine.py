@@ -15,7 +15,7 @@ import hashlib
 import logging
 import textwrap
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -31,7 +31,7 @@ from .discover import (
     read_bounded,
 )
 from .embed import Embedder, Vector, embed_queries, normalise, reads_code
-from .errors import GencodeError, InputError, LLMError, StoreError
+from .errors import GencodeError, InputError, LLMError, SourceForgotten, StoreError
 from .generate import Generator, TextCallback
 from .lexicon import CorpusLexicon, code_words
 from .models import (
@@ -207,7 +207,12 @@ class Engine:
     # -- indexing --------------------------------------------------------------------------
 
     def index_bytes(
-        self, data: bytes, source: Source, *, on_progress: IndexProgress | None = None
+        self,
+        data: bytes,
+        source: Source,
+        *,
+        on_progress: IndexProgress | None = None,
+        since: float | None = None,
     ) -> FileReport:
         """Index one file's bytes. Input problems come back as ``FileReport.error``.
 
@@ -215,11 +220,17 @@ class Engine:
         :class:`~rag.errors.LLMError`): they are not the file's fault, and nothing
         already indexed is touched. An empty file (an ``__init__.py``, say) is skipped,
         not an error; if it defined functions before, they leave the index.
+
+        ``since`` is the :meth:`mark` the indexing started from (taken now if not given):
+        if the file, or its repository, is forgotten after it, the write is refused with
+        :class:`~rag.errors.SourceForgotten` and nothing of it stays.
         """
+        if since is None:
+            since = self.store.mark()
         try:
             text = decode_source(data, source.display, max_bytes=self.max_file_bytes)
             if not text.strip():  # nothing to index; what it defined before has gone
-                report = self._index_parsed([], source, on_progress)
+                report = self._index_parsed([], source, on_progress, since)
                 return replace(report, skipped="empty file")
             if is_notebook(source.path):
                 parsed = chunk_notebook(text, source.display)
@@ -228,7 +239,7 @@ class Engine:
         except InputError as exc:
             logger.info("refused %s: %s", source.display, exc)
             return FileReport(path=source.path, repo=source.repo, error=str(exc))
-        return self._index_parsed(parsed, source, on_progress)
+        return self._index_parsed(parsed, source, on_progress, since)
 
     def _previous(
         self, source: Source, parsed: Sequence[ParsedChunk]
@@ -255,7 +266,11 @@ class Engine:
         return existing, legacy
 
     def _index_parsed(
-        self, parsed: list[ParsedChunk], source: Source, on_progress: IndexProgress | None
+        self,
+        parsed: list[ParsedChunk],
+        source: Source,
+        on_progress: IndexProgress | None,
+        since: float,
     ) -> FileReport:
         existing, legacy = self._previous(source, parsed)
         occurrences = _occurrences([p.qualname for p in parsed])
@@ -376,7 +391,7 @@ class Engine:
         # questions without one.
         self.lexicon.learn(word for chunk in chunks for word in code_words(chunk.code))
         replaced = self.store.replace_source(
-            source.key, chunks, retire=[c.id for c in legacy.values()]
+            source.key, chunks, retire=[c.id for c in legacy.values()], since=since
         )
         self.lexicon.changed()
         report = _classified(source, chunks, occurrences, replaced)
@@ -485,8 +500,8 @@ class Engine:
                 report = self.index_bytes(data, source, on_progress=progress)
             except InputError as exc:
                 report = FileReport(path=source.path, repo=source.repo, error=str(exc))
-            except (StoreError, LLMError):
-                raise  # an outage, not this file's fault: stop before touching more
+            except (StoreError, LLMError, SourceForgotten):
+                raise  # an outage (or a forget), not this file's fault: stop here
             except Exception as exc:  # a bug or an input nobody foresaw: this file only
                 logger.exception("indexing %s failed", source.display)
                 report = FileReport(
@@ -500,14 +515,19 @@ class Engine:
             yield from self._prune(Scope.of(workspace, scope), prefix, seen, unlisted)
 
     def _prune(
-        self, visible: Scope, prefix: str, seen: set[str], unlisted: Sequence[str] = ()
+        self,
+        visible: Scope,
+        prefix: str,
+        seen: set[str],
+        unlisted: Sequence[str] = (),
+        since: float | None = None,
     ) -> Iterator[FileReport]:
         """Remove the files under ``prefix`` whose keys are not in ``seen`` (nor under one
         of the ``unlisted`` prefixes: folders that could not be read)."""
         for gone in self.store.sources(visible, prefix=prefix):
             if gone.key in seen or gone.key.startswith(tuple(unlisted)):
                 continue
-            replaced = self.store.replace_source(gone.key, [])
+            replaced = self.store.replace_source(gone.key, [], since=since)
             self.lexicon.changed()
             logger.info(
                 "%s/%s left its folder: %d functions removed",
@@ -524,25 +544,44 @@ class Engine:
 
     def index_repository(
         self,
-        files: Sequence[tuple[str, bytes]],
+        files: Sequence[tuple[str, bytes | Callable[[], bytes]]],
         template: Source,
         *,
         on_file: Callable[[int, int, FileReport], None] | None = None,
         out_of_time: Callable[[], bool] | None = None,
+        since: float | None = None,
+        keep: Collection[str] = (),
+        permalink: Callable[[str], str] | None = None,
     ) -> IndexReport:
-        """Make ``files`` (path, bytes) the whole content of ``template``'s repository.
+        """Make ``files`` (path, and bytes or a function reading them) and ``keep`` (paths
+        known unchanged, left as indexed) the whole content of ``template``'s repository.
 
         Each file is indexed like a single one (unchanged functions cost nothing); then the
-        repository's files that are no longer in ``files`` leave the index. When
+        repository's files that are in neither leave the index. ``permalink(path)``, if
+        given, links each file (a git host's page of it). When
         ``out_of_time()`` turns true between files, indexing stops there and nothing is
         removed: the report's ``unfinished`` says how many files were not reached, and
         indexing the same files again goes on where it stopped.
+
+        If the repository is forgotten meanwhile (here or in another process), this stops
+        with :class:`~rag.errors.SourceForgotten` and writes nothing more of it; ``since``
+        is the :meth:`mark` to compare forgets with (taken now if not given).
         """
         if not template.repo:  # its prune would reach every single file of the conversation
             raise ValueError("index_repository needs a repository name")
+        if since is None:
+            since = self.store.mark()
         reports: list[FileReport] = []
-        keys: set[str] = set()
+        keys = {replace(template, path=path).key for path in keep}
         for done, (path, data) in enumerate(files, 1):
+            if self.store.forgotten_since(template.repo_prefix, since):
+                logger.info(
+                    "repository %s was forgotten after %d of %d files: stopped",
+                    template.repo,
+                    done - 1,
+                    len(files),
+                )
+                raise SourceForgotten(f"{template.repo} was forgotten while it was indexed")
             if out_of_time is not None and out_of_time():
                 logger.warning(
                     "stopped indexing repository %s after %d of %d files: out of time",
@@ -552,13 +591,17 @@ class Engine:
                 )
                 return IndexReport(tuple(reports), unfinished=len(files) - done + 1)
             source = replace(template, path=path)
+            if permalink is not None:
+                source = replace(source, permalink=permalink(path))
             keys.add(source.key)
-            report = self.index_bytes(data, source)
+            report = self.index_bytes(
+                data if isinstance(data, bytes) else data(), source, since=since
+            )
             reports.append(report)
             if on_file is not None:
                 on_file(done, len(files), report)
         visible = Scope.of(template.workspace, template.channel, template.scope)
-        reports += self._prune(visible, template.repo_prefix, keys)
+        reports += self._prune(visible, template.repo_prefix, keys, since=since)
         return IndexReport(tuple(reports))
 
     def sources(self, scope: Scope, *, shared_by: str = "") -> list[SourceSummary]:
@@ -580,12 +623,21 @@ class Engine:
 
     def forget_sources(self, keys: Sequence[str]) -> int:
         """Remove whole files from the index (by source key); returns the functions gone."""
-        gone = 0
-        for key in keys:
-            gone += len(self.store.replace_source(key, []).removed)
+        return self.forget_units(keys)
+
+    def forget_units(self, units: Sequence[str]) -> int:
+        """Forget files (by key) or whole repositories (by :attr:`Source.repo_prefix`), for
+        good: an indexing of them already under way, in this process or another, writes
+        nothing more (it stops with :class:`~rag.errors.SourceForgotten`). Indexing them
+        again later starts afresh. Returns the functions gone."""
+        gone = len(self.store.forget_units(units))  # a synced repository's registration too
         self.lexicon.changed()
-        logger.info("forgot %d files, %d functions", len(keys), gone)
+        logger.info("forgot %d files or repositories, %d functions", len(units), gone)
         return gone
+
+    def mark(self) -> float:
+        """The point an indexing run starts from: forgets after it cancel the run."""
+        return self.store.mark()
 
     # -- retrieval and answers ---------------------------------------------------------------
 

@@ -10,7 +10,8 @@ person who caused it and says how to fix it. Bugs stay ordinary exceptions.
     ├── StoreError           the index cannot be read or written
     │   ├── EmbedderMismatchError  the store was built with another embedding model
     │   └── StoreLockedError       another writer holds the store for too long
-    └── LLMError             a model call failed for good (after retries)
+    ├── LLMError             a model call failed for good (after retries)
+    └── SourceForgotten      what was being indexed was forgotten meanwhile; nothing was kept
 
 Vendor errors (sqlite3, botocore, opensearch) are wrapped where they are raised,
 ``raise StoreError(...) from exc``, so callers need only know this tree.
@@ -56,3 +57,12 @@ class StoreLockedError(StoreError):
 
 class LLMError(GencodeError):
     """A model call failed for good, after retries and failover."""
+
+
+class SourceForgotten(GencodeError):
+    """A file or repository was forgotten while it was being indexed.
+
+    Raised by the indexer, between files or from inside a file's write transaction, once
+    the store holds a tombstone newer than the indexer's start: nothing more of it is
+    written, and what was written before the forget went with it.
+    """

@@ -106,6 +106,11 @@ class Source:
         return self.key.removesuffix(self.path)
 
     @property
+    def unit(self) -> str:
+        """What a forget names: a repository's whole key prefix, or a single file's key."""
+        return self.repo_prefix if self.repo else self.key
+
+    @property
     def legacy_key(self) -> str:
         """The key indexes written before repositories existed used (workspace, scope,
         path): read once to adopt such a file's chunks when its source is next indexed."""
@@ -454,6 +459,80 @@ class SourceSummary:
     @property
     def display(self) -> str:
         return repo_path(self.repo, self.path)
+
+    @property
+    def repo_prefix(self) -> str:
+        """The key prefix of every file of its repository (see :attr:`Source.repo_prefix`)."""
+        return self.key[: len(self.key) - len(self.path)]
+
+
+@dataclass(frozen=True)
+class Repository:
+    """A git repository kept in sync: where it comes from, where its code answers, and how
+    its syncing stands. Kept in the store (both backends), so every process and Lambda
+    container sees the same registrations, claims and errors."""
+
+    id: str
+    """Its files' key prefix (:attr:`Source.repo_prefix`): forgetting that unit forgets it."""
+    url: str
+    """The clone URL, credential-free (``https://github.com/acme/shop.git``)."""
+    branch: str
+    name: str
+    workspace: str
+    scope: str = WORKSPACE_WIDE
+    channel: str = ""
+    """The conversation it was added in (empty from the CLI)."""
+    channel_kind: str = ""
+    added_by: str = ""
+    added_at: float = 0.0
+    thread_ts: str = ""
+    """The Slack thread it was added in: where a background failure is told, once."""
+    korean: bool = False
+    """It was added in Korean: errors told in its thread are too."""
+    commit: str = ""
+    """The commit whose files are all indexed (empty until the first index completes)."""
+    synced_at: float = 0.0
+    """When a sync last ended without an error."""
+    error: str = ""
+    """The last sync's failure (a ``rag.git.GitError`` code), or empty."""
+    error_detail: str = ""
+    error_at: float = 0.0
+    error_told: str = ""
+    """The failure already told in the thread (``code:detail``): told once, not per retry."""
+    requested: int = 0
+    """Sync requests so far (pushes, schedule, CLI): a sync that ends sees if more came."""
+    lease: str = ""
+    """Who is syncing it now (process and run), until :attr:`lease_until`."""
+    lease_until: float = 0.0
+
+    @property
+    def display(self) -> str:
+        """Host and path, as lists show it (``github.com/acme/shop``): never credentials,
+        which a registered URL cannot hold."""
+        return self.url.split("://", 1)[-1].removesuffix(".git")
+
+    @property
+    def template(self) -> Source:
+        """The source every file of it is indexed as (``path`` filled per file)."""
+        return Source(
+            "",
+            workspace=self.workspace,
+            scope=self.scope,
+            channel=self.channel,
+            channel_kind=self.channel_kind,
+            indexed_by=self.added_by,
+            repo=self.name,
+        )
+
+
+def forget_units(key: str) -> tuple[str, ...]:
+    """The units whose forget reaches the file with ``key``: the file itself and, for a
+    file of a repository, the repository (``Source.key`` is workspace, scope, conversation,
+    repository and path, joined by ``\x1f``)."""
+    parts = key.split("\x1f", 4)
+    if len(parts) == 5 and parts[3]:
+        return (key, "\x1f".join(parts[:4]) + "\x1f")
+    return (key,)
 
 
 @dataclass(frozen=True)

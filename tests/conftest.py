@@ -15,9 +15,21 @@ from rag.generate import ExtractiveGenerator
 from rag.stores.sqlite import SQLiteStore
 from rag.summarize import ExtractiveSummarizer
 from tests.bedrock_fixtures import aws_env, bedrock_server
+from tests.git_fixtures import git_server, listener, make_sync
 from tests.slack_fixtures import Bot, bot, make_engine, slack_api, start_bot
 
-__all__ = ["Bot", "aws_env", "bedrock_server", "bot", "make_engine", "slack_api", "start_bot"]
+__all__ = [
+    "Bot",
+    "aws_env",
+    "bedrock_server",
+    "bot",
+    "git_server",
+    "listener",
+    "make_engine",
+    "make_sync",
+    "slack_api",
+    "start_bot",
+]
 
 _PREFIXES = ("GENCODE_", "SLACK_", "BEDROCK_", "OPENSEARCH_", "AWS_")
 _REAL_CLUSTER_NEEDS = ("OPENSEARCH_", "AWS_")

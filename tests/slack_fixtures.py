@@ -11,13 +11,15 @@ from typing import Any
 import pytest
 from slack_sdk.web import WebClient
 
-from bot.app import build_app
+from bot.app import build_app, git_hooks, tell_outcomes
 from bot.config import Settings
+from bot.git_hooks import GitHooks
 from bot.server import GencodeServer, make_server
 from handlers.pool import AnswerPool
 from rag import Engine
 from rag.embed import LocalUSEEmbedder
 from rag.generate import ExtractiveGenerator, Generator
+from rag.git import GitSync
 from rag.stores.sqlite import SQLiteStore
 from rag.summarize import ExtractiveSummarizer
 from tests.slack_api import SlackAPI
@@ -60,6 +62,8 @@ class Bot:
     server: GencodeServer
     slack: Slack
     settings: Settings
+    hooks: GitHooks | None = None
+    """Pushes and schedule, when the bot was started with a ``git`` sync."""
 
 
 @pytest.fixture
@@ -78,6 +82,7 @@ def start_bot(
         answer_workers: int = 4,
         answer_queue: int = 100,
         request_timeout: float = 30.0,
+        git: GitSync | None = None,
         **engine_kwargs: Any,
     ) -> Bot:
         engine = engine or make_engine(generator, **engine_kwargs)
@@ -97,6 +102,7 @@ def start_bot(
             workers=config.index_workers, max_queued=config.index_queue, kind="index"
         )
         client = WebClient(token=slack_api.token, base_url=slack_api.api_url)
+        hooks = git_hooks(config, git, lazy) if git is not None else None
         app = build_app(
             config,
             engine,
@@ -106,12 +112,23 @@ def start_bot(
             answers=answers,
             indexing=indexing,
             update_interval=update_interval,
+            git=git,
+            git_later=hooks.submit if hooks else None,
         )
+        if hooks is not None:
+            tell_outcomes(hooks, client)
         server = make_server(
-            app, "127.0.0.1", 0, signing_secret=SECRET, request_timeout=request_timeout
+            app,
+            "127.0.0.1",
+            0,
+            signing_secret=SECRET,
+            request_timeout=request_timeout,
+            git_hooks=hooks,
         ).start()
 
         def stop() -> None:
+            if hooks is not None:
+                hooks.stop()
             server.close()
             executor.shutdown(wait=True)
             lazy.shutdown(wait=True)
@@ -119,7 +136,7 @@ def start_bot(
             indexing.shutdown(wait=True)
 
         stops.append(stop)
-        return Bot(slack_api, engine, server, Slack(server.url), config)
+        return Bot(slack_api, engine, server, Slack(server.url), config, hooks)
 
     yield start
     for stop in stops:

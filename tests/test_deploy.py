@@ -22,8 +22,12 @@ import yaml
 
 import bot.lambda_handler
 from tests.aws_api import AwsAPI
+from tests.bedrock_server import BedrockServer
+from tests.git_server import TOKEN as GIT_TOKEN
+from tests.git_server import GitServer
 from tests.slack_api import SlackAPI
 from tests.slack_helpers import SECRET, Slack
+from tests.test_slack_git import HOOK_SECRET, github_headers, github_push
 from tests.test_slack_lambda import Context, api_gateway_event
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -243,8 +247,20 @@ class TestDeploy:
         assert 0 < budget <= config["provider"]["timeout"] - 60
         assert config["provider"]["memorySize"] <= 1024
         assert function["maximumRetryAttempts"] == 0  # a retried lazy listener answers twice
-        routes = {(e["httpApi"]["method"], e["httpApi"]["path"]) for e in function["events"]}
+        routes = {
+            (e["httpApi"]["method"], e["httpApi"]["path"])
+            for e in function["events"]
+            if "httpApi" in e
+        }
         assert ("POST", "/slack/events") in routes
+
+    def test_git_pushes_and_a_schedule_reach_the_function(self, config: dict[str, Any]) -> None:
+        function = config["functions"]["slack"]
+        routes = {(e["httpApi"]["method"], e["httpApi"]["path"]) for e in function["events"] if "httpApi" in e}  # fmt: skip
+        assert ("POST", "/git/webhook") in routes
+        (schedule,) = [e["schedule"] for e in function["events"] if "schedule" in e]
+        assert resolve(schedule["rate"], config) == "rate(15 minutes)"
+        assert schedule["input"] == {"gencode": "sync-all"}  # what bot.lambda_handler reads
 
     def test_package_script_builds_for_the_declared_runtime(self, config: dict[str, Any]) -> None:
         script = (ROOT / "scripts" / "package.sh").read_text()
@@ -321,6 +337,67 @@ class TestLambdaColdStart:
         assert invocation["payload"]["headers"]["x-slack-bolt-lazy-only"] == "1"
         assert allowed(config, "lambda:InvokeFunction", invocation["function"])
         assert len(aws.requests) == 2  # the secret was read once, at cold start
+
+    def test_deployed_environment_syncs_a_pushed_repository_with_the_secrets_token(
+        self,
+        config: dict[str, Any],
+        aws: AwsAPI,
+        slack_api: SlackAPI,
+        osmem_url: str,
+        git_server: GitServer,
+        bedrock_server: BedrockServer,
+        monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path,
+    ) -> None:
+        secret_arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:gencode/dev/slack-AbCdEf"
+        aws.secrets[secret_arn] = json.dumps(
+            {
+                "SLACK_BOT_TOKEN": slack_api.token,
+                "SLACK_SIGNING_SECRET": SECRET,
+                "GENCODE_GIT_TOKEN": GIT_TOKEN,
+                "GENCODE_GIT_WEBHOOK_SECRET": HOOK_SECRET,
+            }
+        )
+        for name, value in resolve(
+            config["provider"]["environment"], config, {"gitHosts": git_server.base}
+        ).items():
+            if isinstance(value, str):
+                monkeypatch.setenv(name, value)
+        monkeypatch.setenv("OPENSEARCH_URL", osmem_url)
+        monkeypatch.setenv("OPENSEARCH_NORI", "false")
+        monkeypatch.setenv("SLACK_SECRET_ARN", secret_arn)
+        monkeypatch.setenv("SLACK_API_URL", slack_api.api_url)
+        monkeypatch.setenv("GENCODE_HOME", str(tmp_path / "home"))
+        monkeypatch.setenv("BEDROCK_ENDPOINT_URL", bedrock_server.url)  # Titan, summaries
+        monkeypatch.setattr(bot.lambda_handler, "_handler", None)
+        function = resolve(config["functions"]["slack"]["name"], config)
+        context = Context(
+            function_name=function,
+            invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}",
+        )
+        health = {"rawPath": "/healthz", "requestContext": {"http": {"method": "GET"}}}
+        assert bot.lambda_handler.handler(health, context)["statusCode"] == 200
+        handlers = bot.lambda_handler._handler
+        assert handlers is not None
+        repo = git_server.repo("shop", {"shop/util.py": "def slugify(t):\n    return t\n"})
+        added = handlers.git.git.add(git_server.url("shop"), workspace="T1")  # the secret's token
+
+        body = github_push(git_server, "shop", after=repo.push())
+        event = {
+            "rawPath": "/git/webhook",
+            "requestContext": {"http": {"method": "POST"}},
+            "headers": {k.lower(): v for k, v in github_headers(body).items()},
+            "body": json.dumps(body),
+        }
+        assert bot.lambda_handler.handler(event, context)["statusCode"] == 202
+        (invocation,) = aws.invocations  # signed, over the wire
+        assert invocation["type"] == "Event"
+        assert invocation["function"] == context.invoked_function_arn
+        assert allowed(config, "lambda:InvokeFunction", invocation["function"])
+        assert invocation["payload"] == {"gencode_git_sync": added.id, "hop": 0}
+        bot.lambda_handler.handler(invocation["payload"], context)
+        synced = handlers.git.git.repository(added.id)
+        assert synced is not None and synced.commit == body["after"]
 
     def test_secret_still_empty_fails_health_check_saying_what_to_do(
         self, aws: AwsAPI, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture

@@ -8,14 +8,42 @@ afterwards would let another conversation's code crowd out the asker's own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
 from typing import Protocol
 
 from ..analysis import Analyzer
 from ..embed import Vector
 from ..lexicon import LexiconStore
-from ..models import Chunk, Scope, SourceSummary, StoreStats
+from ..models import Chunk, Repository, Scope, SourceSummary, StoreStats
+
+RepositoryChange = Callable[[Repository], Repository | None]
+
+_REPOSITORY_FIELDS = frozenset(f.name for f in fields(Repository))
+
+
+def repository_json(repo: Repository) -> str:
+    """A registration as the stores keep it: JSON, so a new field needs no migration."""
+    return json.dumps(asdict(repo), ensure_ascii=False, sort_keys=True)
+
+
+def repository_from_json(text: str) -> Repository:
+    """A stored registration; fields this version does not know are left out."""
+    data = json.loads(text)
+    return Repository(**{k: v for k, v in data.items() if k in _REPOSITORY_FIELDS})
+
+
+def pack_manifest(manifest: Mapping[str, str]) -> bytes:
+    return zlib.compress(json.dumps(dict(manifest), sort_keys=True).encode(), 6)
+
+
+def unpack_manifest(blob: bytes | None) -> dict[str, str]:
+    if not blob:
+        return {}
+    data = json.loads(zlib.decompress(blob))
+    return {str(k): str(v) for k, v in data.items()}
 
 
 @dataclass(frozen=True)
@@ -81,15 +109,80 @@ class ChunkStore(LexiconStore, Protocol):
         ...
 
     def replace_source(
-        self, source_key: str, chunks: Sequence[Chunk], *, retire: Sequence[str] = ()
+        self,
+        source_key: str,
+        chunks: Sequence[Chunk],
+        *,
+        retire: Sequence[str] = (),
+        since: float | None = None,
     ) -> Replaced:
         """Make ``chunks`` the whole indexed content of one file, atomically.
 
         Chunks of that file not in ``chunks`` are deleted, and so are the chunks with the
         ids in ``retire`` (an older copy of the same file under a former key). Readers see
         the old version or the new one, never a mix. Every chunk must carry its embedding.
+
+        With ``since`` (a :meth:`mark` taken when the indexing began), the write is refused
+        with :class:`~rag.errors.SourceForgotten` if the file or its repository was
+        forgotten after that mark, and nothing of it stays in the index.
         """
         ...
+
+    def mark(self) -> float:
+        """Where the store is in its order of forgets; an indexer takes one when it starts.
+
+        A forget recorded after the mark cancels that indexer (:meth:`forgotten_since`).
+        SQLite counts forgets; OpenSearch, which has no transactions nor counters across
+        documents, uses the clock (containers' clocks agree to milliseconds, indexing takes
+        seconds).
+        """
+        ...
+
+    def forget_units(self, units: Sequence[str]) -> list[Chunk]:
+        """Forget whole units (a file's key, or a repository's key prefix): end the
+        registration of a repository kept in sync whose id is the unit, leave a tombstone
+        for each, then delete every chunk whose key starts with it; return those chunks.
+
+        The tombstone is what makes the forget stick while the unit is being indexed,
+        here or in another process: see :meth:`forgotten_since` and ``replace_source``.
+        """
+        ...
+
+    def forgotten_since(self, source_key: str, since: float) -> bool:
+        """Whether the file with this key, or its repository, was forgotten after ``since``."""
+        ...
+
+    # -- repositories kept in sync from git (rag.git) -------------------------------------
+
+    def add_repository(self, repo: Repository) -> bool:
+        """Register ``repo`` unless one with its id exists (atomic); True if it was added."""
+        ...
+
+    def repository(self, repo_id: str) -> Repository | None: ...
+
+    def repositories(self, workspace: str | None = None) -> list[Repository]:
+        """Every registration (of one workspace, if given)."""
+        ...
+
+    def update_repository(
+        self,
+        repo_id: str,
+        change: RepositoryChange,
+        *,
+        manifest: Mapping[str, str] | None = None,
+    ) -> Repository | None:
+        """Read, ``change`` and write one registration atomically (across processes):
+        ``change`` returns the new record, or None to leave it as it is. With ``manifest``
+        (path → blob id of every file indexed), it is written with the change, only if
+        the change was. Returns the record as it stands after; None if it does not exist
+        (a forgotten repository is never brought back by a late update)."""
+        ...
+
+    def repository_manifest(self, repo_id: str) -> dict[str, str]:
+        """Path → git blob id of the files indexed for a repository (empty if none)."""
+        ...
+
+    def delete_repositories(self, repo_ids: Sequence[str]) -> None: ...
 
     def delete_file(self, workspace: str, file_id: str) -> list[Chunk]:
         """Delete every chunk of a shared file (by its Slack file id); return what went."""

@@ -37,10 +37,20 @@ from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 
 from ..analysis import Analyzer
 from ..embed import Vector
-from ..errors import EmbedderMismatchError, StoreError
+from ..errors import EmbedderMismatchError, SourceForgotten, StoreError
 from ..lexicon import code_words
-from ..models import Chunk, Scope, SourceSummary, StoreStats
-from .base import AnswerRecord, Feedback, Replaced, ScoredChunk
+from ..models import Chunk, Repository, Scope, SourceSummary, StoreStats, forget_units
+from .base import (
+    AnswerRecord,
+    Feedback,
+    Replaced,
+    RepositoryChange,
+    ScoredChunk,
+    pack_manifest,
+    repository_from_json,
+    repository_json,
+    unpack_manifest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +64,9 @@ _NOT_RETURNED = ["embedding", *_SEARCH_ONLY]
 VOCABULARY_LIMIT = 50_000
 """Distinct words one scope's lexicon reads (a terms aggregation's buckets)."""
 
+
+TOMBSTONE_SECONDS = 30 * 86_400.0
+"""Tombstones of forgotten files are dropped after this: no indexing run lasts that long."""
 
 _REPLICAS = {"auto_expand_replicas": "0-1"}
 """No replica on a single node (a replica could never be placed there, and the cluster would
@@ -154,6 +167,8 @@ class OpenSearchStore:
         self.claims_index = f"{index}-claims"
         self.answers_index = f"{index}-answers"
         self.words_index = f"{index}-words"
+        self.forgotten_index = f"{index}-forgotten"
+        self.repos_index = f"{index}-repos"
         self.nori = nori
         self.analyzer = analyzer or Analyzer()
         self.where = where
@@ -267,11 +282,20 @@ class OpenSearchStore:
         if self.client.indices.exists(index=self.claims_index):
             # Claims indices made before notes had values: add the two fields in place.
             self.client.indices.put_mapping(index=self.claims_index, body={"properties": notes})
+        forgotten = {"unit": keyword, "at": times["at"]}
+        repos = {
+            "id": keyword,
+            "workspace": keyword,
+            "record": {"type": "text", "index": False},
+            "manifest": {"type": "binary"},
+        }
         for name, properties in (
             (self.claims_index, notes),
             (self.feedback_index, times),
             (self.answers_index, answers),
             (self.words_index, words),
+            (self.forgotten_index, forgotten),
+            (self.repos_index, repos),
         ):
             if not self.client.indices.exists(index=name):
                 body = {"settings": {"index": _REPLICAS}, "mappings": {"properties": properties}}
@@ -294,6 +318,11 @@ class OpenSearchStore:
             self.client.delete_by_query(index=self.claims_index, body=body, refresh=True)
         except OpenSearchException as exc:
             logger.warning("could not drop expired claims from %s: %s", self.claims_index, exc)
+        old = {"query": {"range": {"at": {"lt": time.time() - TOMBSTONE_SECONDS}}}}
+        try:
+            self.client.delete_by_query(index=self.forgotten_index, body=old, refresh=True)
+        except OpenSearchException as exc:
+            logger.warning("could not drop old tombstones from %s: %s", self.forgotten_index, exc)
 
     def _dim(self) -> int:
         meta = self._call("read the index mapping", self._meta) or {}
@@ -326,8 +355,19 @@ class OpenSearchStore:
             )
 
     def replace_source(
-        self, source_key: str, chunks: Sequence[Chunk], *, retire: Sequence[str] = ()
+        self,
+        source_key: str,
+        chunks: Sequence[Chunk],
+        *,
+        retire: Sequence[str] = (),
+        since: float | None = None,
     ) -> Replaced:
+        """Without transactions, a forget is checked before the write and again after it:
+        a forget between the two has deleted what was there, and this deletes what it
+        wrote itself. Only a crash between the write and the second check leaves a file
+        behind (the next forget of its name takes it)."""
+        if since is not None and self.forgotten_since(source_key, since):
+            raise SourceForgotten(f"{source_key!r} was forgotten while it was indexed")
         keep = {c.id for c in chunks}
         # Read right before writing: without transactions, this is as honest as it gets.
         before = self.chunks_of_source(source_key)
@@ -336,7 +376,172 @@ class OpenSearchStore:
         stale = [c for c in before if c.id not in keep]
         self.upsert(chunks)  # the new version first: readers never lose a function that stays
         self.delete([c.id for c in stale])
+        if since is not None and self.forgotten_since(source_key, since):
+            self.delete([c.id for c in chunks])
+            raise SourceForgotten(f"{source_key!r} was forgotten while it was indexed")
         return Replaced(before=tuple(before), removed=tuple(stale))
+
+    def mark(self) -> float:
+        return time.time()
+
+    def forgotten_since(self, source_key: str, since: float) -> bool:
+        body = {
+            "size": 0,
+            "query": {
+                "bool": {
+                    "filter": [
+                        {"terms": {"unit": list(forget_units(source_key))}},
+                        {"range": {"at": {"gt": since}}},
+                    ]
+                }
+            },
+        }
+        result = self._call(
+            "look for a forget",
+            lambda: self.client.search(index=self.forgotten_index, body=body),
+        )
+        total = result["hits"]["total"]
+        return int(total["value"] if isinstance(total, dict) else total) > 0
+
+    def forget_units(self, units: Sequence[str]) -> list[Chunk]:
+        gone: list[Chunk] = []
+        units = [u for u in dict.fromkeys(units) if u]  # an empty one would reach every file
+        # Registrations first: a sync that still finds its registration took its mark
+        # before this forget's tombstone, so the tombstone stops it (rag.git.sync).
+        self.delete_repositories(units)
+        for unit in units:
+            body = {"unit": unit, "at": time.time()}
+            self._call(
+                "record a forget",
+                lambda body=body: self.client.index(  # type: ignore[misc]
+                    index=self.forgotten_index, body=body, refresh=True
+                ),
+            )
+            gone += self._delete_where("forget a repository", {"prefix": {"source_key": unit}})
+        return gone
+
+    # -- repositories kept in sync from git ---------------------------------------------------
+
+    def _repo_doc(self, repo_id: str) -> dict[str, Any] | None:
+        try:
+            return dict(self.client.get(index=self.repos_index, id=self._claim_id(repo_id)))
+        except NotFoundError:
+            return None
+
+    def add_repository(self, repo: Repository) -> bool:
+        body = {"id": repo.id, "workspace": repo.workspace, "record": repository_json(repo)}
+
+        def create() -> bool:
+            try:
+                self.client.index(
+                    index=self.repos_index,
+                    id=self._claim_id(repo.id),
+                    body=body,
+                    op_type="create",
+                    refresh=True,
+                )
+            except ConflictError:
+                return False
+            return True
+
+        return self._call("register a repository", create)
+
+    def repository(self, repo_id: str) -> Repository | None:
+        doc = self._call("read a repository", lambda: self._repo_doc(repo_id))
+        return None if doc is None else repository_from_json(doc["_source"]["record"])
+
+    def repositories(self, workspace: str | None = None) -> list[Repository]:
+        query: dict[str, Any] = (
+            {"term": {"workspace": workspace}} if workspace is not None else {"match_all": {}}
+        )
+        body = {"size": 10_000, "query": query, "_source": ["record"]}
+        result = self._call(
+            "list repositories", lambda: self.client.search(index=self.repos_index, body=body)
+        )
+        repos = [repository_from_json(h["_source"]["record"]) for h in result["hits"]["hits"]]
+        return sorted(repos, key=lambda r: r.id)
+
+    def update_repository(
+        self,
+        repo_id: str,
+        change: RepositoryChange,
+        *,
+        manifest: Mapping[str, str] | None = None,
+    ) -> Repository | None:
+        """Optimistic concurrency: the write names the version it read (``if_seq_no``),
+        and a conflict (another process wrote in between) reads and changes again."""
+
+        def attempt() -> tuple[bool, Repository | None]:
+            doc = self._repo_doc(repo_id)
+            if doc is None:
+                return True, None
+            current = repository_from_json(doc["_source"]["record"])
+            changed = change(current)
+            if changed is None:
+                return True, current
+            if changed.id != repo_id:
+                raise ValueError("a repository's id never changes")
+            body = {**doc["_source"], "record": repository_json(changed)}
+            if manifest is not None:
+                body["manifest"] = base64.b64encode(pack_manifest(manifest)).decode()
+            try:
+                self.client.index(
+                    index=self.repos_index,
+                    id=self._claim_id(repo_id),
+                    body=body,
+                    if_seq_no=doc["_seq_no"],
+                    if_primary_term=doc["_primary_term"],
+                    refresh=True,
+                )
+            except ConflictError:
+                return False, None
+            return True, changed
+
+        for _ in range(20):
+            done, result = self._call("update a repository", attempt)
+            if done:
+                return result
+            time.sleep(0.05)
+        raise StoreError(f"{self.where} kept changing repository {repo_id!r}; try again.")
+
+    def repository_manifest(self, repo_id: str) -> dict[str, str]:
+        doc = self._call("read a repository's files", lambda: self._repo_doc(repo_id))
+        blob = (doc or {}).get("_source", {}).get("manifest")
+        return unpack_manifest(base64.b64decode(blob) if blob else None)
+
+    def delete_repositories(self, repo_ids: Sequence[str]) -> None:
+        for repo_id in repo_ids:
+
+            def delete(repo_id: str = repo_id) -> None:
+                try:
+                    self.client.delete(
+                        index=self.repos_index, id=self._claim_id(repo_id), refresh=True
+                    )
+                except NotFoundError:
+                    pass
+
+            self._call("forget a repository", delete)
+
+    def _delete_where(self, action: str, condition: dict[str, Any]) -> list[Chunk]:
+        """Delete the chunks matching ``condition`` page by page (a search returns at most
+        10,000 hits, and a repository can hold more); return them."""
+        gone: list[Chunk] = []
+        while True:
+            hits = self._search(
+                action,
+                {
+                    "size": 10_000,
+                    "query": {"bool": {"filter": [condition]}},
+                    "_source": {"excludes": _NOT_RETURNED},
+                },
+            )
+            page = [self._chunk(h["_source"]) for h in hits]
+            if page and page[0].id in {c.id for c in gone}:  # the last delete left them
+                raise StoreError(f"{self.where} did not delete chunks to {action}.")
+            self.delete([c.id for c in page])
+            gone += page
+            if len(hits) < 10_000:
+                return gone
 
     @staticmethod
     def _claim_id(key: str) -> str:

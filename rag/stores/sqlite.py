@@ -28,14 +28,24 @@ from threadpoolctl import ThreadpoolController
 
 from ..analysis import Analyzer
 from ..embed import Matrix, Vector
-from ..errors import EmbedderMismatchError, StoreError, StoreLockedError
+from ..errors import EmbedderMismatchError, SourceForgotten, StoreError, StoreLockedError
 from ..lexicon import code_words
-from ..models import WORKSPACE_WIDE, Chunk, Scope, SourceSummary, StoreStats
-from .base import AnswerRecord, Feedback, Replaced, ScoredChunk
+from ..models import WORKSPACE_WIDE, Chunk, Repository, Scope, SourceSummary, StoreStats
+from .base import (
+    AnswerRecord,
+    Feedback,
+    Replaced,
+    RepositoryChange,
+    ScoredChunk,
+    pack_manifest,
+    repository_from_json,
+    repository_json,
+    unpack_manifest,
+)
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 11
 
 # Each entry upgrades the schema from version i to i + 1.
 MIGRATIONS: tuple[str, ...] = (
@@ -140,8 +150,31 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE claims ADD COLUMN value TEXT NOT NULL DEFAULT '';
     """,
+    # Tombstones of forgotten files and repositories: an indexer that started before one
+    # (``seq`` above its mark) writes nothing more of it (issue 16, item 4).
+    """
+    CREATE TABLE IF NOT EXISTS forgotten (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        unit TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    """,
+    # Repositories kept in sync from git (rag.git): the registration as JSON (new fields
+    # need no migration), and the blob id of every file indexed (zlib-compressed JSON).
+    """
+    CREATE TABLE IF NOT EXISTS repositories (
+        id TEXT PRIMARY KEY,
+        workspace TEXT NOT NULL,
+        record TEXT NOT NULL,
+        manifest BLOB
+    );
+    CREATE INDEX IF NOT EXISTS repositories_by_workspace ON repositories (workspace);
+    """,
 )
 LEXICON_SCHEMA = 8
+
+#: Tombstones older than this are dropped: no indexing run lasts that long.
+TOMBSTONE_SECONDS = 30 * 86_400.0
 
 #: Deletions older than this many generations are forgotten; a cache that far behind
 #: reloads in full.
@@ -467,10 +500,17 @@ class SQLiteStore:
             self._delete(db, ids)
 
     def replace_source(
-        self, source_key: str, chunks: Sequence[Chunk], *, retire: Sequence[str] = ()
+        self,
+        source_key: str,
+        chunks: Sequence[Chunk],
+        *,
+        retire: Sequence[str] = (),
+        since: float | None = None,
     ) -> Replaced:
         keep = {c.id for c in chunks}
         with self._write("write to") as db:
+            if since is not None and self._forgotten(db, source_key, since):
+                raise SourceForgotten(f"{source_key!r} was forgotten while it was indexed")
             before = self._select(db, "source_key = ?", (source_key,), embeddings=False)
             known = {c.id for c in before}
             if retire:
@@ -484,6 +524,125 @@ class SQLiteStore:
             self._delete(db, [c.id for c in stale])
             self._upsert(db, chunks)
         return Replaced(before=tuple(before), removed=tuple(stale))
+
+    @staticmethod
+    def _forgotten(db: sqlite3.Connection, source_key: str, since: float) -> bool:
+        row = db.execute(
+            "SELECT 1 FROM forgotten WHERE seq > ? AND substr(?, 1, length(unit)) = unit LIMIT 1",
+            (int(since), source_key),
+        ).fetchone()
+        return row is not None
+
+    def mark(self) -> float:
+        with self._lock:
+            try:
+                row = self._db.execute("SELECT coalesce(max(seq), 0) FROM forgotten").fetchone()
+            except sqlite3.Error as exc:
+                raise self._wrap(exc, "read") from exc
+        return float(row[0])
+
+    def forgotten_since(self, source_key: str, since: float) -> bool:
+        with self._lock:
+            try:
+                return self._forgotten(self._db, source_key, since)
+            except sqlite3.Error as exc:
+                raise self._wrap(exc, "read") from exc
+
+    def forget_units(self, units: Sequence[str]) -> list[Chunk]:
+        now = time.time()
+        gone: list[Chunk] = []
+        with self._write("forget in") as db:
+            db.execute("DELETE FROM forgotten WHERE at < ?", (now - TOMBSTONE_SECONDS,))
+            for unit in dict.fromkeys(units):
+                if not unit:
+                    continue  # an empty unit would reach every file of the index
+                db.execute("DELETE FROM repositories WHERE id = ?", (unit,))
+                db.execute("INSERT INTO forgotten (unit, at) VALUES (?, ?)", (unit, now))
+                found = self._select(
+                    db,
+                    "substr(source_key, 1, ?) = ?",
+                    (len(unit), unit),
+                    embeddings=False,
+                )
+                self._delete(db, [c.id for c in found])
+                gone += found
+        return gone
+
+    # -- repositories kept in sync from git ---------------------------------------------------
+
+    def add_repository(self, repo: Repository) -> bool:
+        with self._write("register a repository in", chunks=False) as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO repositories (id, workspace, record) VALUES (?, ?, ?)",
+                (repo.id, repo.workspace, repository_json(repo)),
+            )
+            return cur.rowcount == 1
+
+    def repository(self, repo_id: str) -> Repository | None:
+        with self._lock:
+            try:
+                row = self._db.execute(
+                    "SELECT record FROM repositories WHERE id = ?", (repo_id,)
+                ).fetchone()
+            except sqlite3.Error as exc:
+                raise self._wrap(exc, "read") from exc
+        return None if row is None else repository_from_json(row[0])
+
+    def repositories(self, workspace: str | None = None) -> list[Repository]:
+        sql = "SELECT record FROM repositories"
+        params: tuple[str, ...] = ()
+        if workspace is not None:
+            sql, params = sql + " WHERE workspace = ?", (workspace,)
+        with self._lock:
+            try:
+                rows = self._db.execute(sql + " ORDER BY id", params).fetchall()
+            except sqlite3.Error as exc:
+                raise self._wrap(exc, "read") from exc
+        return [repository_from_json(r[0]) for r in rows]
+
+    def update_repository(
+        self,
+        repo_id: str,
+        change: RepositoryChange,
+        *,
+        manifest: Mapping[str, str] | None = None,
+    ) -> Repository | None:
+        with self._write("update a repository in", chunks=False) as db:
+            row = db.execute("SELECT record FROM repositories WHERE id = ?", (repo_id,)).fetchone()
+            if row is None:
+                return None
+            current = repository_from_json(row[0])
+            changed = change(current)
+            if changed is None:
+                return current
+            if changed.id != repo_id:
+                raise ValueError("a repository's id never changes")
+            db.execute(
+                "UPDATE repositories SET record = ? WHERE id = ?",
+                (repository_json(changed), repo_id),
+            )
+            if manifest is not None:
+                db.execute(
+                    "UPDATE repositories SET manifest = ? WHERE id = ?",
+                    (pack_manifest(manifest), repo_id),
+                )
+            return changed
+
+    def repository_manifest(self, repo_id: str) -> dict[str, str]:
+        with self._lock:
+            try:
+                row = self._db.execute(
+                    "SELECT manifest FROM repositories WHERE id = ?", (repo_id,)
+                ).fetchone()
+            except sqlite3.Error as exc:
+                raise self._wrap(exc, "read") from exc
+        return unpack_manifest(row[0] if row else None)
+
+    def delete_repositories(self, repo_ids: Sequence[str]) -> None:
+        if not repo_ids:
+            return
+        with self._write("forget a repository in", chunks=False) as db:
+            db.executemany("DELETE FROM repositories WHERE id = ?", [(i,) for i in repo_ids])
 
     def delete_file(self, workspace: str, file_id: str) -> list[Chunk]:
         if not file_id:

@@ -311,6 +311,10 @@ def _finding_ko(f: Finding) -> str:
         return f"`{n}`을(를) 색인된 코드{where}에서 찾을 수 없음"
     if f.kind == "wrong-module":
         return f"`{n}`은(는) `{d[0]}`에 없음 (색인된 것은 {d[1]}에 있음)"
+    if f.kind == "too-deep":
+        if d and d[0] == "compile":
+            return "코드가 너무 깊게 중첩되어 파이썬이 컴파일할 수 없음"
+        return "코드가 너무 깊게 중첩되어 검사할 수 없음"
     return f.message
 
 

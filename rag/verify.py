@@ -44,6 +44,7 @@ repaired twice.
 from __future__ import annotations
 
 import ast
+import bisect
 import builtins
 import difflib
 import functools
@@ -53,6 +54,7 @@ import re
 import sys
 import textwrap
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -121,6 +123,8 @@ def _parse(number: int, code: str) -> _Block:
         except SyntaxError as exc:
             first = first or exc
             continue
+        except (RecursionError, MemoryError):  # a.b.b.b… thousands deep: CPython gives up too
+            return _Block(number, code, syntax=_too_deep(number, "compile"))
         program = any(
             isinstance(s, ast.Import | ast.ImportFrom | ast.FunctionDef | ast.AsyncFunctionDef)
             or isinstance(s, ast.ClassDef)
@@ -135,6 +139,13 @@ def _parse(number: int, code: str) -> _Block:
             "syntax", line=first.lineno or 1, block=number, detail=(first.msg or "invalid syntax",)
         ),
     )
+
+
+def _too_deep(block: int, stage: str) -> Finding:
+    """The verdict for code nested past what Python's parser (``compile``) or the checks
+    (``check``: pyflakes recurses once per level) can follow: a finding, not a crash, so the
+    answer still says what its check found."""
+    return Finding("too-deep", line=1, block=block, detail=(stage,))
 
 
 def _bound_names(tree: ast.Module) -> set[str]:
@@ -166,16 +177,47 @@ def _defined_anywhere(nodes: list[ast.AST]) -> set[str]:
     }
 
 
-def _import_bindings_at(nodes: list[ast.AST], line: int) -> set[str]:
-    out: set[str] = set()
+def _import_bindings(nodes: list[ast.AST]) -> dict[int, set[str]]:
+    """Line -> the names the imports on that line bind, at any depth, in one pass (looked
+    up once per pyflakes message: a search per message would be quadratic in the block)."""
+    out: dict[int, set[str]] = {}
     for node in nodes:
-        if isinstance(node, ast.Import | ast.ImportFrom) and node.lineno == line:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = out.setdefault(node.lineno, set())
             for a in node.names:
                 if isinstance(node, ast.Import):
-                    out.add(a.asname or a.name.split(".")[0])
+                    names.add(a.asname or a.name.split(".")[0])
                 else:
-                    out.add(a.asname or a.name)
+                    names.add(a.asname or a.name)
     return out
+
+
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+
+def _words(code: str) -> set[str]:
+    """Every identifier-like word of a block's text: a superset of the names pyflakes can
+    look up in it (string annotations included)."""
+    return set(_IDENTIFIER.findall(code))
+
+
+class _Spans:
+    """Is a line inside some function or class body? Sorted, merged spans and a bisect:
+    asked once per undefined name, so a scan of every body each time would be quadratic."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        self.starts = [start for start, _ in merged]
+        self.ends = [end for _, end in merged]
+
+    def __contains__(self, line: int) -> bool:
+        i = bisect.bisect_right(self.starts, line) - 1
+        return i >= 0 and line <= self.ends[i]
 
 
 def _static(
@@ -183,21 +225,33 @@ def _static(
 ) -> tuple[list[Finding], set[str]]:
     """Pyflakes on one block; names bound by the answer's other blocks count as defined.
 
+    ``others`` needs to hold only the names this block could use (see :func:`_words`):
+    pyflakes copies it into a binding per name for every block, so passing every name of
+    every other block made the checks quadratic in the number of blocks. Likewise,
+    ``used_elsewhere`` needs only this block's imported names.
+
     Returns the findings and every name pyflakes found undefined (calls among them are
     checked against the index next).
     """
     assert block.tree is not None
-    found = pyflakes_checker.Checker(block.tree, filename="answer.py", builtins=others).messages
+    try:
+        checker = pyflakes_checker.Checker(block.tree, filename="answer.py", builtins=others)
+    except RecursionError:
+        return [_too_deep(block.number, "check")], set()
+    found = checker.messages
+    imported = _import_bindings(block.nodes)
     out: list[Finding] = []
     undefined: set[str] = set()
     called = {
         n.func.id for n in block.nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
     }
-    bodies = [
-        (n.lineno, n.end_lineno or n.lineno)
-        for n in block.nodes
-        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-    ]
+    bodies = _Spans(
+        [
+            (n.lineno, n.end_lineno or n.lineno)
+            for n in block.nodes
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        ]
+    )
     module_bases = {
         n.value.id
         for n in block.nodes
@@ -212,8 +266,7 @@ def _static(
             undefined.add(name)
             if name in called or block.fragment:
                 continue  # calls go to the team-function check; fragments have context
-            inside = any(start <= line <= end for start, end in bodies)
-            if not inside and name not in module_bases:
+            if line not in bodies and name not in module_bases:
                 continue  # script-level code uses the reader's variables (order, db)
             out.append(Finding("undefined", line, block.number, name=name))
         elif isinstance(m, pyflakes_messages.UndefinedLocal):
@@ -225,11 +278,10 @@ def _static(
             first = int(getattr(orig, "lineno", orig))
             # A redefinition shadows an import only if what came first was an import.
             loop = isinstance(m, pyflakes_messages.ImportShadowedByLoopVar)
-            if loop or name in _import_bindings_at(block.nodes, first):
+            if loop or name in imported.get(first, ()):
                 out.append(Finding("shadowed-import", line, block.number, name, (str(first),)))
         elif isinstance(m, pyflakes_messages.UnusedImport):
-            bindings = _import_bindings_at(block.nodes, line)
-            if bindings & used_elsewhere:
+            if imported.get(line, set()) & used_elsewhere:
                 continue
             out.append(
                 Finding(
@@ -516,6 +568,8 @@ class Verifier:
         good = [b for b in parsed if b.tree is not None]
         bound = {b.number: _bound_names(b.tree) for b in good if b.tree}
         used = {b.number: _used_names(b.nodes) for b in good}
+        bound_by = Counter(name for names in bound.values() for name in names)
+        used_by = Counter(name for names in used.values() for name in names)
         own: set[str] = set()
         imports = _Imports()
         for b in good:
@@ -523,8 +577,12 @@ class Verifier:
             imports.add(b.nodes)
         calls: list[_Call] = []
         for b in good:
-            others = set().union(*(v for k, v in bound.items() if k != b.number))
-            used_elsewhere = set().union(*(v for k, v in used.items() if k != b.number))
+            # Names bound (or used) by *another* block: counted once per block, so each
+            # block's share is found in time linear in its own size.
+            mine, uses = bound[b.number], used[b.number]
+            others = {w for w in _words(b.code) if bound_by[w] > (w in mine)}
+            imported = set().union(*_import_bindings(b.nodes).values())
+            used_elsewhere = {n for n in imported if used_by[n] > (n in uses)}
             static, undefined = _static(b, others, used_elsewhere)
             findings += static
             calls += _calls(b, imports, undefined, own)

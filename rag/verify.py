@@ -65,6 +65,13 @@ from .chunking import MODULE_QUALNAME
 from .errors import GencodeError
 from .generate import Generator, TextCallback
 from .models import Answer, Chunk, CodeBlock, Finding, Hit, Turn, Verdict, Verification
+from .signatures import (
+    Constructors,
+    constructor_text,
+    decorator_names,
+    parsed_function,
+    signature_known,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -74,19 +81,8 @@ Lookup = Callable[[Sequence[str], Sequence[str]], list[Chunk]]
 PYTHON_TAGS = frozenset({"python", "py", "python3", "py3"})
 _PIP_INSTALL = re.compile(r"pip3?\s+install\s+([^\n`]+)")
 _BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__"}
-_NO_SIGNATURE_CHECK = {
-    "property",
-    "cached_property",
-    "overload",
-    "setter",
-    "getter",
-    "deleter",
-    "command",
-    "group",
-    "fixture",
-}
-"""Decorators that make a function's call signature differ from its ``def`` (or make it no
-call at all): such functions resolve, but their arguments are not checked."""
+LOOKUP_BATCH = 100
+"""Names (and paths) per store lookup: the stores answer at most 500 of each."""
 _PROMPT = re.compile(r"^(>>>|\.\.\.)( |$)")
 
 
@@ -473,30 +469,6 @@ def stdlib_exports() -> dict[str, str]:
     return out
 
 
-@functools.lru_cache(maxsize=4096)
-def _parsed_function(code: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    try:
-        tree = ast.parse(textwrap.dedent(code))
-    except SyntaxError:
-        return None
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            return node
-    return None
-
-
-def _function(chunk: Chunk) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    return _parsed_function(chunk.code)
-
-
-def _decorators(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    out = set()
-    for d in fn.decorator_list:
-        name = _dotted(d.func if isinstance(d, ast.Call) else d) or ""
-        out.add(name.rsplit(".", 1)[-1])
-    return out
-
-
 def bind(
     fn: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call, *, drop_first: bool
 ) -> list[tuple[str, tuple[str, ...]]]:
@@ -540,6 +512,35 @@ def bind(
         if missing:
             problems.append(("missing-arg", tuple(missing)))
     return problems
+
+
+def _bind_any(
+    call: _Call, here: list[Chunk], constructors: Constructors
+) -> list[tuple[str, tuple[str, ...]]] | None:
+    """The problems binding against the first candidate, ``[]`` if any one binds, or None
+    when no candidate's signature is known for sure (:mod:`rag.signatures`)."""
+    first: list[tuple[str, tuple[str, ...]]] | None = None
+    for chunk in here:
+        drop = call.bound
+        if chunk.kind == "class":  # a constructor: bind against __init__, minus self
+            fn = constructors.init_of(chunk)
+            drop = True
+        else:
+            fn = parsed_function(chunk.code)
+            if fn is not None and not signature_known(fn):
+                fn = None  # @with_db and the like change how it is called
+        if fn is None:
+            continue
+        decorators = decorator_names(fn)
+        if chunk.kind != "class" and "classmethod" in decorators:
+            drop = True
+        elif chunk.kind != "class" and "staticmethod" in decorators:
+            drop = False
+        problems = bind(fn, call.node, drop_first=drop)
+        if not problems:
+            return []
+        first = first if first is not None else problems
+    return first
 
 
 # -- the checker --------------------------------------------------------------------------
@@ -600,6 +601,15 @@ class Verifier:
             seconds=time.perf_counter() - started,
         )
 
+    def _find(self, qualnames: Sequence[str], paths: Sequence[str] = ()) -> list[Chunk]:
+        """``lookup`` in batches: the stores answer at most 500 names (and rows) at a time,
+        and a name cut off would come back as a false "not found"."""
+        names, files = sorted(set(qualnames)), sorted(set(paths))
+        out: list[Chunk] = []
+        for i in range(0, max(len(names), len(files)), LOOKUP_BATCH):
+            out += self.lookup(names[i : i + LOOKUP_BATCH], files[i : i + LOOKUP_BATCH])
+        return out
+
     def _check_calls(
         self, calls: list[_Call], imports: _Imports
     ) -> tuple[int, list[Finding], set[str]]:
@@ -614,17 +624,19 @@ class Verifier:
             qualnames |= {c.qualname, f"{c.qualname}.__init__"}
         paths = [p for m in sorted(modules) for p in candidate_paths(m)]
         try:
-            found = self.lookup(sorted(qualnames), paths) if (qualnames or paths) else []
+            found = self._find(sorted(qualnames), paths) if (qualnames or paths) else []
         except GencodeError as exc:  # no index, no call checks: never a false "not found"
             logger.warning("could not look up the team's functions; calls unchecked: %s", exc)
             return 0, [], set()
+        indexed_paths = {c.source_path for c in found}
         indexed_modules = {
-            m for m in modules if any(module_matches(c.source_path, m) for c in found)
+            m for m in modules if any(module_matches(path, m) for path in indexed_paths)
         }
         by_name: dict[str, list[Chunk]] = {}
         for chunk in found:
             if chunk.qualname != MODULE_QUALNAME:
                 by_name.setdefault(chunk.qualname, []).append(chunk)
+        constructors = Constructors(found, self._find, asked=qualnames)
         matched = 0
         findings: list[Finding] = []
         for call in calls:
@@ -659,49 +671,15 @@ class Verifier:
                             Finding("not-found", line, call.block, call.shown, (call.module or "",))
                         )
                 continue
-            problems = self._bind_any(call, here, by_name)
+            problems = _bind_any(call, here, constructors)
             if problems is None:
-                continue  # nothing to bind against (a class without __init__, a property)
+                continue  # no signature known for sure (a decorator, a constructor out of sight)
             if problems:
                 kind, detail = problems[0]
                 findings.append(Finding(kind, line, call.block, call.shown, detail))
             else:
                 matched += 1
         return matched, findings, indexed_modules
-
-    @staticmethod
-    def _bind_any(
-        call: _Call, here: list[Chunk], by_name: dict[str, list[Chunk]]
-    ) -> list[tuple[str, tuple[str, ...]]] | None:
-        """The problems binding against the first candidate, or ``[]`` if any one binds."""
-        first: list[tuple[str, tuple[str, ...]]] | None = None
-        for chunk in here:
-            drop = call.bound
-            target = chunk
-            if chunk.kind == "class":  # a constructor: bind against __init__, minus self
-                inits = [
-                    c
-                    for c in by_name.get(f"{chunk.qualname}.__init__", [])
-                    if c.source_path == chunk.source_path
-                ]
-                if not inits:
-                    continue
-                target, drop = inits[0], True
-            fn = _function(target)
-            if fn is None:
-                continue
-            decorators = _decorators(fn)
-            if decorators & _NO_SIGNATURE_CHECK:
-                continue
-            if "classmethod" in decorators:
-                drop = True
-            elif "staticmethod" in decorators:
-                drop = False
-            problems = bind(fn, call.node, drop_first=drop)
-            if not problems:
-                return []
-            first = first if first is not None else problems
-        return first
 
     @staticmethod
     def _unknown_imports(imports: _Imports, team: set[str], text: str) -> tuple[str, ...]:
@@ -755,10 +733,21 @@ def _signatures(v: Verification, lookup: Lookup) -> list[str]:
                 names |= {".".join(tail), ".".join(tail) + ".__init__"}
     if not names:
         return []
+    found = lookup(sorted(names), ())
+    constructors = Constructors(found, lambda more: lookup(more, ()), asked=names)
     out = set()
-    for c in lookup(sorted(names), ()):
-        if c.kind == "class" or c.qualname == MODULE_QUALNAME:
+    for c in found:
+        if c.qualname == MODULE_QUALNAME:
             continue
+        if c.kind == "class":  # how to call it, where no __init__ of its own says so below
+            init = constructors.init_of(c)
+            own = any(k.qualname == f"{c.qualname}.__init__" for k in found)
+            if init is not None and not own:
+                out.add(f"{constructor_text(c, init)}  ({c.source_path})")
+            continue
+        fn = parsed_function(c.code)
+        if fn is None or not signature_known(fn):
+            continue  # its def line is not how it is called: better no signature than a wrong one
         params = c.signature.split(c.name, 1)[-1] if c.name in c.signature else c.signature
         out.add(f"{c.qualname}{params}  ({c.source_path})")
     return sorted(out)

@@ -248,6 +248,17 @@ class TestCallsToTeamFunctions:
         assert kinds(v) == [("wrong-module", 3)]
         assert v.errors[0].detail == ("billing.invoices", root)
 
+    def test_an_answer_calling_more_functions_than_one_lookup_returns_is_checked_whole(
+        self, indexed: Engine
+    ) -> None:
+        # The stores answer 500 names at a time: the 100 past them were "not found".
+        helpers = "".join(f"def helper_{i}(x):\n    return x\n\n\n" for i in range(600))
+        indexed.index_bytes(helpers.encode(), Source("team/helpers.py", workspace="T1"))
+        calls = "".join(f"h.helper_{i}({i})\n" for i in range(600))
+        v = check(indexed, py("import team.helpers as h\n\n" + calls))
+        assert v.verdict == "verified", v.errors[:3]
+        assert v.calls_matched == 600
+
     def test_call_to_an_unimported_standard_library_name_is_a_missing_import(
         self, indexed: Engine
     ) -> None:

@@ -516,6 +516,18 @@ def home_workspace_header() -> str:
     return "*Code every conversation of this workspace can draw on*"
 
 
+def home_visible_header() -> str:
+    """The App Home of a guest or someone from another organisation (Slack Connect)."""
+    return "*Code the conversations you are in can draw on*"
+
+
+def home_not_all_checked(error: str) -> str:
+    return (
+        f"Gencode could not check every conversation you are in (`{error}`), so this list "
+        "may be short: `/gencode list` in a conversation shows what answers there draw on."
+    )
+
+
 def home_own_header() -> str:
     return "*What you shared, wherever you shared it*"
 

@@ -30,6 +30,7 @@ from rag import (
     ArchiveError,
     FileReport,
     GencodeError,
+    InputError,
     Source,
     is_archive,
     read_archive,
@@ -397,12 +398,16 @@ def _index_archive(shared: Shared) -> None:
             return
         where = shared.where()
         template = shared.source(where, path="", repo=archive.repo)
-        report = rt.engine.index_repository(
-            [(f.path, f.data) for f in archive.files],
-            template,
-            on_file=on_file,
-            out_of_time=out_of_time if rt.archive_time_budget else None,
-        )
+        try:
+            report = rt.engine.index_repository(
+                [(f.path, f.data) for f in archive.files],
+                template,
+                on_file=on_file,
+                out_of_time=out_of_time if rt.archive_time_budget else None,
+            )
+        except InputError as exc:  # over the definitions limit: refused, nothing written
+            status.show(plain(messages.archive_refused(shown, escape(str(exc)))))
+            return
         rendered = render_repository_report(
             report,
             repo=archive.repo,
@@ -413,7 +418,7 @@ def _index_archive(shared: Shared) -> None:
         )
         status.show(rendered.message)
         status.upload(rendered.upload)
-        outcome[0] = not report.unfinished
+        outcome[0] = not report.unfinished and bool(report.indexed or not report.errors)
 
 
 def forget_deleted_file(rt: Runtime, *, team: str, event: Mapping[str, Any]) -> None:

@@ -1,6 +1,6 @@
 """``python -m bench``: retrieval quality (development and blind sets), speed and memory, the
-Bedrock fan-out, answer verification, the HTTP server's load and a repository shared as an
-archive, in turn.
+Bedrock fan-out, answer verification, the HTTP server's load, a repository shared as an
+archive and shares built to grow the index without bound, in turn.
 
 Options are those of both: ``--rebuild`` and ``--max-scale N``.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import archive, blind, retrieval, server_load, speed, summarize_fanout, verify
+from . import archive, blind, limits, retrieval, server_load, speed, summarize_fanout, verify
 
 
 def main() -> None:
@@ -34,6 +34,8 @@ def main() -> None:
     print(server_load.report())
     print()
     print(archive.run())
+    print()
+    print(limits.run())
 
 
 if __name__ == "__main__":

@@ -418,7 +418,7 @@ def _index_archive(shared: Shared) -> None:
         )
         status.show(rendered.message)
         status.upload(rendered.upload)
-        outcome[0] = not report.unfinished and bool(report.indexed or not report.errors)
+        outcome[0] = not report.unfinished
 
 
 def forget_deleted_file(rt: Runtime, *, team: str, event: Mapping[str, Any]) -> None:

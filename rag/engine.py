@@ -617,9 +617,9 @@ class Engine:
         """Refuse a repository past :attr:`max_definitions_per_share` before anything is
         indexed. A cheap upper bound first (:func:`~rag.chunking.definitions_at_most`);
         only a repository it puts over the limit is counted exactly, with Python's parser
-        (a second parse of each file would cost about a third of indexing with USE). Files
-        that will be refused on their own (too big, not Python, over the per-file limit)
-        do not count."""
+        (a second parse of each file would cost about a third of indexing with USE). A file
+        over the per-file limit counts too: three of them make one clear refusal, not three
+        file errors under a repository of nothing; files that cannot be read do not."""
         limit = self.max_definitions_per_share
         if sum(len(data) for _, data in files) < limit * MIN_DEFINITION_BYTES:  # cannot pass
             return
@@ -627,9 +627,7 @@ class Engine:
             return
         total = 0
         for path, data in files:
-            count = self._definitions_in(path, data, exact=True)
-            if count <= self.max_definitions_per_file:
-                total += count
+            total += self._definitions_in(path, data, exact=True)
             if total > limit:
                 logger.warning(
                     "refused repository %s: more than %d definitions (%d files)",
@@ -644,7 +642,7 @@ class Engine:
                 )
 
     def _definitions_in(self, path: str, data: bytes, *, exact: bool) -> int:
-        """How many definitions a file would make (0 for one that will be refused anyway);
+        """How many definitions a file holds (0 for one that cannot be read or parsed);
         not ``exact``: an upper bound, without parsing."""
         try:
             text = decode_source(data, path, max_bytes=self.max_file_bytes)

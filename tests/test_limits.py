@@ -94,6 +94,10 @@ def test_a_repository_past_the_share_limit_changes_nothing(
     with pytest.raises(TooManyDefinitions, match="more than 10 definitions"):
         engine.index_repository(grown, shop)
     assert engine.stats().chunks == 4
+    strict = make_engine(max_definitions_per_share=10, max_definitions_per_file=5)
+    with pytest.raises(TooManyDefinitions):  # files over their own limit count too
+        strict.index_repository(grown, shop)
+    assert strict.stats().chunks == 0
 
 
 def test_definitions_are_counted_by_the_parser_not_by_how_lines_look(

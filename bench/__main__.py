@@ -1,6 +1,7 @@
 """``python -m bench``: retrieval quality (development and blind sets), speed and memory, the
 Bedrock fan-out, answer verification, the HTTP server's load, a repository shared as an
-archive and a repository kept in sync from git, in turn.
+archive, a repository kept in sync from git, and shares built to grow the index without
+bound, in turn.
 
 Options are those of both: ``--rebuild`` and ``--max-scale N``.
 """
@@ -9,7 +10,17 @@ from __future__ import annotations
 
 import argparse
 
-from . import archive, blind, gitsync, retrieval, server_load, speed, summarize_fanout, verify
+from . import (
+    archive,
+    blind,
+    gitsync,
+    limits,
+    retrieval,
+    server_load,
+    speed,
+    summarize_fanout,
+    verify,
+)
 
 
 def main() -> None:
@@ -36,6 +47,7 @@ def main() -> None:
     print(archive.run())
     print()
     print(gitsync.run())
+    print(limits.run())
 
 
 if __name__ == "__main__":

@@ -15,6 +15,11 @@ Reported: detection per kind (a defect counts when the first answer fails with a
 of the planted kind), false alarms on clean replies, the share fixed by the one repair
 round when the repair reply is correct, and the time the checks take per answer
 (excluding the model) for the scripted answers and for a 200-line answer.
+
+Then how the cost grows (issue 16, item 9): answers of 500 to 4,000 code blocks, each a
+small function calling a team function, and one deeply nested expression. Linear cost
+shows as a flat time per block; the baseline beside it is main before the fix, measured
+the same way (4,000 blocks took 36.5 s for the probe).
 """
 
 from __future__ import annotations
@@ -420,6 +425,55 @@ def long_answer(lines: int = 200) -> str:
     return _reply(head + "".join(body))
 
 
+SCALING_BLOCKS = (500, 1_000, 2_000, 4_000)
+BEFORE_SECONDS = {500: 0.96, 1_000: 3.15, 2_000: 14.39, 4_000: 64.87}
+"""Main before the fix (commit 36fe556), the same answers, one run each at load average
+5.0-6.0 on this 2-core machine: the cost quadrupled each time the blocks doubled."""
+
+
+def many_blocks(n: int) -> str:
+    """An answer of ``n`` Python blocks, each defining a function that calls a team one."""
+    return "".join(
+        f"```python\nfrom billing.orders import compute_order_total\n\n\n"
+        f"def step_{i}(order):\n    total_{i} = compute_order_total(order, 0.1)\n"
+        f"    return total_{i}\n```\n"
+        for i in range(n)
+    )
+
+
+def scaling(engine: Engine, scope: Scope) -> list[str]:
+    """Seconds to check answers of more and more blocks, and a 20,000-deep expression."""
+    verifier = engine.verifier(scope)
+    rows = []
+    for n in SCALING_BLOCKS:
+        text = many_blocks(n)
+        started = time.perf_counter()
+        verdict = verifier.check(text, code_blocks(text))
+        seconds = time.perf_counter() - started
+        before = BEFORE_SECONDS.get(n)
+        rows.append(
+            (
+                n,
+                f"{seconds:.2f}",
+                f"{seconds / n * 1000:.2f}",
+                f"{verdict.verdict}, {verdict.calls_matched} calls matched",
+                f"{before:.1f}" if before else "",
+            )
+        )
+    deep = "```python\nx = client" + ".next" * 20_000 + "\n```\n"
+    started = time.perf_counter()
+    verdict = verifier.check(deep, code_blocks(deep))
+    said = verdict.errors[0].message if verdict.errors else verdict.verdict
+    return [
+        table(["blocks", "seconds", "ms per block", "verdict", "before the fix, seconds"], rows),
+        "",
+        f"- a 20,000-deep attribute chain: {verdict.verdict} ({said}) in "
+        f"{(time.perf_counter() - started) * 1000:.0f} ms; before the fix: RecursionError, "
+        "and the answer had no check line",
+        f"- load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+    ]
+
+
 def _engine(home: Path, server: BedrockServer) -> Engine:
     engine = build_engine(Settings(home=home, embedder="local"))  # the checks, not retrieval
     options = BedrockOptions(regions=("us-east-1",), endpoint_url=server.url)
@@ -463,6 +517,8 @@ def run() -> str:
             timings.append((time.perf_counter() - started) * 1000)
             cpu.append((time.thread_time() - started_cpu) * 1000)
         big_lines = blocks[0].code.count("\n")
+        status("verify: how the cost grows with the number of code blocks")
+        growth = scaling(engine, scope)
         engine.close()
 
     rows = []
@@ -493,6 +549,7 @@ def run() -> str:
     ]
     if alarms:
         lines.append("- false alarms: " + "; ".join(f.message for v in alarms for f in v.errors))
+    lines += ["", "### How the cost grows with the answer", "", *growth]
     return "\n".join(lines)
 
 

@@ -140,9 +140,13 @@ class Settings:
     archive_max_bytes: int = 200_000_000
     archive_max_entries: int = 20_000
     archive_max_ratio: int = 100
-    archive_time_budget: float = 0.0
-    """Seconds one archive may take before indexing stops between files (0: no limit).
-    Lambda sets it below the function's timeout; sharing again goes on from there."""
+    archive_time_budget: float = 1800.0
+    """Seconds one shared repository may take before indexing stops between files (0: no
+    limit). Lambda sets it below the function's timeout; sharing again goes on from there."""
+    max_definitions_per_file: int = 5_000
+    """A file with more functions, methods and classes is refused (rag.engine says why)."""
+    max_definitions_per_share: int = 20_000
+    """A shared repository (archive, git sync) with more is refused before it is indexed."""
 
     @property
     def archive_limits(self) -> ArchiveLimits:
@@ -256,7 +260,9 @@ class Settings:
             archive_max_bytes=_int(env, "GENCODE_ARCHIVE_MAX_BYTES", 200_000_000),
             archive_max_entries=_int(env, "GENCODE_ARCHIVE_MAX_ENTRIES", 20_000),
             archive_max_ratio=_int(env, "GENCODE_ARCHIVE_MAX_RATIO", 100),
-            archive_time_budget=_float(env, "GENCODE_ARCHIVE_TIME_BUDGET", 0.0),
+            archive_time_budget=_float(env, "GENCODE_ARCHIVE_TIME_BUDGET", 1800.0),
+            max_definitions_per_file=_int(env, "GENCODE_MAX_DEFINITIONS_PER_FILE", 5_000),
+            max_definitions_per_share=_int(env, "GENCODE_MAX_DEFINITIONS_PER_SHARE", 20_000),
             answer_workers=_int(env, "GENCODE_ANSWER_WORKERS", 4),
             answer_queue=_int(env, "GENCODE_ANSWER_QUEUE", 100),
             index_workers=_int(env, "GENCODE_INDEX_WORKERS", 2),

@@ -196,6 +196,8 @@ def build_engine(settings: Settings) -> Engine:
             summarizer=_pick(SUMMARIZERS, settings.llm, "summarizer", settings),
             generator=_pick(GENERATORS, settings.llm, "generator", settings),
             max_file_bytes=settings.max_file_bytes,
+            max_definitions_per_file=settings.max_definitions_per_file,
+            max_definitions_per_share=settings.max_definitions_per_share,
         )
     except BaseException:
         store.close()

@@ -31,6 +31,7 @@ from rag import (
     ArchiveError,
     FileReport,
     GencodeError,
+    InputError,
     Source,
     SourceForgotten,
     is_archive,
@@ -538,6 +539,9 @@ def _index_archive(shared: Shared, status: ThreadStatus) -> None:
             )
         except SourceForgotten:
             status.show(plain(messages.forgotten_while_indexing(escape(archive.repo))))
+            return
+        except InputError as exc:  # over the definitions limit: refused, nothing written
+            status.show(plain(messages.archive_refused(shown, escape(str(exc)))))
             return
         rendered = render_repository_report(
             report,

@@ -24,10 +24,11 @@ from slack_sdk.web import WebClient
 
 from rag import WORKSPACE_WIDE, GencodeError, Repository, Scope, SourceSummary, is_korean
 
-from . import messages
+from . import messages, viewers
 from . import repos as git_repos
 from .render import Block, context, escape, section, sections
 from .runtime import Runtime, correlation_id
+from .viewers import Audience
 
 logger = logging.getLogger(__name__)
 
@@ -362,11 +363,19 @@ def confirmed(rt: Runtime, body: dict[str, Any], client: WebClient, respond: Res
     respond(replace_original=True, text=messages.forgotten(escape(name), len(found), gone, korean))
 
 
-def home_view(rt: Runtime, team: str, user: str) -> dict[str, Any]:
-    """The App Home tab: the workspace-wide code, and what this user shared anywhere."""
-    everyone = grouped(rt.engine.sources(Scope.of(team)))
+def home_view(
+    rt: Runtime, team: str, user: str, audience: Audience | None = None
+) -> dict[str, Any]:
+    """The App Home tab: the code this viewer may see (the workspace-wide code for a member;
+    for a guest or an outsider, what their conversations allow: :mod:`handlers.viewers`),
+    and what this user shared anywhere."""
+    audience = audience or Audience(Scope.of(team), member=True)
+    everyone = grouped(rt.engine.sources(audience.scope))
     own = grouped(rt.engine.sources(Scope.of(team), shared_by=user))
-    blocks: list[Block] = [section(messages.USAGE), section(messages.home_workspace_header())]
+    header = messages.home_workspace_header() if audience.member else messages.home_visible_header()
+    blocks: list[Block] = [section(messages.USAGE), section(header)]
+    if audience.error:
+        blocks.append(context(messages.home_not_all_checked(escape(audience.error))))
     blocks += list_blocks(everyone, channel="", korean=False)[1:]
     blocks.append(section(messages.home_own_header()))
     blocks += list_blocks(own, channel="", korean=False)[1:]
@@ -375,7 +384,8 @@ def home_view(rt: Runtime, team: str, user: str) -> dict[str, Any]:
 
 def publish_home(rt: Runtime, client: WebClient, team: str, user: str) -> None:
     try:
-        client.views_publish(user_id=user, view=home_view(rt, team, user))
+        view = home_view(rt, team, user, viewers.audience(rt, client, team=team, user=user))
+        client.views_publish(user_id=user, view=view)
     except (GencodeError, SlackApiError):
         logger.exception("could not publish the App Home of %s [%s]", user, correlation_id())
 

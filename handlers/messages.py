@@ -405,6 +405,10 @@ def _finding_ko(f: Finding) -> str:
         return f"`{n}`을(를) 색인된 코드{where}에서 찾을 수 없음"
     if f.kind == "wrong-module":
         return f"`{n}`은(는) `{d[0]}`에 없음 (색인된 것은 {d[1]}에 있음)"
+    if f.kind == "too-deep":
+        if d and d[0] == "compile":
+            return "코드가 너무 깊게 중첩되어 파이썬이 컴파일할 수 없음"
+        return "코드가 너무 깊게 중첩되어 검사할 수 없음"
     return f.message
 
 
@@ -630,6 +634,18 @@ def forgotten(name: str, files: int, functions: int, korean: bool) -> str:
 
 def home_workspace_header() -> str:
     return "*Code every conversation of this workspace can draw on*"
+
+
+def home_visible_header() -> str:
+    """The App Home of a guest or someone from another organisation (Slack Connect)."""
+    return "*Code the conversations you are in can draw on*"
+
+
+def home_not_all_checked(error: str) -> str:
+    return (
+        f"Gencode could not check every conversation you are in (`{error}`), so this list "
+        "may be short: `/gencode list` in a conversation shows what answers there draw on."
+    )
 
 
 def home_own_header() -> str:

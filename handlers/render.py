@@ -1,7 +1,13 @@
 """Slack mrkdwn and Block Kit: escaping, Markdown conversion, limits and splitting.
 
 Slack is not GitHub Markdown. Text from users, files and models is escaped (``&``, ``<``,
-``>``), ``**bold**`` becomes ``*bold*``, fences lose their language tag. Slack refuses
+``>``), ``**bold**`` becomes ``*bold*``, fences lose their language tag. Such text is
+untrusted (indexed code, a model's reply), so it never becomes a Slack control sequence: not
+a broadcast (``<!channel>``), and not a masked link either. A Markdown link
+``[label](url)`` is shown as ``label (url)``, its real target in plain sight; the only
+``<url|label>`` links Gencode posts are the ones it builds itself from Slack's permalinks
+(references, index reports). Only ``mrkdwn`` text objects are used, never a ``markdown``
+block, which would render ``[label](url)`` as a masked link again. Slack refuses
 messages past its limits instead of truncating them, so every builder here keeps under:
 
 * a section's text: 3,000 characters (:data:`SECTION_LIMIT`);
@@ -48,8 +54,18 @@ _INLINE_CODE = re.compile(r"(`[^`\n]+`)")
 
 
 def escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    """Escape the three characters Slack's mrkdwn treats as control characters.
+
+    The one escape for untrusted text: with ``<`` and ``>`` escaped, no mention, broadcast
+    or masked ``<url|label>`` link can be formed from it."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _unmasked(m: re.Match[str]) -> str:
+    """A Markdown link shown with its real target: ``label (url)``, or the url alone when
+    the label is the url. Slack links a bare url by itself, showing what it opens."""
+    label, url = m.group(1), m.group(2)
+    return url if label.strip() == url else f"{label} ({url})"
 
 
 def unescape(text: str) -> str:
@@ -64,7 +80,7 @@ def _prose_to_mrkdwn(text: str) -> str:
             out.append(escape(part))
             continue
         part = escape(part)
-        part = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", part)
+        part = _LINK.sub(_unmasked, part)  # never a masked <url|label> link
         part = _HEADING.sub(r"*\1*", part)
         part = _BOLD.sub(r"*\1*", part)
         part = _STRIKE.sub(r"~\1~", part)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import ast
 import hashlib
 import io
+import re
 import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .errors import InputError, ParseError
+from .errors import InputError, ParseError, TooManyDefinitions
 from .models import ChunkKind
 
 MODULE_QUALNAME = "<module>"
@@ -93,14 +94,44 @@ def decode_source(data: bytes, path: str, *, max_bytes: int) -> str:
     return text.removeprefix("\ufeff")
 
 
-def chunk_python(source: str, path: str) -> list[ParsedChunk]:
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def count_definitions(tree: ast.AST) -> int:
+    """Functions, methods and classes at any depth: the chunks a file makes (besides its
+    preamble), counted without making them."""
+    return sum(1 for node in ast.walk(tree) if isinstance(node, _DEFS))
+
+
+_DEF_LINE = re.compile(r"^[ \t\f]*(?:async[ \t\f]+)?(?:def|class)[ \t\f\\]", re.M)
+
+
+def definitions_at_most(source: str) -> int:
+    """An upper bound of :func:`count_definitions`, a hundred times cheaper than parsing:
+    every ``def`` and ``class`` starts a line of its own (Python refuses one after ``;`` or
+    ``:`` on the same line), and lines of strings that look like one only add to it."""
+    return len(_DEF_LINE.findall(source))
+
+
+def too_many_definitions(path: str, count: int, limit: int) -> TooManyDefinitions:
+    return TooManyDefinitions(
+        f"{path}: {count:,} definitions, over the limit of {limit:,} for one file. Split "
+        "the file, or have whoever runs Gencode raise GENCODE_MAX_DEFINITIONS_PER_FILE."
+    )
+
+
+def chunk_python(
+    source: str, path: str, *, max_definitions: int | None = None
+) -> list[ParsedChunk]:
     """Every definition a user could call, plus one module-preamble chunk.
 
     Raises :class:`ParseError` (``path:line: message``) when the source does not parse,
-    or nests too deeply for the parser (``a.b.b.b…`` thousands deep overflows its stack).
+    or nests too deeply for the parser (``a.b.b.b…`` thousands deep overflows its stack),
+    and :class:`TooManyDefinitions` past ``max_definitions`` (counted before any chunk is
+    made: 47,000 one-line functions in a 940 KB file made a 213 MB database).
     """
     try:
-        return _chunks(source, path)
+        return _chunks(source, path, max_definitions)
     except SyntaxError as exc:
         raise ParseError(path, exc.lineno, exc.msg or "invalid syntax") from exc
     except ValueError as exc:  # e.g. source containing NUL characters
@@ -114,8 +145,12 @@ def chunk_python(source: str, path: str) -> list[ParsedChunk]:
         ) from exc
 
 
-def _chunks(source: str, path: str) -> list[ParsedChunk]:
+def _chunks(source: str, path: str, max_definitions: int | None) -> list[ParsedChunk]:
     tree = ast.parse(source, filename=path)
+    if max_definitions is not None:
+        count = count_definitions(tree)
+        if count > max_definitions:
+            raise too_many_definitions(path, count, max_definitions)
     lines = source.splitlines(keepends=True)
     chunks: list[ParsedChunk] = []
     preamble = _preamble(tree, lines, path)

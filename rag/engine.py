@@ -21,7 +21,14 @@ from functools import partial
 from pathlib import Path
 
 from .analysis import Analyzer, has_hangul, identifier_words
-from .chunking import ParsedChunk, chunk_python, decode_source
+from .chunking import (
+    ParsedChunk,
+    chunk_python,
+    count_definitions,
+    decode_source,
+    definitions_at_most,
+    too_many_definitions,
+)
 from .discover import (
     INDEXED_SUFFIXES,
     Missing,
@@ -31,7 +38,14 @@ from .discover import (
     read_bounded,
 )
 from .embed import Embedder, Vector, embed_queries, normalise, reads_code
-from .errors import GencodeError, InputError, LLMError, SourceForgotten, StoreError
+from .errors import (
+    GencodeError,
+    InputError,
+    LLMError,
+    SourceForgotten,
+    StoreError,
+    TooManyDefinitions,
+)
 from .generate import Generator, TextCallback
 from .lexicon import CorpusLexicon, code_words
 from .models import (
@@ -55,6 +69,21 @@ from .verify import Verifier, answer_checked
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_FILE_BYTES = 1_000_000
+DEFAULT_MAX_DEFINITIONS_PER_FILE = 5_000
+"""Functions, methods and classes one file may hold. The largest real modules measured here
+(16,000 files of installed packages and CPython's library and tests) hold 1,757 (a
+generated ANTLR parser), 1,615 (libcst's generated visitor) and 1,461 (test_typing.py); 99.9%
+hold under 540. Each definition costs about 4.5 KB of store, so this caps a file at about
+25 MB of index and, with e5, about 6 minutes."""
+DEFAULT_MAX_DEFINITIONS_PER_SHARE = 20_000
+"""Definitions one shared repository (archive, git sync) may hold: numpy (13,714), networkx
+(7,812) or the bench's 1,000-file corpus (19,245) fit; sympy (37,848) and moto (22,773), the
+largest libraries measured here, need it raised; the probe's 351 KB zip held 135,000. With
+e5 (about 13 definitions a second here) 20,000 take about 26 minutes, inside the default
+30-minute time budget, and about 100 MB of store (5 KB each)."""
+MIN_DEFINITION_BYTES = 9
+"""``def f():0`` or ``class A:0``: no definition takes fewer bytes of source, so a share of
+fewer than ``limit * 9`` bytes cannot pass the limit and is not counted first."""
 CANDIDATES = 50
 """How many hits each retriever contributes to fusion."""
 
@@ -192,6 +221,27 @@ def _classified(
     )
 
 
+def _read(data: bytes | Callable[[], bytes]) -> bytes:
+    """A file's bytes, given as they are or as a function that reads them (a git blob)."""
+    return data if isinstance(data, bytes) else data()
+
+
+def _without_vectors(report: FileReport) -> FileReport:
+    """A file's report as a repository's report keeps it: its chunks without their vectors,
+    which nothing reads after the write, and which at 2 KB each held 100 MB of a 50,000-
+    definition repository's memory until its last file was done."""
+
+    def lean(chunks: tuple[Chunk, ...]) -> tuple[Chunk, ...]:
+        return tuple(replace(c, embedding=None) for c in chunks)
+
+    return replace(
+        report,
+        new=lean(report.new),
+        changed=lean(report.changed),
+        unchanged=lean(report.unchanged),
+    )
+
+
 @dataclass
 class Engine:
     store: ChunkStore
@@ -199,6 +249,11 @@ class Engine:
     summarizer: Summarizer
     generator: Generator
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_definitions_per_file: int = DEFAULT_MAX_DEFINITIONS_PER_FILE
+    """A file with more is refused, its previous version kept (``GENCODE_MAX_DEFINITIONS_PER_FILE``)."""
+    max_definitions_per_share: int = DEFAULT_MAX_DEFINITIONS_PER_SHARE
+    """A repository with more is refused before anything is written
+    (``GENCODE_MAX_DEFINITIONS_PER_SHARE``); see :meth:`index_repository`."""
 
     def __post_init__(self) -> None:
         self.store.ensure_embedder(self.embedder.model_id, self.embedder.dim)
@@ -234,8 +289,13 @@ class Engine:
                 return replace(report, skipped="empty file")
             if is_notebook(source.path):
                 parsed = chunk_notebook(text, source.display)
+                if len(parsed) > self.max_definitions_per_file:
+                    limit = self.max_definitions_per_file
+                    raise too_many_definitions(source.display, len(parsed), limit)
             else:
-                parsed = chunk_python(text, source.display)
+                parsed = chunk_python(
+                    text, source.display, max_definitions=self.max_definitions_per_file
+                )
         except InputError as exc:
             logger.info("refused %s: %s", source.display, exc)
             return FileReport(path=source.path, repo=source.repo, error=str(exc))
@@ -558,7 +618,11 @@ class Engine:
 
         Each file is indexed like a single one (unchanged functions cost nothing); then the
         repository's files that are in neither leave the index. ``permalink(path)``, if
-        given, links each file (a git host's page of it). When
+        given, links each file (a git host's page of it). A repository of more than
+        :attr:`max_definitions_per_share` definitions (those of ``keep`` counted as
+        indexed) raises :class:`~rag.errors.TooManyDefinitions` before anything is
+        written: refused whole, its previous version intact, rather than cut at an
+        arbitrary file. When
         ``out_of_time()`` turns true between files, indexing stops there and nothing is
         removed: the report's ``unfinished`` says how many files were not reached, and
         indexing the same files again goes on where it stopped.
@@ -571,6 +635,7 @@ class Engine:
             raise ValueError("index_repository needs a repository name")
         if since is None:
             since = self.store.mark()
+        self._check_definitions(files, template, keep)
         reports: list[FileReport] = []
         keys = {replace(template, path=path).key for path in keep}
         for done, (path, data) in enumerate(files, 1):
@@ -594,15 +659,71 @@ class Engine:
             if permalink is not None:
                 source = replace(source, permalink=permalink(path))
             keys.add(source.key)
-            report = self.index_bytes(
-                data if isinstance(data, bytes) else data(), source, since=since
-            )
-            reports.append(report)
+            report = self.index_bytes(_read(data), source, since=since)
+            reports.append(_without_vectors(report))
             if on_file is not None:
                 on_file(done, len(files), report)
         visible = Scope.of(template.workspace, template.channel, template.scope)
         reports += self._prune(visible, template.repo_prefix, keys, since=since)
         return IndexReport(tuple(reports))
+
+    def _check_definitions(
+        self,
+        files: Sequence[tuple[str, bytes | Callable[[], bytes]]],
+        template: Source,
+        keep: Collection[str] = (),
+    ) -> None:
+        """Refuse a repository past :attr:`max_definitions_per_share` before anything is
+        indexed. A cheap upper bound first (:func:`~rag.chunking.definitions_at_most`);
+        only a repository it puts over the limit is counted exactly, with Python's parser
+        (a second parse of each file would cost about a third of indexing with USE). A file
+        over the per-file limit counts too: three of them make one clear refusal, not three
+        file errors under a repository of nothing; files that cannot be read do not.
+
+        The files of ``keep`` (unchanged since a git sync indexed them) count with the
+        chunks indexed for them, so pushes cannot grow a repository past the limit either.
+        Files given as functions (a sync's blobs) are read here and again when indexed:
+        one at a time, so a repository is never held in memory whole."""
+        limit = self.max_definitions_per_share
+        if keep:
+            kept = {replace(template, path=path).key for path in keep}
+            visible = Scope.of(template.workspace, template.channel, template.scope)
+            indexed = self.store.sources(visible, prefix=template.repo_prefix)
+            limit -= sum(s.functions for s in indexed if s.key in kept)
+        sizes = sum(len(data) for _, data in files if isinstance(data, bytes))
+        if (
+            all(isinstance(data, bytes) for _, data in files)
+            and sizes < limit * MIN_DEFINITION_BYTES
+        ):
+            return  # cannot pass the limit
+        if sum(self._definitions_in(path, data, exact=False) for path, data in files) <= limit:
+            return
+        total = 0
+        for path, data in files:
+            total += self._definitions_in(path, data, exact=True)
+            if total > limit:
+                logger.warning(
+                    "refused repository %s: more than %d definitions (%d files)",
+                    template.repo,
+                    self.max_definitions_per_share,
+                    len(files) + len(keep),
+                )
+                raise TooManyDefinitions(
+                    f"it holds more than {limit:,} definitions (functions, methods and "
+                    "classes), the limit for one repository. Share the part you need, or have "
+                    "whoever runs Gencode raise GENCODE_MAX_DEFINITIONS_PER_SHARE."
+                )
+
+    def _definitions_in(self, path: str, data: bytes | Callable[[], bytes], *, exact: bool) -> int:
+        """How many definitions a file holds (0 for one that cannot be read or parsed);
+        not ``exact``: an upper bound, without parsing."""
+        try:
+            text = decode_source(_read(data), path, max_bytes=self.max_file_bytes)
+            if is_notebook(path):
+                return len(chunk_notebook(text, path))
+            return count_definitions(ast.parse(text)) if exact else definitions_at_most(text)
+        except (InputError, SyntaxError, ValueError, RecursionError, MemoryError):
+            return 0
 
     def sources(self, scope: Scope, *, shared_by: str = "") -> list[SourceSummary]:
         """Every indexed file ``scope`` may see, for listing what Gencode knows; with

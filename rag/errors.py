@@ -6,7 +6,8 @@ person who caused it and says how to fix it. Bugs stay ordinary exceptions.
     GencodeError
     ├── ConfigError          settings missing or inconsistent
     ├── InputError           a file or a query we refuse (not Python, binary, too big, empty…)
-    │   └── ParseError       Python that does not parse (carries path, line, message)
+    │   ├── ParseError       Python that does not parse (carries path, line, message)
+    │   └── TooManyDefinitions  a file or a share past the definitions limits
     ├── StoreError           the index cannot be read or written
     │   ├── EmbedderMismatchError  the store was built with another embedding model
     │   └── StoreLockedError       another writer holds the store for too long
@@ -41,6 +42,11 @@ class ParseError(InputError):
         self.message = message
         where = f"{path}:{line}" if line else path
         super().__init__(f"{where}: {message}")
+
+
+class TooManyDefinitions(InputError):
+    """A file or a whole share (an archive, a repository) with more definitions than the
+    limits allow: refused before anything of it is written."""
 
 
 class StoreError(GencodeError):

@@ -255,7 +255,8 @@ class Finding:
     kind: str
     """``syntax``, ``undefined``, ``before-assignment``, ``shadowed-import``,
     ``unused-import``, ``arg-count``, ``missing-arg``, ``bad-keyword``, ``duplicate-arg``,
-    ``not-found`` or ``wrong-module``."""
+    ``not-found``, ``wrong-module`` or ``too-deep`` (nested past what Python's parser or
+    the checks can follow)."""
     line: int
     """1-based line within its code block."""
     block: int
@@ -294,6 +295,10 @@ class Finding:
             return f"`{n}` was not found{where} in the indexed code"
         if self.kind == "wrong-module":
             return f"`{n}` is not in `{d[0]}`; the indexed one is in {d[1]}"
+        if self.kind == "too-deep":
+            if d and d[0] == "compile":
+                return "the code is nested too deeply for Python to compile"
+            return "the code is nested too deeply to check"
         return f"{self.kind}: {n}"
 
     def where(self, *, blocks: int) -> str:

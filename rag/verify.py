@@ -44,6 +44,7 @@ repaired twice.
 from __future__ import annotations
 
 import ast
+import bisect
 import builtins
 import difflib
 import functools
@@ -53,6 +54,7 @@ import re
 import sys
 import textwrap
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -63,6 +65,13 @@ from .chunking import MODULE_QUALNAME
 from .errors import GencodeError
 from .generate import Generator, TextCallback
 from .models import Answer, Chunk, CodeBlock, Finding, Hit, Turn, Verdict, Verification
+from .signatures import (
+    Constructors,
+    constructor_text,
+    decorator_names,
+    parsed_function,
+    signature_known,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,19 +81,8 @@ Lookup = Callable[[Sequence[str], Sequence[str]], list[Chunk]]
 PYTHON_TAGS = frozenset({"python", "py", "python3", "py3"})
 _PIP_INSTALL = re.compile(r"pip3?\s+install\s+([^\n`]+)")
 _BUILTINS = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__"}
-_NO_SIGNATURE_CHECK = {
-    "property",
-    "cached_property",
-    "overload",
-    "setter",
-    "getter",
-    "deleter",
-    "command",
-    "group",
-    "fixture",
-}
-"""Decorators that make a function's call signature differ from its ``def`` (or make it no
-call at all): such functions resolve, but their arguments are not checked."""
+LOOKUP_BATCH = 100
+"""Names (and paths) per store lookup: the stores answer at most 500 of each."""
 _PROMPT = re.compile(r"^(>>>|\.\.\.)( |$)")
 
 
@@ -121,6 +119,8 @@ def _parse(number: int, code: str) -> _Block:
         except SyntaxError as exc:
             first = first or exc
             continue
+        except (RecursionError, MemoryError):  # a.b.b.b… thousands deep: CPython gives up too
+            return _Block(number, code, syntax=_too_deep(number, "compile"))
         program = any(
             isinstance(s, ast.Import | ast.ImportFrom | ast.FunctionDef | ast.AsyncFunctionDef)
             or isinstance(s, ast.ClassDef)
@@ -135,6 +135,13 @@ def _parse(number: int, code: str) -> _Block:
             "syntax", line=first.lineno or 1, block=number, detail=(first.msg or "invalid syntax",)
         ),
     )
+
+
+def _too_deep(block: int, stage: str) -> Finding:
+    """The verdict for code nested past what Python's parser (``compile``) or the checks
+    (``check``: pyflakes recurses once per level) can follow: a finding, not a crash, so the
+    answer still says what its check found."""
+    return Finding("too-deep", line=1, block=block, detail=(stage,))
 
 
 def _bound_names(tree: ast.Module) -> set[str]:
@@ -166,16 +173,47 @@ def _defined_anywhere(nodes: list[ast.AST]) -> set[str]:
     }
 
 
-def _import_bindings_at(nodes: list[ast.AST], line: int) -> set[str]:
-    out: set[str] = set()
+def _import_bindings(nodes: list[ast.AST]) -> dict[int, set[str]]:
+    """Line -> the names the imports on that line bind, at any depth, in one pass (looked
+    up once per pyflakes message: a search per message would be quadratic in the block)."""
+    out: dict[int, set[str]] = {}
     for node in nodes:
-        if isinstance(node, ast.Import | ast.ImportFrom) and node.lineno == line:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = out.setdefault(node.lineno, set())
             for a in node.names:
                 if isinstance(node, ast.Import):
-                    out.add(a.asname or a.name.split(".")[0])
+                    names.add(a.asname or a.name.split(".")[0])
                 else:
-                    out.add(a.asname or a.name)
+                    names.add(a.asname or a.name)
     return out
+
+
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+
+def _words(code: str) -> set[str]:
+    """Every identifier-like word of a block's text: a superset of the names pyflakes can
+    look up in it (string annotations included)."""
+    return set(_IDENTIFIER.findall(code))
+
+
+class _Spans:
+    """Is a line inside some function or class body? Sorted, merged spans and a bisect:
+    asked once per undefined name, so a scan of every body each time would be quadratic."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        self.starts = [start for start, _ in merged]
+        self.ends = [end for _, end in merged]
+
+    def __contains__(self, line: int) -> bool:
+        i = bisect.bisect_right(self.starts, line) - 1
+        return i >= 0 and line <= self.ends[i]
 
 
 def _static(
@@ -183,21 +221,33 @@ def _static(
 ) -> tuple[list[Finding], set[str]]:
     """Pyflakes on one block; names bound by the answer's other blocks count as defined.
 
+    ``others`` needs to hold only the names this block could use (see :func:`_words`):
+    pyflakes copies it into a binding per name for every block, so passing every name of
+    every other block made the checks quadratic in the number of blocks. Likewise,
+    ``used_elsewhere`` needs only this block's imported names.
+
     Returns the findings and every name pyflakes found undefined (calls among them are
     checked against the index next).
     """
     assert block.tree is not None
-    found = pyflakes_checker.Checker(block.tree, filename="answer.py", builtins=others).messages
+    try:
+        checker = pyflakes_checker.Checker(block.tree, filename="answer.py", builtins=others)
+    except RecursionError:
+        return [_too_deep(block.number, "check")], set()
+    found = checker.messages
+    imported = _import_bindings(block.nodes)
     out: list[Finding] = []
     undefined: set[str] = set()
     called = {
         n.func.id for n in block.nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
     }
-    bodies = [
-        (n.lineno, n.end_lineno or n.lineno)
-        for n in block.nodes
-        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-    ]
+    bodies = _Spans(
+        [
+            (n.lineno, n.end_lineno or n.lineno)
+            for n in block.nodes
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        ]
+    )
     module_bases = {
         n.value.id
         for n in block.nodes
@@ -212,8 +262,7 @@ def _static(
             undefined.add(name)
             if name in called or block.fragment:
                 continue  # calls go to the team-function check; fragments have context
-            inside = any(start <= line <= end for start, end in bodies)
-            if not inside and name not in module_bases:
+            if line not in bodies and name not in module_bases:
                 continue  # script-level code uses the reader's variables (order, db)
             out.append(Finding("undefined", line, block.number, name=name))
         elif isinstance(m, pyflakes_messages.UndefinedLocal):
@@ -225,11 +274,10 @@ def _static(
             first = int(getattr(orig, "lineno", orig))
             # A redefinition shadows an import only if what came first was an import.
             loop = isinstance(m, pyflakes_messages.ImportShadowedByLoopVar)
-            if loop or name in _import_bindings_at(block.nodes, first):
+            if loop or name in imported.get(first, ()):
                 out.append(Finding("shadowed-import", line, block.number, name, (str(first),)))
         elif isinstance(m, pyflakes_messages.UnusedImport):
-            bindings = _import_bindings_at(block.nodes, line)
-            if bindings & used_elsewhere:
+            if imported.get(line, set()) & used_elsewhere:
                 continue
             out.append(
                 Finding(
@@ -421,30 +469,6 @@ def stdlib_exports() -> dict[str, str]:
     return out
 
 
-@functools.lru_cache(maxsize=4096)
-def _parsed_function(code: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    try:
-        tree = ast.parse(textwrap.dedent(code))
-    except SyntaxError:
-        return None
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            return node
-    return None
-
-
-def _function(chunk: Chunk) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    return _parsed_function(chunk.code)
-
-
-def _decorators(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    out = set()
-    for d in fn.decorator_list:
-        name = _dotted(d.func if isinstance(d, ast.Call) else d) or ""
-        out.add(name.rsplit(".", 1)[-1])
-    return out
-
-
 def bind(
     fn: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call, *, drop_first: bool
 ) -> list[tuple[str, tuple[str, ...]]]:
@@ -490,6 +514,35 @@ def bind(
     return problems
 
 
+def _bind_any(
+    call: _Call, here: list[Chunk], constructors: Constructors
+) -> list[tuple[str, tuple[str, ...]]] | None:
+    """The problems binding against the first candidate, ``[]`` if any one binds, or None
+    when no candidate's signature is known for sure (:mod:`rag.signatures`)."""
+    first: list[tuple[str, tuple[str, ...]]] | None = None
+    for chunk in here:
+        drop = call.bound
+        if chunk.kind == "class":  # a constructor: bind against __init__, minus self
+            fn = constructors.init_of(chunk)
+            drop = True
+        else:
+            fn = parsed_function(chunk.code)
+            if fn is not None and not signature_known(fn):
+                fn = None  # @with_db and the like change how it is called
+        if fn is None:
+            continue
+        decorators = decorator_names(fn)
+        if chunk.kind != "class" and "classmethod" in decorators:
+            drop = True
+        elif chunk.kind != "class" and "staticmethod" in decorators:
+            drop = False
+        problems = bind(fn, call.node, drop_first=drop)
+        if not problems:
+            return []
+        first = first if first is not None else problems
+    return first
+
+
 # -- the checker --------------------------------------------------------------------------
 
 
@@ -516,6 +569,8 @@ class Verifier:
         good = [b for b in parsed if b.tree is not None]
         bound = {b.number: _bound_names(b.tree) for b in good if b.tree}
         used = {b.number: _used_names(b.nodes) for b in good}
+        bound_by = Counter(name for names in bound.values() for name in names)
+        used_by = Counter(name for names in used.values() for name in names)
         own: set[str] = set()
         imports = _Imports()
         for b in good:
@@ -523,8 +578,12 @@ class Verifier:
             imports.add(b.nodes)
         calls: list[_Call] = []
         for b in good:
-            others = set().union(*(v for k, v in bound.items() if k != b.number))
-            used_elsewhere = set().union(*(v for k, v in used.items() if k != b.number))
+            # Names bound (or used) by *another* block: counted once per block, so each
+            # block's share is found in time linear in its own size.
+            mine, uses = bound[b.number], used[b.number]
+            others = {w for w in _words(b.code) if bound_by[w] > (w in mine)}
+            imported = set().union(*_import_bindings(b.nodes).values())
+            used_elsewhere = {n for n in imported if used_by[n] > (n in uses)}
             static, undefined = _static(b, others, used_elsewhere)
             findings += static
             calls += _calls(b, imports, undefined, own)
@@ -542,6 +601,15 @@ class Verifier:
             seconds=time.perf_counter() - started,
         )
 
+    def _find(self, qualnames: Sequence[str], paths: Sequence[str] = ()) -> list[Chunk]:
+        """``lookup`` in batches: the stores answer at most 500 names (and rows) at a time,
+        and a name cut off would come back as a false "not found"."""
+        names, files = sorted(set(qualnames)), sorted(set(paths))
+        out: list[Chunk] = []
+        for i in range(0, max(len(names), len(files)), LOOKUP_BATCH):
+            out += self.lookup(names[i : i + LOOKUP_BATCH], files[i : i + LOOKUP_BATCH])
+        return out
+
     def _check_calls(
         self, calls: list[_Call], imports: _Imports
     ) -> tuple[int, list[Finding], set[str]]:
@@ -556,17 +624,19 @@ class Verifier:
             qualnames |= {c.qualname, f"{c.qualname}.__init__"}
         paths = [p for m in sorted(modules) for p in candidate_paths(m)]
         try:
-            found = self.lookup(sorted(qualnames), paths) if (qualnames or paths) else []
+            found = self._find(sorted(qualnames), paths) if (qualnames or paths) else []
         except GencodeError as exc:  # no index, no call checks: never a false "not found"
             logger.warning("could not look up the team's functions; calls unchecked: %s", exc)
             return 0, [], set()
+        indexed_paths = {c.source_path for c in found}
         indexed_modules = {
-            m for m in modules if any(module_matches(c.source_path, m) for c in found)
+            m for m in modules if any(module_matches(path, m) for path in indexed_paths)
         }
         by_name: dict[str, list[Chunk]] = {}
         for chunk in found:
             if chunk.qualname != MODULE_QUALNAME:
                 by_name.setdefault(chunk.qualname, []).append(chunk)
+        constructors = Constructors(found, self._find, asked=qualnames)
         matched = 0
         findings: list[Finding] = []
         for call in calls:
@@ -601,49 +671,15 @@ class Verifier:
                             Finding("not-found", line, call.block, call.shown, (call.module or "",))
                         )
                 continue
-            problems = self._bind_any(call, here, by_name)
+            problems = _bind_any(call, here, constructors)
             if problems is None:
-                continue  # nothing to bind against (a class without __init__, a property)
+                continue  # no signature known for sure (a decorator, a constructor out of sight)
             if problems:
                 kind, detail = problems[0]
                 findings.append(Finding(kind, line, call.block, call.shown, detail))
             else:
                 matched += 1
         return matched, findings, indexed_modules
-
-    @staticmethod
-    def _bind_any(
-        call: _Call, here: list[Chunk], by_name: dict[str, list[Chunk]]
-    ) -> list[tuple[str, tuple[str, ...]]] | None:
-        """The problems binding against the first candidate, or ``[]`` if any one binds."""
-        first: list[tuple[str, tuple[str, ...]]] | None = None
-        for chunk in here:
-            drop = call.bound
-            target = chunk
-            if chunk.kind == "class":  # a constructor: bind against __init__, minus self
-                inits = [
-                    c
-                    for c in by_name.get(f"{chunk.qualname}.__init__", [])
-                    if c.source_path == chunk.source_path
-                ]
-                if not inits:
-                    continue
-                target, drop = inits[0], True
-            fn = _function(target)
-            if fn is None:
-                continue
-            decorators = _decorators(fn)
-            if decorators & _NO_SIGNATURE_CHECK:
-                continue
-            if "classmethod" in decorators:
-                drop = True
-            elif "staticmethod" in decorators:
-                drop = False
-            problems = bind(fn, call.node, drop_first=drop)
-            if not problems:
-                return []
-            first = first if first is not None else problems
-        return first
 
     @staticmethod
     def _unknown_imports(imports: _Imports, team: set[str], text: str) -> tuple[str, ...]:
@@ -697,10 +733,21 @@ def _signatures(v: Verification, lookup: Lookup) -> list[str]:
                 names |= {".".join(tail), ".".join(tail) + ".__init__"}
     if not names:
         return []
+    found = lookup(sorted(names), ())
+    constructors = Constructors(found, lambda more: lookup(more, ()), asked=names)
     out = set()
-    for c in lookup(sorted(names), ()):
-        if c.kind == "class" or c.qualname == MODULE_QUALNAME:
+    for c in found:
+        if c.qualname == MODULE_QUALNAME:
             continue
+        if c.kind == "class":  # how to call it, where no __init__ of its own says so below
+            init = constructors.init_of(c)
+            own = any(k.qualname == f"{c.qualname}.__init__" for k in found)
+            if init is not None and not own:
+                out.add(f"{constructor_text(c, init)}  ({c.source_path})")
+            continue
+        fn = parsed_function(c.code)
+        if fn is None or not signature_known(fn):
+            continue  # its def line is not how it is called: better no signature than a wrong one
         params = c.signature.split(c.name, 1)[-1] if c.name in c.signature else c.signature
         out.add(f"{c.qualname}{params}  ({c.source_path})")
     return sorted(out)

@@ -58,6 +58,10 @@ class SlackAPI:
     """Users ``users.info`` reports as workspace admins."""
     user_teams: dict[str, str] = field(default_factory=dict)
     """Users of another organisation (Slack Connect) → their own team id."""
+    guests: set[str] = field(default_factory=set)
+    """Users ``users.info`` reports as guests (``is_restricted``)."""
+    memberships: dict[str, list[str]] = field(default_factory=dict)
+    """User → the conversations ``users.conversations`` lists for them."""
     delays: dict[str, float] = field(default_factory=dict)
     """API method → seconds it takes to answer (a slow Slack)."""
 
@@ -470,7 +474,18 @@ class SlackAPI:
                     "id": user,
                     "team_id": self.user_teams.get(user, self.team),
                     "is_admin": user in self.admins,
+                    "is_restricted": user in self.guests,
                 },
+            }
+        if method == "users.conversations":
+            ids = self.memberships.get(str(p.get("user", "")), [])
+            start = int(p.get("cursor") or 0)
+            limit = int(p.get("limit") or 100)
+            more = start + limit < len(ids)
+            return {
+                "ok": True,
+                "channels": [{"id": c} for c in ids[start : start + limit]],
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""},
             }
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V1", **(p.get("view") or {})}}

@@ -432,7 +432,7 @@ class TestSlackAskStreaming:
         root = bot.api.wait_for(lambda: bot.api.bot_messages("C1"))[0]["ts"]
         text = final_answer(bot.api, "C1", root)[0]["text"]
         assert "*Plan*" in text and "*Use*" in text
-        assert "`a&lt;b` &amp; <https://example.com|docs>" in text
+        assert "`a&lt;b` &amp; docs (https://example.com)" in text  # a link shows its target
         assert "```\nif a &lt; b and c &gt; d: pass\n```" in text
         refs = text.split("*References*")[1]
         assert refs.strip().startswith("[1]")  # cited first

@@ -73,3 +73,17 @@ class TestSlackVerificationLine:
             in lines
         )
         assert not any("✅" in c for c in lines)
+
+    def test_code_nested_too_deeply_still_gets_a_check_line(self, start_bot: Any) -> None:
+        # 20,000 attribute accesses deep: the check raised RecursionError, and the answer
+        # went out with no line at all.
+        deep = "Use [1]:\n\n```python\nx = client" + ".next" * 20_000 + "\n```\n"
+        gen = FakeGenerator(replies=[[deep], [deep]])
+        bot = start_bot(gen)
+        msgs = ask(bot, "upload with retry")
+        (line,) = [c for c in contexts(msgs) if "⚠️" in c]
+        assert line == (
+            "⚠️ still failing after one repair: the code is nested too deeply for Python to "
+            "compile (line 1)"
+        )
+        assert "nested too deeply" in str(gen.calls[1]["question"])

@@ -100,6 +100,17 @@ class TestParses:
         v = check(indexed, py(session))
         assert kinds(v) == [("missing-arg", 4)]
 
+    def test_code_nested_too_deeply_gets_a_verdict_instead_of_crashing_the_check(
+        self, indexed: Engine
+    ) -> None:
+        # The check raised RecursionError, and the answer went out with no check line.
+        for depth, said in ((1_000, "to check"), (20_000, "for Python to compile")):
+            v = check(indexed, py("total = order" + ".lines" * depth + "\n"))
+            assert v.verdict == "failing"
+            assert [(f.kind, f.message) for f in v.errors] == [
+                ("too-deep", f"the code is nested too deeply {said}")
+            ]
+
     def test_untagged_shell_block_is_not_python(self, indexed: Engine) -> None:
         v = check(indexed, "Run:\n```\npip install requests\n```\n")
         assert v.verdict == "no_code"
@@ -130,6 +141,19 @@ class TestStaticChecks:
         text = py("import json\n\nTAX = 0.2\n") + py("print(json.dumps({'tax': TAX}))\n")
         v = check(indexed, text)
         assert v.verdict == "verified" and not v.findings
+
+    def test_blocks_see_each_others_names_in_string_annotations_too(self, indexed: Engine) -> None:
+        text = py("class Order:\n    total = 0\n") + py(
+            "def pay(order: 'Order') -> 'list[Order]':\n    return [order]\n"
+        )
+        assert check(indexed, text).verdict == "verified"
+        alone = check(indexed, py("def pay(order: 'Order') -> None:\n    return None\n"))
+        assert kinds(alone) == [("undefined", 1)]
+
+    def test_an_import_used_only_by_another_block_is_not_unused(self, indexed: Engine) -> None:
+        text = py("import json\nimport os\n") + py("print(json.dumps({}))\n")
+        v = check(indexed, text)
+        assert [(f.kind, f.name) for f in v.findings] == [("unused-import", "os")]
 
 
 class TestCallsToTeamFunctions:
@@ -223,6 +247,17 @@ class TestCallsToTeamFunctions:
         v = check(indexed, py(other))
         assert kinds(v) == [("wrong-module", 3)]
         assert v.errors[0].detail == ("billing.invoices", root)
+
+    def test_an_answer_calling_more_functions_than_one_lookup_returns_is_checked_whole(
+        self, indexed: Engine
+    ) -> None:
+        # The stores answer 500 names at a time: the 100 past them were "not found".
+        helpers = "".join(f"def helper_{i}(x):\n    return x\n\n\n" for i in range(600))
+        indexed.index_bytes(helpers.encode(), Source("team/helpers.py", workspace="T1"))
+        calls = "".join(f"h.helper_{i}({i})\n" for i in range(600))
+        v = check(indexed, py("import team.helpers as h\n\n" + calls))
+        assert v.verdict == "verified", v.errors[:3]
+        assert v.calls_matched == 600
 
     def test_call_to_an_unimported_standard_library_name_is_a_missing_import(
         self, indexed: Engine

@@ -90,7 +90,7 @@ def worker_sync(package: str, embedder: str) -> dict[str, Any]:
 
     from slack_sdk.web import WebClient
 
-    from bot.app import build_app, git_hooks, tell_outcomes
+    from bot.app import build_app, git_hooks, indexing_pool, tell_outcomes
     from bot.config import Settings
     from bot.server import make_server
     from bot.services import build_engine
@@ -127,10 +127,11 @@ def worker_sync(package: str, embedder: str) -> dict[str, Any]:
             cache=base / "home" / "git",
         )
         lazy = ThreadPoolExecutor(8)
-        hooks = git_hooks(settings, sync, lazy)
+        indexing = indexing_pool(settings)
+        hooks = git_hooks(settings, sync, indexing)
         client = WebClient(token=api.token, base_url=api.api_url)
-        app = build_app(settings, engine, client=client, lazy_executor=lazy, git=sync,
-                        git_later=hooks.submit)  # fmt: skip
+        app = build_app(settings, engine, client=client, lazy_executor=lazy, indexing=indexing,
+                        git=sync, git_later=hooks.submit)  # fmt: skip
         tell_outcomes(hooks, client)
         http = make_server(app, "127.0.0.1", 0, signing_secret=SECRET, git_hooks=hooks).start()
         slack = Slack(http.url)
@@ -194,6 +195,7 @@ def worker_sync(package: str, embedder: str) -> dict[str, Any]:
             hooks.stop()
             http.close()
             lazy.shutdown(wait=True)
+            indexing.shutdown(wait=True)
             engine.close()
             api.stop()
             server_git.stop()

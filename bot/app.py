@@ -18,7 +18,7 @@ from slack_sdk.web import WebClient
 
 import handlers
 from handlers.inflight import HEARTBEAT, InFlight
-from handlers.pool import AnswerPool
+from handlers.pool import AnswerPool, PoolFull
 from handlers.runtime import Deduper, Runtime
 from rag import ConfigError, Engine
 
@@ -70,21 +70,33 @@ def dedupe_middleware(dedupe: Deduper) -> Any:
     return drop_repeated_events
 
 
-def git_hooks(settings: Settings, git: GitSync, executor: Executor | None = None) -> GitHooks:
-    """Pushes and the schedule of ``gencode serve``: syncs run on ``executor`` (the lazy
-    listeners' pool), or inline when there is none. Call :func:`tell_outcomes` once the
-    app exists, so that failures reach their threads."""
+def git_hooks(settings: Settings, git: GitSync, indexing: AnswerPool | None = None) -> GitHooks:
+    """Pushes and the schedule of ``gencode serve``: syncs wait their turn on ``indexing``,
+    the pool shared files are indexed on (so questions never wait behind them), or run
+    inline when there is none. Call :func:`tell_outcomes` once the app exists, so that
+    failures reach their threads."""
     from .git_hooks import GitHooks
 
     hooks = GitHooks(git, secret=settings.git_webhook_secret)
-    if executor is not None:
-        pool = executor
+    if indexing is not None:
+        pool = indexing
 
         def submit(repo_id: str, hop: int) -> None:
-            pool.submit(hooks.run, repo_id, hop=hop)
+            def job() -> None:
+                hooks.run(repo_id, hop=hop)
+
+            try:
+                pool.submit(job)
+            except PoolFull:  # the request stays noted: the next push or schedule runs it
+                logger.warning("sync of %s not queued: the indexing queue is full", repo_id)
 
         hooks.submit = submit
     return hooks
+
+
+def indexing_pool(settings: Settings) -> AnswerPool:
+    """Where shares and git syncs are indexed, ``index_workers`` at once."""
+    return AnswerPool(workers=settings.index_workers, max_queued=settings.index_queue, kind="index")
 
 
 def tell_outcomes(hooks: GitHooks, client: WebClient) -> None:
@@ -162,9 +174,7 @@ def build_app(
         if answers is None:
             answers = AnswerPool(workers=settings.answer_workers, max_queued=settings.answer_queue)
         if indexing is None:
-            indexing = AnswerPool(
-                workers=settings.index_workers, max_queued=settings.index_queue, kind="index"
-            )
+            indexing = indexing_pool(settings)
     rt = Runtime(
         engine=engine,
         token=token,

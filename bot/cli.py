@@ -491,7 +491,7 @@ def serve(ctx: Context, host: str, port: int) -> None:
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from .app import build_app, git_hooks, tell_outcomes
+    from .app import build_app, git_hooks, indexing_pool, tell_outcomes
     from .logs import redact_tokens
     from .server import EVENTS_PATH, make_server
     from .services import build_git_sync, warm_up
@@ -499,10 +499,16 @@ def serve(ctx: Context, host: str, port: int) -> None:
     redact_tokens()
     settings = ctx.settings()
     lazy = ThreadPoolExecutor(settings.listener_workers, thread_name_prefix="gencode-lazy")
+    indexing = indexing_pool(settings)
     with _errors():
-        hooks = git_hooks(settings, build_git_sync(settings, ctx.engine()), lazy)
+        hooks = git_hooks(settings, build_git_sync(settings, ctx.engine()), indexing)
         app = build_app(
-            settings, ctx.engine(), lazy_executor=lazy, git=hooks.git, git_later=hooks.submit
+            settings,
+            ctx.engine(),
+            lazy_executor=lazy,
+            indexing=indexing,
+            git=hooks.git,
+            git_later=hooks.submit,
         )
         tell_outcomes(hooks, app.client)
         warm_up(ctx.engine(), settings)
@@ -524,6 +530,7 @@ def serve(ctx: Context, host: str, port: int) -> None:
         hooks.stop()
         server.close()
         lazy.shutdown(wait=False, cancel_futures=True)
+        indexing.shutdown(wait=False)
 
 
 @cli.command()

@@ -751,6 +751,18 @@ def repo_busy(name: str, korean: bool) -> str:
     return f":hourglass: `{name}` is being synced already (a push got there first); that sync finishes the job."
 
 
+def repo_queue_full(name: str, korean: bool) -> str:
+    if korean:
+        return (
+            f":warning: 지금 색인할 작업이 너무 많아 `{name}`을(를) 아직 색인하지 않았어요. "
+            "등록은 되었으니 다음 푸시나 예약 동기화 때 색인됩니다."
+        )
+    return (
+        f":warning: Too much is waiting to be indexed, so `{name}` is not indexed yet. It is "
+        "registered: the next push or scheduled sync indexes it."
+    )
+
+
 def repo_up_to_date(name: str, commit: str, korean: bool) -> str:
     if korean:
         return f":white_check_mark: `{name}`은(는) 이미 최신입니다(`{commit[:7]}`)."

@@ -15,7 +15,7 @@ Everything here goes through :class:`rag.git.GitSync`; no store, no model, no gi
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from slack_sdk.web import WebClient
 from rag import WORKSPACE_WIDE, FileReport, GencodeError, GitError, Repository, Scope
 
 from . import messages
+from .pool import PoolFull
 from .render import SlackMessage, escape, plain, render_repository_report, section
 from .runtime import INDEX_EVENT, Runtime, correlation_id, metadata, upload_snippet
 
@@ -114,8 +115,44 @@ def add(
     thread_ts = str(root["ts"])
     rt.remember_thread(team, channel, thread_ts)
     git.note_thread(repo.id, thread_ts)
-    sync_in_thread(rt, client, repo, channel=channel, thread_ts=thread_ts, korean=korean,
-                   workspace_wide=where.workspace_wide, shared_outside=where.shared)  # fmt: skip
+
+    def first_sync() -> None:
+        sync_in_thread(rt, client, repo, channel=channel, thread_ts=thread_ts, korean=korean,
+                       workspace_wide=where.workspace_wide, shared_outside=where.shared)  # fmt: skip
+
+    _in_turn(rt, client, first_sync, name=name, channel=channel, thread_ts=thread_ts, korean=korean)
+
+
+def _in_turn(
+    rt: Runtime,
+    client: WebClient,
+    job: Callable[[], None],
+    *,
+    name: str,
+    channel: str,
+    thread_ts: str,
+    korean: bool,
+) -> None:
+    """Run the first sync at once (Lambda), or in turn on the indexing pool shares use, so
+    that questions never wait behind it; the thread says when it waits."""
+    if rt.indexing is None:
+        job()
+        return
+    try:
+        ahead = rt.indexing.submit(job)
+    except PoolFull:  # registered: the next push or scheduled sync indexes it
+        logger.warning("first sync of %s not queued: the indexing queue is full", name)
+        _reply(client, channel, thread_ts, messages.repo_queue_full(name, korean))
+        return
+    if ahead is not None:
+        _reply(client, channel, thread_ts, messages.indexing_queued(name, ahead, korean=korean))
+
+
+def _reply(client: WebClient, channel: str, thread_ts: str, text: str) -> None:
+    try:
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
+    except SlackApiError as exc:
+        logger.info("could not reply in %s/%s: %s", channel, thread_ts, exc.response.get("error"))
 
 
 class _Status:

@@ -102,7 +102,7 @@ def start_bot(
             workers=config.index_workers, max_queued=config.index_queue, kind="index"
         )
         client = WebClient(token=slack_api.token, base_url=slack_api.api_url)
-        hooks = git_hooks(config, git, lazy) if git is not None else None
+        hooks = git_hooks(config, git, indexing) if git is not None else None
         app = build_app(
             config,
             engine,

@@ -19,13 +19,16 @@ import pytest
 from rag import Engine
 from rag.embed import LocalUSEEmbedder
 from rag.generate import ExtractiveGenerator
+from rag.git import GitSync
 from rag.stores.sqlite import SQLiteStore
 from rag.summarize import ExtractiveSummarizer, Summary
+from tests.git_server import GitServer
 from tests.slack_fixtures import Bot
 from tests.test_slack_ask import final_answer, seed
 from tests.test_slack_concurrency import mention
+from tests.test_slack_git import HOOK_SECRET, github_headers, github_push, post_webhook
 from tests.test_slack_index import reply_text, share, wait_done
-from tests.test_slack_repositories import tarball
+from tests.test_slack_repositories import command, tarball
 
 SHARES = 9
 """More archives than the test server has lazy-listener threads (8)."""
@@ -148,3 +151,80 @@ class TestSlackIndexingQueue:
             assert wait_done(bot.api, "C1", ts) == ["white_check_mark"]
         final = reply_text(bot.api, "C1", third)
         assert "Indexed the repository" in final and "대기 중" not in final
+
+
+class TestGitSyncsWaitTheirTurn:
+    def test_pushed_syncs_queue_on_the_indexing_pool_and_never_delay_a_question(
+        self,
+        gated: Gated,
+        start_gated: Callable[..., Bot],
+        git_server: GitServer,
+        make_sync: Callable[..., GitSync],
+    ) -> None:
+        bot = start_gated(
+            git=make_sync(gated.engine),
+            settings={"git_webhook_secret": HOOK_SECRET},
+            update_interval=0.0,
+        )
+        repos = [git_server.repo(f"svc{i}", {"m.py": f"def handler_{i}(e):\n    return e\n"})
+                 for i in range(SHARES)]  # fmt: skip
+        registered = gated.engine.store.repositories
+        gated.gate.set()  # the first index of each, quickly
+        for i in range(SHARES):
+            command(bot, f"repo add {git_server.url(f'svc{i}')}")
+        bot.api.wait_for(
+            lambda: len(registered()) == SHARES and all(r.commit for r in registered()),
+            timeout=60,
+        )
+        gated.gate.clear()  # from now on, indexing hangs
+
+        heads = {}
+        for i, repo in enumerate(repos):
+            repo.write({"m.py": f"def handler_{i}(e):\n    return e or None\n"}).commit()
+            heads[f"svc{i}"] = repo.push()
+            body = github_push(git_server, f"svc{i}", after=heads[f"svc{i}"])
+            assert post_webhook(bot, body, github_headers(body))[0] == 202
+        bot.api.wait_for(lambda: gated.summarizer.waiting >= 1)  # syncs started, and hang
+
+        # More pushed syncs than lazy-listener threads (8): the question is still answered.
+        assert bot.slack.event(mention(bot.api, "upload with retry")).status == 200
+        thread_ts = bot.api.wait_for(
+            lambda: next(
+                (
+                    c.params["thread_ts"]
+                    for c in bot.api.calls_to("chat.postMessage")
+                    if c.params.get("metadata", {}).get("event_type") == "gencode_answer"
+                ),
+                None,
+            )
+        )
+        assert "upload_with_retry" in final_answer(bot.api, "C1", thread_ts)[0]["text"]
+        assert not any(r.commit == heads[r.name] for r in registered())
+
+        gated.gate.set()  # every sync runs in turn, to the pushed commit
+        bot.api.wait_for(lambda: all(r.commit == heads[r.name] for r in registered()), timeout=60)
+
+    def test_a_repository_added_while_shares_index_waits_its_turn_and_says_so(
+        self,
+        gated: Gated,
+        start_gated: Callable[..., Bot],
+        git_server: GitServer,
+        make_sync: Callable[..., GitSync],
+    ) -> None:
+        bot = start_gated(git=make_sync(gated.engine), settings={"index_workers": 1})
+        git_server.repo("svc", {"m.py": "def handler(e):\n    return e\n"})
+        first = share(bot, "repo0.tgz", repository(0))[0]
+        bot.api.wait_for(lambda: bot.api.reactions.get(("C1", first)) == ["eyes"])
+        command(bot, f"repo add {git_server.url('svc')}")
+        root = bot.api.wait_for(
+            lambda: next(
+                (m for m in bot.api.bot_messages("C1") if "added the repository" in m["text"]),
+                None,
+            )
+        )
+        bot.api.wait_for(lambda: "`svc` is queued: it is next" in thread_text(bot, root["ts"]))
+        assert not gated.engine.store.repositories()[0].commit
+
+        gated.gate.set()
+        bot.api.wait_for(lambda: gated.engine.store.repositories()[0].commit, timeout=60)
+        assert wait_done(bot.api, "C1", first) == ["white_check_mark"]

@@ -32,6 +32,7 @@ from rag import (
     FileReport,
     GencodeError,
     InputError,
+    Repository,
     Source,
     SourceForgotten,
     is_archive,
@@ -295,6 +296,19 @@ def _taken(shared: Shared, source: Source, status: ThreadStatus) -> bool:
     """Whether ``source`` would replace code that someone else shared here, and the sharer
     may not (only the person who shared it or a workspace admin may, as for forget). If so,
     the thread says whose it is and what to do, and nothing is changed."""
+    synced = _synced_as(shared, source)
+    if synced is not None:
+        logger.info(
+            "share of %s refused: kept in sync from git here (team=%s channel=%s)",
+            source.display,
+            shared.team,
+            shared.channel,
+        )
+        text = messages.share_is_synced(
+            escape(source.repo), escape(synced.display), korean=shared.korean
+        )
+        status.show(plain(text))
+        return True
     found = shared.rt.engine.replaced_by(source)
     if not found or manage.may_change(shared.client, shared.user, shared.team, found):
         return False
@@ -315,6 +329,19 @@ def _taken(shared: Shared, source: Source, status: ThreadStatus) -> bool:
     )
     status.show(plain(text))
     return True
+
+
+def _synced_as(shared: Shared, source: Source) -> Repository | None:
+    """The repository kept in sync from git that an archive ``source`` would overwrite.
+
+    Whoever shares it, it is refused: the sync knows its files by their git blobs, so the
+    next push would leave the archive's versions of unchanged files in place, a mix of the
+    two that nobody asked for."""
+    git = shared.rt.git
+    if git is None or not source.repo:
+        return None
+    repos = git.repositories(workspace=source.workspace)
+    return next((r for r in repos if r.id == source.repo_prefix), None)
 
 
 class ThreadStatus:

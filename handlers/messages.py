@@ -272,6 +272,23 @@ def share_taken(name: str, owners: list[str], *, repository: bool, korean: bool)
     )
 
 
+def share_is_synced(name: str, remote: str, *, korean: bool) -> str:
+    """An archive named like a repository kept in sync from git here: refused."""
+    if korean:
+        return (
+            f":no_entry: 저장소 `{name}`은(는) 이 대화에서 git(`{remote}`)과 동기화되고 있어 "
+            "압축 파일로 바꾸지 않았습니다. 푸시하면 바로 반영됩니다. 압축 파일을 나란히 두려면 "
+            f"이름(또는 최상위 폴더 이름)을 바꾸고, 대신 쓰려면 먼저 `/gencode 삭제 {name}` 하세요. "
+            "이미 색인된 것은 바뀌지 않았습니다."
+        )
+    return (
+        f":no_entry: I did not index this: the repository `{name}` is kept in sync from git "
+        f"here (`{remote}`), so a push updates it. Rename the archive (or its top folder) to "
+        f"share it beside it, or `/gencode forget {name}` first to replace it. Nothing that was "
+        "already indexed has changed."
+    )
+
+
 # -- archives ---------------------------------------------------------------------------------
 
 

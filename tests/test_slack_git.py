@@ -26,7 +26,8 @@ from rag.stores.sqlite import SQLiteStore
 from rag.summarize import ExtractiveSummarizer, ProgressCallback, Summary
 from tests.git_server import TOKEN, GitServer, Listener
 from tests.slack_fixtures import Bot
-from tests.test_slack_repositories import click, command, ephemeral
+from tests.test_slack_index import reply_text, share, wait_done
+from tests.test_slack_repositories import click, command, ephemeral, tarball
 
 HOOK_SECRET = "hook-secret-for-tests"
 FILES = {
@@ -449,3 +450,25 @@ class TestSecrets:
         for path in tmp_path.glob("index*.sqlite3*"):
             assert TOKEN.encode() not in path.read_bytes()
         assert git_server.requests and all(r.authorized for r in git_server.requests)
+
+
+class TestSharesBesideSyncedRepositories:
+    def test_an_archive_named_like_a_synced_repository_is_refused_and_changes_nothing(
+        self, git_bot: Bot, git_server: GitServer
+    ) -> None:
+        git_server.repo("shop", FILES)
+        slash(git_bot, f"repo add {git_server.url('shop')}")
+        final_report(git_bot)
+        before = {s.display: s.functions for s in git_bot.engine.sources(Scope.of("T1", "C1"))}
+
+        # The same person, with an archive whose top folder is the repository's name.
+        archive = tarball({"shop/shop/orders.py": b"def order_total(order):\n    return 0\n"})
+        ts, _ = share(git_bot, "shop.tgz", archive)
+        assert wait_done(git_bot.api, "C1", ts) == ["x"]
+        said = reply_text(git_bot.api, "C1", ts)
+        assert "kept in sync from git" in said and "/gencode forget shop" in said
+        after = {s.display: s.functions for s in git_bot.engine.sources(Scope.of("T1", "C1"))}
+        assert after == before
+        orders = [s for s in git_bot.engine.sources(Scope.of("T1")) if s.path == "shop/orders.py"]
+        code = "".join(c.code for c in git_bot.engine.store.chunks_of_source(orders[0].key))
+        assert "sum(i.price" in code

@@ -76,6 +76,8 @@ public final class TestNode {
             // A shared machine's disk is often fuller than the 85/90/95% watermarks: a test
             // node must not turn its indices read-only because of other people's files.
             .put("cluster.routing.allocation.disk.threshold_enabled", false)
+            // Stricter than a domain's default: a write to an index the store did not create
+            // (with its mapping) fails instead of getting a guessed, dynamic mapping.
             .put("action.auto_create_index", false)
             .build();
         Environment environment = InternalSettingsPreparer.prepareEnvironment(

@@ -198,6 +198,43 @@ def test_two_processes_creating_a_fresh_index_at_once_both_start(
         s.close()
 
 
+def test_two_writers_of_one_file_at_once_count_each_function_new_once(
+    os_engine: Engine, opensearch_url: str
+) -> None:
+    # Two indexers of the same file (two `gencode index` runs, or a run and a Slack share)
+    # both read "nothing indexed yet", then both write: each used to count every function
+    # new. What the other wrote first now counts as already there.
+    src = Source("up.py", workspace="T1")
+    os_engine.index_bytes(UPLOADER, src)
+    chunks = os_engine.store.chunks_of_source(src.key)  # with their embeddings
+    os_engine.store.replace_source(src.key, [])
+    both_read = threading.Barrier(2, timeout=30)
+
+    def writer() -> OpenSearchStore:
+        store = OpenSearchStore(OpenSearch(hosts=[opensearch_url]), index="chunks-test")
+        read = store.chunks_of_source
+
+        def chunks_of_source(key: str) -> list[Any]:
+            try:
+                return read(key)
+            finally:
+                both_read.wait()
+
+        store.chunks_of_source = chunks_of_source  # type: ignore[method-assign]
+        return store
+
+    stores = [writer(), writer()]
+    with ThreadPoolExecutor(2) as pool:
+        done = [pool.submit(s.replace_source, src.key, chunks) for s in stores]
+        replaced = [future.result() for future in done]  # no version conflict raised
+    ids = {c.id for c in chunks}
+    new = [ids - {c.id for c in r.before} for r in replaced]
+    assert new[0].isdisjoint(new[1]) and new[0] | new[1] == ids
+    assert os_engine.stats().chunks == len(chunks)
+    for s in stores:
+        s.close()
+
+
 def test_indices_keep_no_replica_on_a_single_node(os_store: OpenSearchStore) -> None:
     # A replica can never be placed on the node holding its primary: on a one-node domain
     # (what serverless.yml creates) the cluster would stay yellow.

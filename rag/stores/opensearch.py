@@ -20,7 +20,7 @@ import base64
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import fields, replace
 from functools import partial
 from typing import Any, TypeVar
@@ -298,7 +298,9 @@ class OpenSearchStore:
         """Drop expired claims and notes; done at start-up, as the index has no TTL of its own."""
         body = {"query": {"range": {"expires": {"lt": time.time()}}}}
         try:
-            self.client.delete_by_query(index=self.claims_index, body=body, refresh=True)
+            self.client.delete_by_query(
+                index=self.claims_index, body=body, refresh=True, conflicts="proceed"
+            )
         except OpenSearchException as exc:
             logger.warning("could not drop expired claims from %s: %s", self.claims_index, exc)
 
@@ -309,39 +311,69 @@ class OpenSearchStore:
     # -- writes --------------------------------------------------------------------------
 
     def upsert(self, chunks: Sequence[Chunk]) -> None:
+        self._write(chunks)
+
+    def _write(self, chunks: Sequence[Chunk], *, create: Collection[str] = ()) -> list[str]:
+        """Write chunks, searchable when this returns; those with an id in ``create`` only
+        if no document has that id yet. Returns the ids of ``create`` that were already
+        taken (those documents are left as they were)."""
         if not chunks:
-            return
+            return []
         dim = self._dim()
         actions = [
-            {"_op_type": "index", "_index": self.index, "_id": c.id, "_source": self._doc(c, dim)}
+            {
+                "_op_type": "create" if c.id in create else "index",
+                "_index": self.index,
+                "_id": c.id,
+                "_source": self._doc(c, dim),
+            }
             for c in chunks
         ]
 
-        def bulk() -> None:
+        def bulk() -> list[str]:
             _, errors = helpers.bulk(self.client, actions, refresh=True, raise_on_error=False)
-            if errors:
-                raise StoreError(f"{self.where} rejected {len(errors)} chunks: {errors[:2]}")
+            taken = [e["create"]["_id"] for e in errors if e.get("create", {}).get("status") == 409]
+            failed = [e for e in errors if e.get("create", {}).get("status") != 409]
+            if failed:
+                raise StoreError(f"{self.where} rejected {len(failed)} chunks: {failed[:2]}")
+            return taken
 
-        self._call("write chunks", bulk)
+        return self._call("write chunks", bulk)
 
     def delete(self, ids: Sequence[str]) -> None:
-        if ids:
-            body = {"query": {"ids": {"values": list(ids)}}}
-            self._call(
-                "delete chunks",
-                lambda: self.client.delete_by_query(index=self.index, body=body, refresh=True),
+        """Delete by id in bulk: unlike delete-by-query, a delete by id has no version to
+        conflict with a concurrent write of the same chunk."""
+        if not ids:
+            return
+        actions = [{"_op_type": "delete", "_index": self.index, "_id": i} for i in ids]
+
+        def bulk() -> None:
+            _, errors = helpers.bulk(
+                self.client, actions, refresh=True, raise_on_error=False, ignore_status=(404,)
             )
+            if errors:
+                raise StoreError(f"{self.where} did not delete {len(errors)} chunks: {errors[:2]}")
+
+        self._call("delete chunks", bulk)
 
     def replace_source(
         self, source_key: str, chunks: Sequence[Chunk], *, retire: Sequence[str] = ()
     ) -> Replaced:
         keep = {c.id for c in chunks}
-        # Read right before writing: without transactions, this is as honest as it gets.
         before = self.chunks_of_source(source_key)
         known = {c.id for c in before}
         before += [c for c in self.get(list(retire)) if c.id not in known]
+        known = {c.id for c in before}
+        # The new version first: readers never lose a function that stays. There are no
+        # transactions, so a function the read above did not find is created, never
+        # overwritten: if another writer of the same file (a second `gencode index`, a
+        # Slack share) created it since, its chunk counts as there before this write, so
+        # no function is reported new twice; then this version replaces it.
+        taken = self._write(chunks, create=keep - known)
+        if taken:
+            before += self.get(taken)
+            self._write([c for c in chunks if c.id in set(taken)])
         stale = [c for c in before if c.id not in keep]
-        self.upsert(chunks)  # the new version first: readers never lose a function that stays
         self.delete([c.id for c in stale])
         return Replaced(before=tuple(before), removed=tuple(stale))
 

@@ -67,16 +67,20 @@ def wanted(environ: dict[str, str] | None = None) -> bool:
     return value.strip().lower() in ("1", "true", "yes")
 
 
+BENCH_PREFIX = "bench-"
+"""Indices of ``python -m bench.opensearch``, which may run on the same node meanwhile."""
+
+
 def empty(url: str) -> None:
-    """Delete every index on the test node (not the node's own dot-indices), so that each
-    test starts from nothing, as on a fresh domain. Done before a test, not after, so that
-    a failed test's indices stay there to look at."""
+    """Delete every index on the test node but the node's own (dot) and the benchmarks'
+    (``bench-*``), so that each test starts from nothing, as on a fresh domain. Done
+    before a test, not after, so that a failed test's indices stay there to look at."""
     client = OpenSearch(hosts=[url], timeout=60)
     try:
         names = [
             row["index"]
             for row in client.cat.indices(format="json", expand_wildcards="open,closed")
-            if not row["index"].startswith(".")
+            if not row["index"].startswith((".", BENCH_PREFIX))
         ]
         if names:
             client.indices.delete(index=",".join(names), ignore_unavailable=True)

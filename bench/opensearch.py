@@ -32,10 +32,12 @@ from typing import Any
 from opensearchpy import OpenSearch
 
 from bot.config import Settings
-from bot.services import build_engine
+from bot.services import EMBEDDERS, build_engine
 from rag import Chunk, Engine, Source
+from rag.generate import ExtractiveGenerator
 from rag.stores.opensearch import OpenSearchStore
 from rag.stores.sqlite import SQLiteStore
+from rag.summarize import ExtractiveSummarizer
 
 from . import blind, corpus, retrieval, speed
 from ._common import percentile, status, table
@@ -271,6 +273,7 @@ def speed_rows(url: str, embedder: str, sizes: Sequence[int]) -> list[tuple[obje
         finally:
             os_engine.close()
         rows.append((f"{count:,}", "OpenSearch", f"{count / seconds:,.0f}", *fmt(os_ms), os_load))
+        status(f"measured: {rows[-2]} {rows[-1]}")
         status(f"OpenSearch index {store.index}: {len(segments)} segments; {count / seconds:.0f}/s")
         client.indices.delete(index=f"{store.index}*", ignore=[404])
     return rows
@@ -285,14 +288,14 @@ def fmt(ms: dict[str, float]) -> tuple[str, str]:
 
 def refresh_rows(url: str, embedder: str, files: int = 20) -> list[tuple[object, ...]]:
     """Index → searchable by another client, through the engine and with a plain write."""
-    engine = build_engine(Settings(home=Path("/nonexistent"), embedder=embedder))
+    model = EMBEDDERS[embedder](Settings())
     client, reader = client_for(url), client_for(url)
-    store = fresh_store(client, "bench-refresh", engine.embedder.model_id, engine.embedder.dim)
+    store = fresh_store(client, "bench-refresh", model.model_id, model.dim)
     os_engine = Engine(
         store=store,
-        embedder=engine.embedder,
-        summarizer=engine.summarizer,
-        generator=engine.generator,
+        embedder=model,
+        summarizer=ExtractiveSummarizer(),
+        generator=ExtractiveGenerator(),
     )
 
     def visible_after(name: str, since: float) -> float:
@@ -305,6 +308,7 @@ def refresh_rows(url: str, embedder: str, files: int = 20) -> list[tuple[object,
     after_engine: list[float] = []
     after_plain: list[float] = []
     try:
+        os_engine.index_bytes(b"def warm_up():\n    return 1\n", Source("warm_up.py"))  # model load
         for n in range(files):
             name = f"refresh_probe_{n}"
             code = f'def {name}(order):\n    """Refund order {n}."""\n    return order\n'
@@ -319,7 +323,6 @@ def refresh_rows(url: str, embedder: str, files: int = 20) -> list[tuple[object,
             after_plain.append(visible_after(plain, sent))
     finally:
         os_engine.close()
-        engine.close()
         reader.close()
     return [
         (

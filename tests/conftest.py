@@ -14,6 +14,7 @@ from rag.embed import LocalUSEEmbedder, Matrix
 from rag.generate import ExtractiveGenerator
 from rag.stores.sqlite import SQLiteStore
 from rag.summarize import ExtractiveSummarizer
+from tests import opensearch_node as opensearch_node_module
 from tests.bedrock_fixtures import aws_env, bedrock_server
 from tests.git_fixtures import git_server, listener, make_sync
 from tests.slack_fixtures import Bot, bot, make_engine, slack_api, start_bot
@@ -30,6 +31,9 @@ __all__ = [
     "slack_api",
     "start_bot",
 ]
+
+_START_OPENSEARCH = opensearch_node_module.wanted()
+"""Read before any test strips ``GENCODE_*`` from the environment."""
 
 _PREFIXES = ("GENCODE_", "SLACK_", "BEDROCK_", "OPENSEARCH_", "AWS_")
 _REAL_CLUSTER_NEEDS = ("OPENSEARCH_", "AWS_")
@@ -64,6 +68,25 @@ def clean_environ(
     # Tests run on USE, loaded once per session, unless they choose; what the default
     # (``auto``) picks is tested in test_embedder_choice.py.
     monkeypatch.setenv("GENCODE_EMBEDDER", "local")
+
+
+@pytest.fixture(scope="session")
+def opensearch_node() -> Iterator[str]:
+    """The URL of the real OpenSearch test node (``scripts/opensearch.sh``), for the whole
+    session; started here (and stopped afterwards) with ``GENCODE_TEST_OPENSEARCH=1``."""
+    node = opensearch_node_module.find_or_start(start=_START_OPENSEARCH)
+    if node.url is None:
+        pytest.skip(node.reason)
+    yield node.url
+    if node.started_here:
+        opensearch_node_module.stop()
+
+
+@pytest.fixture
+def opensearch_url(opensearch_node: str) -> str:
+    """The test node's URL, with no index on it yet (every test starts from nothing)."""
+    opensearch_node_module.empty(opensearch_node)
+    return opensearch_node
 
 
 @pytest.fixture(scope="session")

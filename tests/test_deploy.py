@@ -296,7 +296,7 @@ class TestLambdaColdStart:
         config: dict[str, Any],
         aws: AwsAPI,
         slack_api: SlackAPI,
-        osmem_url: str,
+        opensearch_url: str,
         monkeypatch: pytest.MonkeyPatch,
         tmp_path: Path,
     ) -> None:
@@ -308,8 +308,7 @@ class TestLambdaColdStart:
             if isinstance(value, str):
                 monkeypatch.setenv(name, value)
         # The two CloudFormation Fn::If values, and what only the tests change:
-        monkeypatch.setenv("OPENSEARCH_URL", osmem_url)
-        monkeypatch.setenv("OPENSEARCH_NORI", "false")  # osmem-server has no nori plugin
+        monkeypatch.setenv("OPENSEARCH_URL", opensearch_url)  # the real test node
         monkeypatch.setenv("SLACK_SECRET_ARN", secret_arn)
         monkeypatch.setenv("SLACK_API_URL", slack_api.api_url)
         monkeypatch.setenv("GENCODE_HOME", str(tmp_path / "home"))

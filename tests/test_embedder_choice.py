@@ -77,8 +77,8 @@ def test_a_new_index_under_auto_is_built_with_e5(tmp_path: Path) -> None:
         engine.close()
 
 
-def test_opensearch_reports_the_embedder_its_index_records(osmem_url: str) -> None:
-    store = OpenSearchStore(OpenSearch(hosts=[osmem_url]), index="choice-test", nori=False)
+def test_opensearch_reports_the_embedder_its_index_records(opensearch_url: str) -> None:
+    store = OpenSearchStore(OpenSearch(hosts=[opensearch_url]), index="choice-test")
     try:
         assert store.recorded_embedder() is None
         store.ensure_embedder(LocalUSEEmbedder.MODEL_ID, LocalUSEEmbedder.DIM)

@@ -52,8 +52,8 @@ def shop_engine(
     if request.param == "sqlite":
         store: SQLiteStore | OpenSearchStore = SQLiteStore(tmp_path / "index.sqlite3")
     else:
-        url = request.getfixturevalue("osmem_url")
-        store = OpenSearchStore(OpenSearch(hosts=[url]), index="lexicon-test", nori=False)
+        url = request.getfixturevalue("opensearch_url")
+        store = OpenSearchStore(OpenSearch(hosts=[url]), index="lexicon-test")
     engine = Engine(
         store=store, embedder=embedder, summarizer=summarizer, generator=ExtractiveGenerator()
     )

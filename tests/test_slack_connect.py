@@ -11,7 +11,6 @@ from opensearchpy import OpenSearch
 
 from rag import Engine, Scope, Source
 from rag.generate import ExtractiveGenerator
-from rag.stores.base import ScoredChunk
 from rag.stores.opensearch import OpenSearchStore
 from rag.summarize import ExtractiveSummarizer
 from tests.samples import ORDERS_PY, PAYMENTS_PY
@@ -23,20 +22,8 @@ from tests.test_store_opensearch import (  # noqa: F401 - real_engine is a fixtu
     MAILER,
     UPLOADER,
     names,
-    real,
     real_engine,
 )
-
-
-class LexicalOpenSearchStore(OpenSearchStore):
-    """The real OpenSearch store, BM25 only: osmem-server has no k-NN query, so the vector
-    half of hybrid search comes back empty. The scope filter under test is the store's own,
-    inside its real lexical query."""
-
-    def hybrid(
-        self, query: str, embedding: Any, *, k: int, scope: Scope
-    ) -> tuple[list[ScoredChunk], list[ScoredChunk]]:
-        return self.lexical(query, k=k, scope=scope), []
 
 
 @pytest.fixture(params=["sqlite", "opensearch"])
@@ -45,8 +32,8 @@ def store_bot(
 ) -> Bot:
     if request.param == "sqlite":
         return start_bot()
-    url = request.getfixturevalue("osmem_url")
-    store = LexicalOpenSearchStore(OpenSearch(hosts=[url]), index="connect-test", nori=False)
+    url = request.getfixturevalue("opensearch_url")
+    store = OpenSearchStore(OpenSearch(hosts=[url]), index="connect-test")
     engine = Engine(
         store=store,
         embedder=local_embedder,
@@ -58,7 +45,9 @@ def store_bot(
 
 
 def retrieve(bot: Bot, query: str, scope: Scope) -> list[Any]:
-    return bot.engine.retrieve(query, scope, k=10, mode="lexical")
+    """Hybrid retrieval: on OpenSearch the scope filter rides inside both the BM25 and the
+    k-NN query."""
+    return bot.engine.retrieve(query, scope, k=10)
 
 
 class TestSlackConnectChannels:
@@ -158,9 +147,8 @@ def test_scope_only_is_applied_by_both_stores_inside_the_query(store_bot: Bot) -
 
 
 @pytest.mark.opensearch_real
-@real
 def test_real_cluster_knn_applies_scope_only(real_engine: Engine) -> None:  # noqa: F811
-    """k-NN (which osmem-server lacks) carries the same filter: run with OPENSEARCH_URL."""
+    """k-NN alone carries the same filter."""
     real_engine.index_bytes(UPLOADER, Source("up.py", workspace="T1", scope="C5"))
     real_engine.index_bytes(MAILER, Source("mail.py", workspace="T1"))
     query = real_engine.embedder.embed_query("upload a file to s3 or email an invoice")

@@ -291,13 +291,13 @@ class TestScope:
 
     def test_opensearch_private_function_resolves_only_in_its_conversation(
         self,
-        osmem_url: str,
+        opensearch_url: str,
         embedder: CountingEmbedder,
         summarizer: CountingSummarizer,
         request: pytest.FixtureRequest,
     ) -> None:
         index = f"verify-{request.node.name[-20:].lower().replace('_', '-')}"
-        store = OpenSearchStore(OpenSearch(hosts=[osmem_url]), index=index, nori=False)
+        store = OpenSearchStore(OpenSearch(hosts=[opensearch_url]), index=index)
         engine = Engine(
             store=store, embedder=embedder, summarizer=summarizer, generator=ExtractiveGenerator()
         )
@@ -425,12 +425,12 @@ class TestVerdictRecords:
 
     def test_opensearch_counts_verdicts_and_keeps_one_beside_a_vote(
         self,
-        osmem_url: str,
+        opensearch_url: str,
         embedder: CountingEmbedder,
         summarizer: CountingSummarizer,
     ) -> None:
-        client = OpenSearch(hosts=[osmem_url])
-        store = OpenSearchStore(client, index="verdicts-test", nori=False)
+        client = OpenSearch(hosts=[opensearch_url])
+        store = OpenSearchStore(client, index="verdicts-test")
         engine = Engine(
             store=store, embedder=embedder, summarizer=summarizer, generator=ExtractiveGenerator()
         )

@@ -20,7 +20,7 @@ import base64
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import fields, replace
 from functools import partial
 from typing import Any, TypeVar
@@ -67,6 +67,18 @@ VOCABULARY_LIMIT = 50_000
 
 TOMBSTONE_SECONDS = 30 * 86_400.0
 """Tombstones of forgotten files are dropped after this: no indexing run lasts that long."""
+
+
+def _json_vector(vector: Vector) -> list[float]:
+    """A vector for a JSON body, each component rounded to 8 decimals.
+
+    A float32 widened to a Python float prints with up to 17 digits; rounded, it prints
+    with about 10 and changes by at most 5e-9 (below float32's own step for components
+    above 0.06, and nothing next to a unit vector's length). Measured on the test node:
+    bulk bodies 40% smaller and indexing about 25% faster.
+    """
+    return np.round(np.asarray(vector, dtype=np.float32).astype(np.float64), 8).tolist()  # type: ignore[no-any-return]
+
 
 _REPLICAS = {"auto_expand_replicas": "0-1"}
 """No replica on a single node (a replica could never be placed there, and the cluster would
@@ -210,7 +222,7 @@ class OpenSearchStore:
             docstring_terms=a.document(chunk.docstring),
             code_terms=a.document(chunk.code),
             words=sorted(code_words(chunk.code)),
-            embedding=[float(x) for x in np.asarray(chunk.embedding, dtype=np.float32)],
+            embedding=_json_vector(chunk.embedding),
         )
         return doc
 
@@ -315,7 +327,9 @@ class OpenSearchStore:
         """Drop expired claims and notes; done at start-up, as the index has no TTL of its own."""
         body = {"query": {"range": {"expires": {"lt": time.time()}}}}
         try:
-            self.client.delete_by_query(index=self.claims_index, body=body, refresh=True)
+            self.client.delete_by_query(
+                index=self.claims_index, body=body, refresh=True, conflicts="proceed"
+            )
         except OpenSearchException as exc:
             logger.warning("could not drop expired claims from %s: %s", self.claims_index, exc)
         old = {"query": {"range": {"at": {"lt": time.time() - TOMBSTONE_SECONDS}}}}
@@ -331,28 +345,50 @@ class OpenSearchStore:
     # -- writes --------------------------------------------------------------------------
 
     def upsert(self, chunks: Sequence[Chunk]) -> None:
+        self._write(chunks)
+
+    def _write(self, chunks: Sequence[Chunk], *, create: Collection[str] = ()) -> list[str]:
+        """Write chunks, searchable when this returns; those with an id in ``create`` only
+        if no document has that id yet. Returns the ids of ``create`` that were already
+        taken (those documents are left as they were)."""
         if not chunks:
-            return
+            return []
         dim = self._dim()
         actions = [
-            {"_op_type": "index", "_index": self.index, "_id": c.id, "_source": self._doc(c, dim)}
+            {
+                "_op_type": "create" if c.id in create else "index",
+                "_index": self.index,
+                "_id": c.id,
+                "_source": self._doc(c, dim),
+            }
             for c in chunks
         ]
 
-        def bulk() -> None:
+        def bulk() -> list[str]:
             _, errors = helpers.bulk(self.client, actions, refresh=True, raise_on_error=False)
-            if errors:
-                raise StoreError(f"{self.where} rejected {len(errors)} chunks: {errors[:2]}")
+            taken = [e["create"]["_id"] for e in errors if e.get("create", {}).get("status") == 409]
+            failed = [e for e in errors if e.get("create", {}).get("status") != 409]
+            if failed:
+                raise StoreError(f"{self.where} rejected {len(failed)} chunks: {failed[:2]}")
+            return taken
 
-        self._call("write chunks", bulk)
+        return self._call("write chunks", bulk)
 
     def delete(self, ids: Sequence[str]) -> None:
-        if ids:
-            body = {"query": {"ids": {"values": list(ids)}}}
-            self._call(
-                "delete chunks",
-                lambda: self.client.delete_by_query(index=self.index, body=body, refresh=True),
+        """Delete by id in bulk: unlike delete-by-query, a delete by id has no version to
+        conflict with a concurrent write of the same chunk."""
+        if not ids:
+            return
+        actions = [{"_op_type": "delete", "_index": self.index, "_id": i} for i in ids]
+
+        def bulk() -> None:
+            _, errors = helpers.bulk(
+                self.client, actions, refresh=True, raise_on_error=False, ignore_status=(404,)
             )
+            if errors:
+                raise StoreError(f"{self.where} did not delete {len(errors)} chunks: {errors[:2]}")
+
+        self._call("delete chunks", bulk)
 
     def replace_source(
         self,
@@ -369,12 +405,20 @@ class OpenSearchStore:
         if since is not None and self.forgotten_since(source_key, since):
             raise SourceForgotten(f"{source_key!r} was forgotten while it was indexed")
         keep = {c.id for c in chunks}
-        # Read right before writing: without transactions, this is as honest as it gets.
         before = self.chunks_of_source(source_key)
         known = {c.id for c in before}
         before += [c for c in self.get(list(retire)) if c.id not in known]
+        known = {c.id for c in before}
+        # The new version first: readers never lose a function that stays. There are no
+        # transactions, so a function the read above did not find is created, never
+        # overwritten: if another writer of the same file (a second `gencode index`, a
+        # Slack share) created it since, its chunk counts as there before this write, so
+        # no function is reported new twice; then this version replaces it.
+        taken = self._write(chunks, create=keep - known)
+        if taken:
+            before += self.get(taken)
+            self._write([c for c in chunks if c.id in set(taken)])
         stale = [c for c in before if c.id not in keep]
-        self.upsert(chunks)  # the new version first: readers never lose a function that stays
         self.delete([c.id for c in stale])
         if since is not None and self.forgotten_since(source_key, since):
             self.delete([c.id for c in chunks])
@@ -890,12 +934,18 @@ class OpenSearchStore:
         terms = self.analyzer.query_terms(query)
         if not terms:
             return None
+        # cross_fields scores each term once, over the fields as one weighted document with
+        # a blended IDF, as SQLite's FTS5 bm25() scores a row; most_fields added up every
+        # field's own BM25, so a term repeated across name, summary and code counted up to
+        # four times. On the real node (bench.opensearch, the development corpora, USE):
+        # MRR@10 of BM25 0.305 -> 0.349 (boltons EN), 0.270 -> 0.322 (networkx EN),
+        # 0.577 -> 0.599 (dev EN), 0.437 -> 0.481 (dev KO test), SQLite 0.366/0.344/0.510/0.385.
         should: list[dict[str, Any]] = [
             {
                 "multi_match": {
                     "query": " ".join(terms),
                     "fields": list(_LEXICAL_FIELDS),
-                    "type": "most_fields",
+                    "type": "cross_fields",
                     "operator": "or",
                 }
             }
@@ -915,7 +965,7 @@ class OpenSearchStore:
         }
 
     def _vector_body(self, embedding: Vector, *, k: int, scope: Scope) -> dict[str, Any]:
-        vector = [float(x) for x in np.asarray(embedding, dtype=np.float32)]
+        vector = _json_vector(embedding)
         return {
             "size": k,
             "_source": {"excludes": _NOT_RETURNED},

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .analysis import Analyzer, has_hangul, identifier_words
 from .chunking import ParsedChunk, chunk_python, decode_source
+from .codemap import CodeMap, ContextBudget, MapBuilder
 from .discover import (
     INDEXED_SUFFIXES,
     Missing,
@@ -40,6 +41,7 @@ from .models import (
     FileReport,
     Hit,
     IndexReport,
+    MapEntry,
     Scope,
     Source,
     SourceSummary,
@@ -47,6 +49,7 @@ from .models import (
     Turn,
 )
 from .notebook import chunk_notebook, is_notebook
+from .prompt import Prompt, build_prompt
 from .retrieve import fusion_for, reciprocal_rank_fusion
 from .stores.base import AnswerRecord, ChunkStore, Feedback, Replaced, ScoredChunk
 from .summarize import EXTRACTIVE, Summarizer, extractive_summary, first_sentence
@@ -199,6 +202,9 @@ class Engine:
     summarizer: Summarizer
     generator: Generator
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    context_budget: ContextBudget | None = None
+    """Tokens references and the code map share in a prompt (``GENCODE_CONTEXT_TOKENS``);
+    None: references fill the model's window and no code map is built."""
 
     def __post_init__(self) -> None:
         self.store.ensure_embedder(self.embedder.model_id, self.embedder.dim)
@@ -655,13 +661,7 @@ class Engine:
         """
         if not question.strip():
             raise InputError("The question is empty: say what code you need.")
-        query = self.generator.standalone_question(question, history) if history else question
-        hits = self.retrieve(query, scope, k=k)
-        if not hits:
-            raise NothingIndexedError(
-                "No code is indexed here yet. Share a .py file in this conversation "
-                "(or run `gencode index PATH`), then ask again."
-            )
+        hits, code_map = self.context(question, scope, history=history, k=k)
         answer = answer_checked(
             self.generator,
             self.verifier(scope),
@@ -670,9 +670,86 @@ class Engine:
             history=history,
             on_text=on_text,
             on_restart=on_restart,
+            code_map=code_map,
         )
         self._record_verdict(scope, answer)
         return answer
+
+    def context(
+        self,
+        question: str,
+        scope: Scope,
+        *,
+        history: Sequence[Turn] = (),
+        k: int = 6,
+        budget: ContextBudget | None = None,
+    ) -> tuple[list[Hit], CodeMap | None]:
+        """The hits and the code map a question's answer is written from.
+
+        A follow-up is rewritten standalone for retrieval, and its map starts from the
+        thread's earlier map (the last turn's :attr:`~rag.models.Turn.code_map`). With no
+        context budget (``budget`` or :attr:`context_budget`), there is no map: None.
+        """
+        if not question.strip():
+            raise InputError("The question is empty: say what code you need.")
+        query = self.generator.standalone_question(question, history) if history else question
+        hits = self.retrieve(query, scope, k=k)
+        if not hits:
+            raise NothingIndexedError(
+                "No code is indexed here yet. Share a .py file in this conversation "
+                "(or run `gencode index PATH`), then ask again."
+            )
+        budget = budget or self.context_budget
+        if budget is None:
+            return hits, None
+        earlier = next((t.code_map for t in reversed(history) if t.code_map), ())
+        return hits, self.code_map(hits, scope, budget=budget, earlier=earlier)
+
+    def code_map(
+        self,
+        hits: Sequence[Hit],
+        scope: Scope,
+        *,
+        budget: ContextBudget,
+        earlier: Sequence[str] = (),
+    ) -> CodeMap:
+        """Ranked code map entries for ``hits`` (:mod:`rag.codemap`), through the same scoped
+        definitions the checker uses; ``earlier`` are a thread's earlier entry keys."""
+        started = time.perf_counter()
+        lookup = self.verifier(scope).lookup
+        builder = MapBuilder(lookup, lambda chunk: self.store.chunks_of_source(chunk.source_key))
+        before: list[MapEntry] = []
+        if earlier:
+            ids = [key.partition(":")[2] for key in earlier]
+            visible = [c for c in self.store.get(ids) if scope.allows(c.workspace, c.scope)]
+            before = builder.entries_for(earlier, visible)
+        entries = builder.build(hits, earlier=before)
+        logger.debug(
+            "code map: %d entries from %d hits (%d earlier) in %.1f ms",
+            len(entries),
+            len(hits),
+            len(before),
+            (time.perf_counter() - started) * 1000,
+        )
+        return CodeMap(tuple(entries), budget)
+
+    def prompt(
+        self,
+        question: str,
+        scope: Scope,
+        *,
+        history: Sequence[Turn] = (),
+        k: int = 6,
+        budget: ContextBudget | None = None,
+    ) -> Prompt:
+        """Exactly what the configured model would be sent for ``question`` (``gencode
+        context``). Without a model (extractive answers), what Bedrock would be sent."""
+        hits, code_map = self.context(question, scope, history=history, k=k, budget=budget)
+        shown = getattr(self.generator, "prompt", None)
+        if callable(shown):
+            prompt: Prompt = shown(question, hits, history=history, code_map=code_map)
+            return prompt
+        return build_prompt(question, hits, history=history, code_map=code_map)
 
     # -- answer verification (rag/verify.py) ----------------------------------------------------
 

@@ -22,6 +22,7 @@ from rag.bedrock import (
     DEFAULT_SUMMARY_MODEL,
     regions_from,
 )
+from rag.codemap import DEFAULT_CONTEXT_TOKENS, DEFAULT_MAP_SHARE, ContextBudget
 from rag.errors import ConfigError
 
 STORES = ("sqlite", "opensearch")
@@ -144,6 +145,13 @@ class Settings:
     """Threads for lazy listener work: indexing shared files, reading threads, placeholders."""
     http_timeout: float = 30.0
     """``serve``: seconds a client may take to send a request (headers and body)."""
+    context_tokens: int = DEFAULT_CONTEXT_TOKENS
+    """``GENCODE_CONTEXT_TOKENS``: tokens an answer's references and code map share
+    (``rag.codemap.ContextBudget``; the map's share is ``DEFAULT_MAP_SHARE``)."""
+
+    @property
+    def context_budget(self) -> ContextBudget:
+        return ContextBudget(self.context_tokens, DEFAULT_MAP_SHARE)
 
     @property
     def uses_bedrock(self) -> bool:
@@ -207,6 +215,7 @@ class Settings:
             answer_queue=_int(env, "GENCODE_ANSWER_QUEUE", 100),
             listener_workers=_int(env, "GENCODE_LISTENER_WORKERS", 16),
             http_timeout=_float(env, "GENCODE_HTTP_TIMEOUT", 30.0),
+            context_tokens=_int(env, "GENCODE_CONTEXT_TOKENS", DEFAULT_CONTEXT_TOKENS),
         )
         if settings.store == "opensearch" and not settings.opensearch_url:
             raise ConfigError("GENCODE_STORE=opensearch needs OPENSEARCH_URL (https://host:443).")

@@ -195,6 +195,7 @@ def build_engine(settings: Settings) -> Engine:
             summarizer=_pick(SUMMARIZERS, settings.llm, "summarizer", settings),
             generator=_pick(GENERATORS, settings.llm, "generator", settings),
             max_file_bytes=settings.max_file_bytes,
+            context_budget=settings.context_budget,
         )
     except BaseException:
         store.close()

@@ -49,6 +49,12 @@ MAX_CANDIDATES = 3
 """A call resolving to more indexed definitions than this (a common method name over many
 classes) is too ambiguous to show."""
 
+DEFAULT_CONTEXT_TOKENS = 8_000
+"""``GENCODE_CONTEXT_TOKENS``'s default (``python -m bench.context``, bench/README.md)."""
+
+DEFAULT_MAP_SHARE = 0.35
+"""The part of the context budget kept for the code map (chosen on the bench's dev set)."""
+
 SUMMARY_CHARS = 160
 _KIND_ORDER: dict[MapKind, int] = {"callee": 0, "class": 1, "exception": 2, "imports": 3}
 
@@ -62,7 +68,7 @@ class ContextBudget:
     """
 
     tokens: int
-    map_share: float = 0.35
+    map_share: float = DEFAULT_MAP_SHARE
 
     def __post_init__(self) -> None:
         if self.tokens <= 0:

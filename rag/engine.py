@@ -61,6 +61,10 @@ DEFAULT_MAX_FILE_BYTES = 1_000_000
 CANDIDATES = 50
 """How many hits each retriever contributes to fusion."""
 
+ASK_K = 6
+"""How many hits an answer is written from (the first ones that fit the budget are
+references; all of them seed the code map)."""
+
 EMBED_BATCH = 32
 """Chunks embedded per call while a file is indexed; progress is reported after each."""
 
@@ -652,7 +656,7 @@ class Engine:
         history: Sequence[Turn] = (),
         on_text: TextCallback | None = None,
         on_restart: Callable[[], None] | None = None,
-        k: int = 6,
+        k: int = ASK_K,
     ) -> Answer:
         """Retrieve for the question (rewritten standalone if it follows up) and answer it.
 
@@ -681,7 +685,7 @@ class Engine:
         scope: Scope,
         *,
         history: Sequence[Turn] = (),
-        k: int = 6,
+        k: int = ASK_K,
         budget: ContextBudget | None = None,
     ) -> tuple[list[Hit], CodeMap | None]:
         """The hits and the code map a question's answer is written from.
@@ -739,7 +743,7 @@ class Engine:
         scope: Scope,
         *,
         history: Sequence[Turn] = (),
-        k: int = 6,
+        k: int = ASK_K,
         budget: ContextBudget | None = None,
     ) -> Prompt:
         """Exactly what the configured model would be sent for ``question`` (``gencode

@@ -45,6 +45,10 @@ EARLIER_WEIGHT = 0.5
 """A follow-up's earlier map counts as if a seed of rank 2 used each of its entries (the
 first one; the next ones less, in their earlier order)."""
 
+IMPORTS_WEIGHT = 0.5
+"""An imports entry ranks as half its best seed: import lines help, but a callee's
+signature is what a model cannot guess."""
+
 MAX_CANDIDATES = 3
 """A call resolving to more indexed definitions than this (a common method name over many
 classes) is too ambiguous to show."""
@@ -271,14 +275,15 @@ class MapBuilder:
     def build(self, hits: Sequence[Hit], *, earlier: Sequence[MapEntry] = ()) -> list[MapEntry]:
         """Ranked entries for ``hits`` (best first), merged with a thread's ``earlier`` map.
 
-        The seeds themselves are never entries (they are references, in full).
+        A hit that another hit uses is an entry too: when it does not fit the budget as
+        a reference, its signature still does (the prompt leaves out the entries of the
+        references it kept).
         """
         tallies: dict[str, _Tally] = {}
         seeds = [_Seed(h, n, self._file(h.chunk)) for n, h in enumerate(hits, 1)]
-        seed_ids = {h.chunk.id for h in hits}
 
         def tally(chunk: Chunk, kind: MapKind, seed: _Seed) -> None:
-            if chunk.id in seed_ids or chunk.qualname == MODULE_QUALNAME:
+            if chunk.id == seed.chunk.id or chunk.qualname == MODULE_QUALNAME:
                 return
             if chunk.kind == "class" and kind == "callee":
                 kind = "class"
@@ -399,7 +404,8 @@ class MapBuilder:
 
     def _imports(self, seed: _Seed, seeds: Sequence[_Seed]) -> MapEntry | None:
         """The import lines of a seed's module that bind what the module's seeds use; one
-        entry per module, for its first seed."""
+        entry per module, for its first seed, scored :data:`IMPORTS_WEIGHT` times the best
+        of them."""
         preamble = seed.preamble
         same = [s for s in seeds if s.chunk.source_key == seed.chunk.source_key]
         if preamble is None or same[0] is not seed:
@@ -412,7 +418,7 @@ class MapBuilder:
         lines = import_lines(preamble, used)
         if not lines:
             return None
-        score = sum(s.weight for s in same)
+        score = IMPORTS_WEIGHT * max(s.weight for s in same)
         return MapEntry(preamble, "imports", score, imports_lines(preamble, lines))
 
     def entries_for(self, keys: Sequence[str], chunks: Sequence[Chunk]) -> list[MapEntry]:

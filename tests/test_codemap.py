@@ -184,9 +184,18 @@ class TestWhatTheMapHolds:
         found = by_name(entries(team, "refund_card"))
         assert "to_currency" in found and "round_cents" in found
 
-    def test_retrieved_functions_are_not_repeated_in_the_map(self, team: Engine) -> None:
-        found = by_name(entries(team, "Gateway.charge_card", "round_cents"))
-        assert "round_cents" not in found and "to_currency" in found
+    def test_a_retrieved_function_is_an_entry_only_when_it_is_no_reference(
+        self, team: Engine
+    ) -> None:
+        hits = [hit(team, "Gateway.charge_card"), hit(team, "round_cents")]
+        code_map = team.code_map(hits, GENERAL, budget=ContextBudget(4_000))
+        both = build_prompt("charge", hits, code_map=code_map)
+        assert [h.chunk.qualname for h in both.references] == ["Gateway.charge_card", "round_cents"]
+        assert "round_cents" not in [e.chunk.qualname for e in both.code_map]
+        tight = CodeMap(code_map.entries, ContextBudget(560))
+        one = build_prompt("charge", hits, code_map=tight)
+        assert [h.chunk.qualname for h in one.references] == ["Gateway.charge_card"]
+        assert "round_cents" in [e.chunk.qualname for e in one.code_map]
 
     def test_what_more_and_higher_ranked_functions_use_ranks_first(self, team: Engine) -> None:
         found = entries(team, "refund_card", "Gateway.charge_card")

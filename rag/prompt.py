@@ -268,6 +268,18 @@ def _pack_map(
     return kept, map_block(texts, key=key)
 
 
+def _shortened(hit: Hit, room: int, key: str) -> str:
+    """The first reference, its code cut until the block fits ``room`` ("" if nothing
+    useful does: under 50 characters of code)."""
+    chars = room * 3
+    while chars >= 50:
+        block = reference_block(1, hit, key=key, max_code_chars=chars)
+        if estimate_tokens(block + "\n\n") <= room:
+            return block
+        chars = chars * 3 // 4
+    return ""
+
+
 def build_prompt(
     question: str,
     hits: Sequence[Hit],
@@ -354,14 +366,11 @@ def build_prompt(
             blocks.append(block)
             kept_hits.append(hit)
             ref_budget -= cost
-        elif not kept_hits and ref_budget > 200:
+        elif not kept_hits and (short := _shortened(hit, ref_budget, key)):
             # Even the best reference is too big: send its beginning rather than nothing.
-            block = reference_block(
-                1, hit, key=key, max_code_chars=max(ref_budget - 100, 50) * 3 // 2
-            )
-            blocks.append(block)
+            blocks.append(short)
             kept_hits.append(hit)
-            ref_budget -= estimate_tokens(block + "\n\n")
+            ref_budget -= estimate_tokens(short + "\n\n")
             notes.append(f"Reference [1] ({_label(hit)}) was shortened to fit the context window.")
         else:
             dropped.append(hit)

@@ -45,6 +45,13 @@ EARLIER_WEIGHT = 0.5
 """A follow-up's earlier map counts as if a seed of rank 2 used each of its entries (the
 first one; the next ones less, in their earlier order)."""
 
+MRO_DEPTH = 4
+"""Levels of base classes searched for an inherited method."""
+
+SECOND_HOP = 0.5
+"""What a callee's callee is worth, relative to the callee (a damping factor, as in a
+random walk over the call graph)."""
+
 IMPORTS_WEIGHT = 0.5
 """An imports entry ranks as half its best seed: import lines help, but a callee's
 signature is what a model cannot guess."""
@@ -242,6 +249,9 @@ class _Seed:
     hit: Hit
     rank: int
     file: Sequence[Chunk]
+    scale: float = 1.0
+    """1 for a retrieved function; :data:`SECOND_HOP` times its score for a callee whose
+    own callees are followed."""
 
     @property
     def chunk(self) -> Chunk:
@@ -249,7 +259,7 @@ class _Seed:
 
     @property
     def weight(self) -> float:
-        return 1.0 / self.rank
+        return self.scale / self.rank
 
     @property
     def preamble(self) -> Chunk | None:
@@ -262,9 +272,15 @@ class _Seed:
 class MapBuilder:
     """Builds the code map for a list of hits; one per question (it caches files)."""
 
-    def __init__(self, lookup: Lookup, file_chunks: FileChunks) -> None:
+    def __init__(
+        self, lookup: Lookup, file_chunks: FileChunks, *, hops: int = 1, follow: int = 20
+    ) -> None:
         self.lookup = lookup
         self.file_chunks = file_chunks
+        self.hops = hops
+        self._base_cache: dict[str, list[Chunk]] = {}
+        self.follow = follow
+        """How many of the best first-hop callees have their own callees followed."""
         self._files: dict[str, Sequence[Chunk]] = {}
 
     def _file(self, chunk: Chunk) -> Sequence[Chunk]:
@@ -296,6 +312,14 @@ class MapBuilder:
         for seed in seeds:
             for kind, chunk in self._uses(seed):
                 tally(chunk, kind, seed)
+        if self.hops > 1:  # what the callees call, damped: the helpers of the helpers
+            first = sorted(tallies.values(), key=lambda t: -t.score)[: self.follow]
+            for t in first:
+                if t.chunk.kind in ("class", "module"):
+                    continue
+                hop = _Seed(Hit(t.chunk, t.score), 1, self._file(t.chunk), SECOND_HOP * t.score)
+                for kind, chunk in self._uses(hop):
+                    tally(chunk, kind, hop)
         # A method's class header: for the seeds that are methods and the methods they call.
         wanted: list[tuple[_Seed, Chunk]] = []
         for seed in seeds:
@@ -352,9 +376,8 @@ class MapBuilder:
         if owner:
             self_classes.append((owner, module))
             cls = seed.local(owner)
-            bases = _bases(cls) if cls is not None else []
-            for base in self._resolve_targets(code, bases):
-                self_classes += [(b.qualname, module_of(b.source_path)) for b in base.chunks]
+            if cls is not None:
+                self_classes += [(b.qualname, module_of(b.source_path)) for b in self._mro(cls)]
         elif c.kind == "class":
             targets += _bases(c)
         resolved = resolve_calls(code, self.lookup, self_classes=self_classes, targets=targets)
@@ -370,6 +393,37 @@ class MapBuilder:
                 out.append((kind, chunk))
         return out
 
+    def _bases_of(self, cls: Chunk) -> list[Chunk]:
+        """The indexed classes ``cls`` names as its bases, resolved with its module's imports."""
+        if cls.id not in self._base_cache:
+            preamble = next((c for c in self._file(cls) if c.qualname == MODULE_QUALNAME), None)
+            code = (preamble.code if preamble is not None else "") + "\n\n" + cls.code
+            found = [
+                b
+                for r in self._resolve_targets(code, _bases(cls))
+                for b in r.chunks
+                if b.kind == "class" and (r.module is not None or b.source_key == cls.source_key)
+            ]
+            self._base_cache[cls.id] = found
+        return self._base_cache[cls.id]
+
+    def _mro(self, cls: Chunk) -> list[Chunk]:
+        """``cls``'s indexed bases, theirs, and so on (left first, each once, at most
+        :data:`MRO_DEPTH` levels): where an inherited ``self.m()`` is defined."""
+        out: list[Chunk] = []
+        seen = {cls.id}
+        level = [cls]
+        for _ in range(MRO_DEPTH):
+            following: list[Chunk] = []
+            for c in level:
+                for base in self._bases_of(c):
+                    if base.id not in seen:
+                        seen.add(base.id)
+                        out.append(base)
+                        following.append(base)
+            level = following
+        return out
+
     def _resolve_targets(self, code: str, targets: Sequence[str]) -> list[Resolved]:
         if not targets:
             return []
@@ -381,6 +435,7 @@ class MapBuilder:
         chunks = list(r.chunks)
         if r.module is None:
             chunks = [c for c in chunks if c.source_key == seed.chunk.source_key]
+        chunks = _implementations(chunks)
         if len(chunks) > MAX_CANDIDATES:
             return []
         return chunks
@@ -438,6 +493,25 @@ class MapBuilder:
             tally = _Tally(chunk, kind, score=EARLIER_WEIGHT / n)
             out.append(self._entry(tally, inits))
         return out
+
+
+def _implementations(chunks: Sequence[Chunk]) -> list[Chunk]:
+    """One definition per file and name: ``@overload`` stubs and a property's setter are
+    definitions of the same name; the last one not marked ``@overload`` is what runs."""
+    by_name: dict[tuple[str, str], Chunk] = {}
+    for c in sorted(chunks, key=lambda c: c.start_line):
+        key = (c.source_key, c.qualname)
+        if key in by_name and _is_overload(c) and not _is_overload(by_name[key]):
+            continue
+        by_name[key] = c
+    return list(by_name.values())
+
+
+def _is_overload(chunk: Chunk) -> bool:
+    node = _first_def(chunk.code)
+    return isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+        ast.unparse(d).rsplit(".", 1)[-1] == "overload" for d in node.decorator_list
+    )
 
 
 def _merge(new: Sequence[MapEntry], earlier: Sequence[MapEntry]) -> list[MapEntry]:

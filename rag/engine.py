@@ -206,6 +206,8 @@ class Engine:
     summarizer: Summarizer
     generator: Generator
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    map_hops: int = 1
+    """How far the code map follows calls: 1, what the hits call; 2, also what that calls."""
     context_budget: ContextBudget | None = None
     """Tokens references and the code map share in a prompt (``GENCODE_CONTEXT_TOKENS``);
     None: references fill the model's window and no code map is built."""
@@ -721,7 +723,11 @@ class Engine:
         definitions the checker uses; ``earlier`` are a thread's earlier entry keys."""
         started = time.perf_counter()
         lookup = self.verifier(scope).lookup
-        builder = MapBuilder(lookup, lambda chunk: self.store.chunks_of_source(chunk.source_key))
+        builder = MapBuilder(
+            lookup,
+            lambda chunk: self.store.chunks_of_source(chunk.source_key),
+            hops=self.map_hops,
+        )
         before: list[MapEntry] = []
         if earlier:
             ids = [key.partition(":")[2] for key in earlier]

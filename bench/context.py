@@ -821,7 +821,7 @@ def calibration(rows: Sequence[Row]) -> str:
 # -- the run ----------------------------------------------------------------------------------------
 
 SHARES = (0.35, 0.5)
-DEFAULT = Config("references + map", 10, 0.35)
+DEFAULT = Config("references + map (the default)", 10, 0.5, 2)
 """The shipped configuration (bot/config.py defaults); chosen on the dev set."""
 
 
@@ -835,7 +835,8 @@ def sweep_configs() -> list[Config]:
     return configs
 
 
-def run(which: str = "heldout", embedder: str = "e5") -> str:
+def run(which: str = "heldout", embedder: str = "e5") -> None:
+    """Print the tables as they are ready (a long run on a shared machine)."""
     info = index(embedder)
     engine = build_engine(settings(embedder))
     try:
@@ -843,40 +844,46 @@ def run(which: str = "heldout", embedder: str = "e5") -> str:
             make_set()
         questions = load_set()
         dev, heldout = split(questions)
-        out = [
+        print(
             f"astroid {VERSION}: {info['chunks']} chunks, GENCODE_EMBEDDER={embedder} "
             f"({info['embedder']}), {len(questions)} functions F (dev {len(dev)}, "
-            f"held-out {len(heldout)}); load average {os.getloadavg()[0]:.1f}"
-        ]
+            f"held-out {len(heldout)}); load average {os.getloadavg()[0]:.1f}\n",
+            flush=True,
+        )
         started = time.perf_counter()
         if which == "dev":
             configs = sweep_configs()
             rows = evaluate(engine, dev, configs)
-            out.append(recall_table(rows, configs))
-        elif which in ("heldout", "korean"):
+            print(recall_table(rows, configs), flush=True)
+        else:
             configs = [TODAY, FILLED, DEFAULT]
             if which == "heldout":
                 rows = evaluate(engine, heldout, configs)
-                out.append(f"English, held-out ({len(rows)} functions):")
+                print(f"English, held-out ({len(rows)} functions):\n", flush=True)
             else:
                 chosen = [q for q in questions if q.korean]
                 rows = evaluate(engine, chosen, configs, korean=True)
-                out.append(f"Korean, written blind ({len(rows)} functions):")
-            out.append(recall_table(rows, configs))
+                print(f"Korean, written blind ({len(rows)} functions):\n", flush=True)
+            print(recall_table(rows, configs), flush=True)
+            print(
+                f"\n{time.perf_counter() - started:.0f} s, load average "
+                f"{os.getloadavg()[0]:.1f} (2 cores, shared)",
+                flush=True,
+            )
             if which == "heldout":
+                print(calibration(rows), flush=True)
                 counts = checker_view(engine, rows)
-                out.append(
-                    f"checker: {counts['verified']}/{counts['replies']} scripted replies with "
+                print(
+                    f"\nchecker: {counts['verified']}/{counts['replies']} scripted replies with "
                     f"correct calls verified; {counts['flagged']}/{counts['wrong']} wrong calls "
                     f"to a map entry flagged, {counts['quoted']} with the map's signature in "
-                    "the repair request"
+                    "the repair request",
+                    flush=True,
                 )
-                out.append(calibration(rows))
-        out.append(
-            f"{time.perf_counter() - started:.0f} s, load average {os.getloadavg()[0]:.1f} "
-            "(2 cores, shared)"
+        print(
+            f"\n{time.perf_counter() - started:.0f} s, load average {os.getloadavg()[0]:.1f}",
+            flush=True,
         )
-        return "\n\n".join(out)
     finally:
         engine.close()
 
@@ -899,7 +906,7 @@ def main() -> None:
     if args.korean_from:
         print(f"{pick_korean(args.korean_from)} Korean rows written to {KOREAN}")
         return
-    print(run(args.set, args.embedder))
+    run(args.set, args.embedder)
 
 
 if __name__ == "__main__":

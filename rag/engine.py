@@ -61,9 +61,9 @@ DEFAULT_MAX_FILE_BYTES = 1_000_000
 CANDIDATES = 50
 """How many hits each retriever contributes to fusion."""
 
-ASK_K = 6
-"""How many hits an answer is written from (the first ones that fit the budget are
-references; all of them seed the code map)."""
+ASK_K = 10
+"""How many hits an answer is written from: the first ones that fit the budget are
+references, all of them seed the code map (10 measured better than 6: bench/README.md)."""
 
 EMBED_BATCH = 32
 """Chunks embedded per call while a file is indexed; progress is reported after each."""
@@ -206,8 +206,9 @@ class Engine:
     summarizer: Summarizer
     generator: Generator
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
-    map_hops: int = 1
-    """How far the code map follows calls: 1, what the hits call; 2, also what that calls."""
+    map_hops: int = 2
+    """How far the code map follows calls: 1, what the hits call; 2, also what that calls
+    (damped; measured better, bench/README.md)."""
     context_budget: ContextBudget | None = None
     """Tokens references and the code map share in a prompt (``GENCODE_CONTEXT_TOKENS``);
     None: references fill the model's window and no code map is built."""

@@ -258,7 +258,7 @@ class TestThePrompt:
 
     def test_references_keep_their_share_and_the_map_gets_the_rest(self, team: Engine) -> None:
         prompt = prompt_for(team, 700, "Gateway.charge_card", "refund_card")
-        assert prompt.part("references") <= 700 - int(700 * 0.35)
+        assert prompt.part("references") <= 700 - int(700 * 0.5)
         assert prompt.code_map
 
     def test_entries_are_data_that_cannot_close_the_block(self, team: Engine) -> None:
@@ -293,11 +293,11 @@ def test_the_budget_comes_from_gencode_context_tokens(tmp_path: Path) -> None:
     from bot.services import build_engine
     from rag import ConfigError
 
-    assert Settings.from_env({}).context_budget == ContextBudget(8_000, 0.35)
+    assert Settings.from_env({}).context_budget == ContextBudget(8_000, 0.5)
     settings = Settings.from_env({"GENCODE_CONTEXT_TOKENS": "3_000"})
     engine = build_engine(settings.with_home(tmp_path))
     try:
-        assert engine.context_budget == ContextBudget(3_000, 0.35)
+        assert engine.context_budget == ContextBudget(3_000, 0.5)
     finally:
         engine.close()
     with pytest.raises(ConfigError, match="GENCODE_CONTEXT_TOKENS must be a whole number"):

@@ -29,7 +29,7 @@ def upload_with_retry(client, path, *, attempts=3):
     raise RuntimeError("upload failed: " + path + ", tried " + str(attempts) + " times")
 '''
 
-BUDGET = ContextBudget(400)
+BUDGET = ContextBudget(480)
 """Room for one reference: ``backoff_delay`` can only be a map entry."""
 
 

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from rag import Engine, GencodeError, Hit, Repository, Scope, is_korean
+from rag.engine import ASK_K
+from rag.prompt import Prompt
 
 from .config import Settings
 from .services import build_engine
@@ -251,7 +253,7 @@ def search(
 
 @cli.command()
 @click.argument("question", nargs=-1, required=True)
-@click.option("-k", "k", default=6, show_default=True, help="How many functions to draw on.")
+@click.option("-k", "k", default=ASK_K, show_default=True, help="How many functions to draw on.")
 @scope_options
 @click.option("--conversation", default="", help="Also see code scoped to this conversation.")
 @pass_context
@@ -287,7 +289,7 @@ def ask(ctx: Context, question: tuple[str, ...], k: int, workspace: str, convers
     click.echo("\nReferences:")
     for n, hit in answer.cited_first():
         c = hit.chunk
-        mark = "" if n in answer.cited else " (not cited)"
+        mark = " (code map)" if "map" in hit.ranks else "" if n in answer.cited else " (not cited)"
         click.echo(f"  [{n}] {c.display_path} · {c.qualname} ({c.lines}) · {hit.score:.4f}{mark}")
     if answer.model and answer.generated:
         click.echo(
@@ -295,6 +297,90 @@ def ask(ctx: Context, question: tuple[str, ...], k: int, workspace: str, convers
             f"{answer.usage.output_tokens} out tokens)",
             err=True,
         )
+
+
+def _context_json(prompt: Prompt) -> dict[str, Any]:
+    entries: list[dict[str, Any]] = []
+    for n, hit in enumerate(prompt.references, 1):
+        c = hit.chunk
+        entries.append(
+            {"n": n, "kind": "reference", "repo": c.repo, "path": c.source_path,
+             "qualname": c.qualname, "line": c.start_line}
+        )  # fmt: skip
+    for n, entry in enumerate(prompt.code_map, len(prompt.references) + 1):
+        c = entry.chunk
+        entries.append(
+            {"n": n, "kind": "map", "map_kind": entry.kind, "repo": c.repo,
+             "path": c.source_path, "qualname": c.qualname, "line": c.start_line}
+        )  # fmt: skip
+    return {
+        "entries": entries,
+        "tokens": {**dict(prompt.parts), "total": prompt.tokens()},
+        "context_budget": prompt.context_budget,
+        "system": prompt.system,
+        "user": prompt.user,
+    }
+
+
+@cli.command()
+@click.argument("question", nargs=-1, required=True)
+@click.option(
+    "--budget",
+    type=click.IntRange(min=200),
+    default=None,
+    help="Tokens references and code map share (default: GENCODE_CONTEXT_TOKENS).",
+)
+@click.option("-k", "k", default=None, type=int, help="How many functions to retrieve.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: entries, tokens.")
+@scope_options
+@click.option("--conversation", default="", help="Also see code scoped to this conversation.")
+@pass_context
+def context(
+    ctx: Context,
+    question: tuple[str, ...],
+    budget: int | None,
+    k: int | None,
+    as_json: bool,
+    workspace: str,
+    conversation: str,
+) -> None:
+    """Print exactly what the model would receive for QUESTION, and each part's tokens.
+
+    References, then the code map (signatures of what they use), then the question;
+    counted by Gencode's rule (rag/tokens.py). Without a model configured, what Bedrock
+    would receive.
+    """
+    from rag.codemap import ContextBudget
+
+    engine = ctx.engine()
+    settings = ctx.settings()
+    chosen = ContextBudget(budget) if budget else settings.context_budget
+    with _errors():
+        prompt = engine.prompt(
+            " ".join(question),
+            Scope.of(workspace, conversation),
+            budget=chosen,
+            k=k or ASK_K,
+        )
+    if as_json:
+        click.echo(json.dumps(_context_json(prompt), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"=== system ({prompt.part('system'):,} tokens) ===")
+    click.echo(prompt.system)
+    user = prompt.tokens() - prompt.part("system")
+    click.echo(f"=== user ({user:,} tokens) ===")
+    click.echo(prompt.user)
+    click.echo("=== tokens ===")
+    for name, n in prompt.parts:
+        click.echo(f"{name:<11}{n:>7,}")
+    click.echo(f"{'total':<11}{prompt.tokens():>7,}")
+    used = prompt.part("references") + prompt.part("map")
+    click.echo(
+        f"context budget {prompt.context_budget:,}: references and map use {used:,}; "
+        f"{len(prompt.references)} references, {len(prompt.code_map)} map entries"
+    )
+    for note in prompt.notes:
+        click.echo(f"note: {note}", err=True)
 
 
 @cli.command()

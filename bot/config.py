@@ -22,6 +22,7 @@ from rag.bedrock import (
     DEFAULT_SUMMARY_MODEL,
     regions_from,
 )
+from rag.codemap import DEFAULT_CONTEXT_TOKENS, DEFAULT_MAP_SHARE, ContextBudget
 from rag.errors import ConfigError
 from rag.git import FetchLimits, GitError, GitPolicy, SyncLimits
 
@@ -171,6 +172,13 @@ class Settings:
     """Threads for lazy listener work: indexing shared files, reading threads, placeholders."""
     http_timeout: float = 30.0
     """``serve``: seconds a client may take to send a request (headers and body)."""
+    context_tokens: int = DEFAULT_CONTEXT_TOKENS
+    """``GENCODE_CONTEXT_TOKENS``: tokens an answer's references and code map share
+    (``rag.codemap.ContextBudget``; the map's share is ``DEFAULT_MAP_SHARE``)."""
+
+    @property
+    def context_budget(self) -> ContextBudget:
+        return ContextBudget(self.context_tokens, DEFAULT_MAP_SHARE)
 
     # Repositories kept in sync from git (rag/git)
     git_hosts: tuple[str, ...] = ()
@@ -277,6 +285,7 @@ class Settings:
             git_webhook_secret=env.get("GENCODE_GIT_WEBHOOK_SECRET", "").strip(),
             git_sync_minutes=_float(env, "GENCODE_GIT_SYNC_MINUTES", 0.0),
             git_timeout=_float(env, "GENCODE_GIT_TIMEOUT", 300.0),
+            context_tokens=_int(env, "GENCODE_CONTEXT_TOKENS", DEFAULT_CONTEXT_TOKENS),
         )
         _ = settings.git_policy  # a bad GENCODE_GIT_HOSTS entry fails at start-up
         if settings.store == "opensearch" and not settings.opensearch_url:

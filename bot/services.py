@@ -198,6 +198,7 @@ def build_engine(settings: Settings) -> Engine:
             max_file_bytes=settings.max_file_bytes,
             max_definitions_per_file=settings.max_definitions_per_file,
             max_definitions_per_share=settings.max_definitions_per_share,
+            context_budget=settings.context_budget,
         )
     except BaseException:
         store.close()

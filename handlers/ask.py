@@ -38,6 +38,7 @@ from .runtime import (
     Clock,
     Runtime,
     correlation_id,
+    map_payload,
     metadata,
     question_text,
     read_thread,
@@ -284,6 +285,9 @@ def _answer(
             ),
         )
         verdict = answer.verification.verdict if answer.verification else ""
+        meta = metadata(
+            ANSWER_EVENT, answer=placeholder, question=question[:1500], **map_payload(answer)
+        )
         rendered = render_answer(
             answer,
             feedback=feedback_value(

@@ -17,7 +17,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rag import ArchiveLimits, Engine, GencodeError, Turn
+from rag import Answer, ArchiveLimits, Engine, GencodeError, Turn
 
 if TYPE_CHECKING:
     from rag import GitSync
@@ -215,6 +215,25 @@ def metadata(event_type: str, **payload: str) -> dict[str, Any]:
     return {"event_type": event_type, "event_payload": payload}
 
 
+MAX_MAP_KEYS = 24
+"""Code map entries an answer's metadata remembers for follow-ups (about 1 KB)."""
+
+
+def map_payload(answer: Answer) -> dict[str, str]:
+    """``{"map": "kind:id kind:id …"}``: the code map the answer's model saw, in rank
+    order, for a follow-up in the thread to start from; empty when there was none."""
+    keys = [e.key for e in answer.code_map[:MAX_MAP_KEYS]]
+    return {"map": " ".join(keys)} if keys else {}
+
+
+def map_keys_of(payload: Mapping[str, Any]) -> tuple[str, ...]:
+    """The keys :func:`map_payload` wrote; anything malformed is ignored."""
+    raw = payload.get("map")
+    if not isinstance(raw, str):
+        return ()
+    return tuple(k for k in raw.split()[:MAX_MAP_KEYS] if re.fullmatch(r"[a-z]+:[0-9a-f]{1,64}", k))
+
+
 @dataclass(frozen=True)
 class ThreadView:
     bot_present: bool
@@ -285,17 +304,18 @@ def read_thread(
     earlier = [m for m in msgs if _ts(m) < _ts({"ts": before_ts})]
     # An answer's parts are its messages' text and, deferred, the snippets uploaded with it:
     # those are fetched only for the turns kept, not for every answer of a long thread.
-    drafts: list[tuple[str, list[str | list[Mapping[str, Any]]]]] = []
+    drafts: list[tuple[str, list[str | list[Mapping[str, Any]]], tuple[str, ...]]] = []
     question: str | None = None
     answer_parts: list[str | list[Mapping[str, Any]]] = []
     answer_id: str | None = None
+    answer_map: tuple[str, ...] = ()
 
     def close() -> None:
-        nonlocal question, answer_parts, answer_id
+        nonlocal question, answer_parts, answer_id, answer_map
         if question is not None and answer_parts:
-            drafts.append((question, answer_parts))
+            drafts.append((question, answer_parts, answer_map))
             question = None
-        answer_parts, answer_id = [], None
+        answer_parts, answer_id, answer_map = [], None, ()
 
     bot_user = context.get("bot_user_id")
     for m in earlier:
@@ -310,6 +330,7 @@ def read_thread(
                 if answer_id is not None and payload.get("answer") != answer_id:
                     close()
                 answer_id = str(payload.get("answer", ""))
+                answer_map = answer_map or map_keys_of(payload)
                 if question is None and payload.get("question"):
                     question = str(payload["question"])
                 answer_parts.append(str(m.get("text", "")))
@@ -332,8 +353,9 @@ def read_thread(
                     for part in parts
                 )
             )[: rt.history_chars],
+            code_map=keys,
         )
-        for asked, parts in drafts[-rt.history_turns :]
+        for asked, parts, keys in drafts[-rt.history_turns :]
     )
     return ThreadView(
         bot_present=bot_present,

@@ -34,6 +34,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from .chunking import ParsedChunk
+from .codemap import CodeMap
 from .embed import Matrix, Vector, normalise
 from .errors import ConfigError, InputError, LLMError
 from .generate import TextCallback
@@ -953,6 +954,24 @@ class BedrockGenerator:
             "Try again in a minute, or add regions to BEDROCK_REGIONS."
         ) from exc
 
+    def prompt(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        *,
+        history: Sequence[Turn] = (),
+        code_map: CodeMap | None = None,
+    ) -> Prompt:
+        """Exactly what :meth:`answer` sends (``gencode context`` prints it)."""
+        first_region = self.clients.options.regions[0]
+        return build_prompt(
+            question,
+            hits,
+            history=history,
+            max_input_tokens=self._window(first_region),
+            code_map=code_map,
+        )
+
     def answer(
         self,
         question: str,
@@ -960,13 +979,11 @@ class BedrockGenerator:
         *,
         history: Sequence[Turn] = (),
         on_text: TextCallback | None = None,
+        code_map: CodeMap | None = None,
     ) -> Answer:
         if not question.strip():
             raise InputError("The question is empty: say what code you need.")
-        first_region = self.clients.options.regions[0]
-        prompt = build_prompt(
-            question, hits, history=history, max_input_tokens=self._window(first_region)
-        )
+        prompt = self.prompt(question, hits, history=history, code_map=code_map)
         messages = self._messages(prompt)
         streamed = _Streamed()
 
@@ -1017,6 +1034,14 @@ class BedrockGenerator:
             notes.append(
                 f"The answer reached the {limit:,}-token output limit and may be "
                 "incomplete; ask for a smaller piece."
+            )
+        if streamed.input_tokens:
+            # Calibrates Gencode's counting rule (rag/tokens.py) against what Bedrock bills.
+            logger.info(
+                "prompt counted %d tokens (map %d); Bedrock billed %d input tokens",
+                prompt.tokens(),
+                prompt.part("map"),
+                streamed.input_tokens,
             )
         return make_answer(
             text,

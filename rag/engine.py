@@ -29,6 +29,7 @@ from .chunking import (
     definitions_at_most,
     too_many_definitions,
 )
+from .codemap import CodeMap, ContextBudget, MapBuilder
 from .discover import (
     INDEXED_SUFFIXES,
     Missing,
@@ -54,6 +55,7 @@ from .models import (
     FileReport,
     Hit,
     IndexReport,
+    MapEntry,
     Scope,
     Source,
     SourceSummary,
@@ -61,6 +63,7 @@ from .models import (
     Turn,
 )
 from .notebook import chunk_notebook, is_notebook
+from .prompt import Prompt, build_prompt
 from .retrieve import fusion_for, reciprocal_rank_fusion
 from .stores.base import AnswerRecord, ChunkStore, Feedback, Replaced, ScoredChunk
 from .summarize import EXTRACTIVE, Summarizer, extractive_summary, first_sentence
@@ -86,6 +89,10 @@ MIN_DEFINITION_BYTES = 9
 fewer than ``limit * 9`` bytes cannot pass the limit and is not counted first."""
 CANDIDATES = 50
 """How many hits each retriever contributes to fusion."""
+
+ASK_K = 10
+"""How many hits an answer is written from: the first ones that fit the budget are
+references, all of them seed the code map (10 measured better than 6: bench/README.md)."""
 
 EMBED_BATCH = 32
 """Chunks embedded per call while a file is indexed; progress is reported after each."""
@@ -254,6 +261,12 @@ class Engine:
     max_definitions_per_share: int = DEFAULT_MAX_DEFINITIONS_PER_SHARE
     """A repository with more is refused before anything is written
     (``GENCODE_MAX_DEFINITIONS_PER_SHARE``); see :meth:`index_repository`."""
+    map_hops: int = 2
+    """How far the code map follows calls: 1, what the hits call; 2, also what that calls
+    (damped; measured better, bench/README.md)."""
+    context_budget: ContextBudget | None = None
+    """Tokens references and the code map share in a prompt (``GENCODE_CONTEXT_TOKENS``);
+    None: references fill the model's window and no code map is built."""
 
     def __post_init__(self) -> None:
         self.store.ensure_embedder(self.embedder.model_id, self.embedder.dim)
@@ -831,12 +844,43 @@ class Engine:
         history: Sequence[Turn] = (),
         on_text: TextCallback | None = None,
         on_restart: Callable[[], None] | None = None,
-        k: int = 6,
+        k: int = ASK_K,
     ) -> Answer:
         """Retrieve for the question (rewritten standalone if it follows up) and answer it.
 
         A model's answer is checked (:mod:`rag.verify`) and repaired at most once; before a
         repaired answer streams into ``on_text``, ``on_restart`` is called.
+        """
+        if not question.strip():
+            raise InputError("The question is empty: say what code you need.")
+        hits, code_map = self.context(question, scope, history=history, k=k)
+        answer = answer_checked(
+            self.generator,
+            self.verifier(scope),
+            question,
+            hits,
+            history=history,
+            on_text=on_text,
+            on_restart=on_restart,
+            code_map=code_map,
+        )
+        self._record_verdict(scope, answer)
+        return answer
+
+    def context(
+        self,
+        question: str,
+        scope: Scope,
+        *,
+        history: Sequence[Turn] = (),
+        k: int = ASK_K,
+        budget: ContextBudget | None = None,
+    ) -> tuple[list[Hit], CodeMap | None]:
+        """The hits and the code map a question's answer is written from.
+
+        A follow-up is rewritten standalone for retrieval, and its map starts from the
+        thread's earlier map (the last turn's :attr:`~rag.models.Turn.code_map`). With no
+        context budget (``budget`` or :attr:`context_budget`), there is no map: None.
         """
         if not question.strip():
             raise InputError("The question is empty: say what code you need.")
@@ -847,17 +891,61 @@ class Engine:
                 "No code is indexed here yet. Share a .py file in this conversation "
                 "(or run `gencode index PATH`), then ask again."
             )
-        answer = answer_checked(
-            self.generator,
-            self.verifier(scope),
-            question,
-            hits,
-            history=history,
-            on_text=on_text,
-            on_restart=on_restart,
+        budget = budget or self.context_budget
+        if budget is None:
+            return hits, None
+        earlier = next((t.code_map for t in reversed(history) if t.code_map), ())
+        return hits, self.code_map(hits, scope, budget=budget, earlier=earlier)
+
+    def code_map(
+        self,
+        hits: Sequence[Hit],
+        scope: Scope,
+        *,
+        budget: ContextBudget,
+        earlier: Sequence[str] = (),
+    ) -> CodeMap:
+        """Ranked code map entries for ``hits`` (:mod:`rag.codemap`), through the same scoped
+        definitions the checker uses; ``earlier`` are a thread's earlier entry keys."""
+        started = time.perf_counter()
+        lookup = self.verifier(scope).lookup
+        builder = MapBuilder(
+            lookup,
+            lambda chunk: self.store.chunks_of_source(chunk.source_key),
+            hops=self.map_hops,
         )
-        self._record_verdict(scope, answer)
-        return answer
+        before: list[MapEntry] = []
+        if earlier:
+            ids = [key.partition(":")[2] for key in earlier]
+            visible = [c for c in self.store.get(ids) if scope.allows(c.workspace, c.scope)]
+            before = builder.entries_for(earlier, visible)
+        entries = builder.build(hits, earlier=before)
+        logger.debug(
+            "code map: %d entries from %d hits (%d earlier) in %.1f ms",
+            len(entries),
+            len(hits),
+            len(before),
+            (time.perf_counter() - started) * 1000,
+        )
+        return CodeMap(tuple(entries), budget)
+
+    def prompt(
+        self,
+        question: str,
+        scope: Scope,
+        *,
+        history: Sequence[Turn] = (),
+        k: int = ASK_K,
+        budget: ContextBudget | None = None,
+    ) -> Prompt:
+        """Exactly what the configured model would be sent for ``question`` (``gencode
+        context``). Without a model (extractive answers), what Bedrock would be sent."""
+        hits, code_map = self.context(question, scope, history=history, k=k, budget=budget)
+        shown = getattr(self.generator, "prompt", None)
+        if callable(shown):
+            prompt: Prompt = shown(question, hits, history=history, code_map=code_map)
+            return prompt
+        return build_prompt(question, hits, history=history, code_map=code_map)
 
     # -- answer verification (rag/verify.py) ----------------------------------------------------
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .analysis import has_hangul
 from .models import Answer, CodeBlock, Hit, Turn
+
+if TYPE_CHECKING:
+    from .codemap import CodeMap
 
 TextCallback = Callable[[str], None]
 
@@ -41,8 +44,10 @@ class Generator(Protocol):
         *,
         history: Sequence[Turn] = (),
         on_text: TextCallback | None = None,
+        code_map: CodeMap | None = None,
     ) -> Answer:
-        """Answer ``question`` from ``hits`` (numbered [1]..[n] in order)."""
+        """Answer ``question`` from ``hits`` (numbered [1]..[n] in order) and the entries of
+        ``code_map`` that fit its budget (numbered after them)."""
         ...
 
     def standalone_question(self, question: str, history: Sequence[Turn]) -> str:
@@ -79,7 +84,9 @@ class ExtractiveGenerator:
         *,
         history: Sequence[Turn] = (),
         on_text: TextCallback | None = None,
+        code_map: CodeMap | None = None,
     ) -> Answer:
+        # No model reads a code map here: the answer quotes the best matches only.
         used = list(hits[: self.max_functions])
         # The answer follows the asker's language, even without a model to write it.
         parts = [EXTRACTIVE_LABEL_KO if has_hangul(question) else EXTRACTIVE_LABEL, ""]

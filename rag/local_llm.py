@@ -20,10 +20,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .codemap import CodeMap
 from .errors import ConfigError, InputError, LLMError
 from .generate import TextCallback
 from .models import Answer, Hit, Turn, Usage
-from .prompt import COMPACT_SYSTEM_TEMPLATE, build_prompt, is_korean, make_answer
+from .prompt import COMPACT_SYSTEM_TEMPLATE, Prompt, build_prompt, is_korean, make_answer
 
 logger = logging.getLogger(__name__)
 
@@ -106,17 +107,16 @@ class LocalLlamaGenerator:
                     raise LLMError(f"The local model could not be loaded: {exc}") from exc
             return self._server
 
-    def answer(
+    def prompt(
         self,
         question: str,
         hits: Sequence[Hit],
         *,
         history: Sequence[Turn] = (),
-        on_text: TextCallback | None = None,
-    ) -> Answer:
-        if not question.strip():
-            raise InputError("The question is empty: say what code you need.")
-        prompt = build_prompt(
+        code_map: CodeMap | None = None,
+    ) -> Prompt:
+        """Exactly what :meth:`answer` sends (``gencode context`` prints it)."""
+        return build_prompt(
             question,
             hits,
             history=history,
@@ -124,7 +124,21 @@ class LocalLlamaGenerator:
             max_turns=1,
             max_answer_chars=1_500,
             system_template=COMPACT_SYSTEM_TEMPLATE,
+            code_map=code_map,
         )
+
+    def answer(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        *,
+        history: Sequence[Turn] = (),
+        on_text: TextCallback | None = None,
+        code_map: CodeMap | None = None,
+    ) -> Answer:
+        if not question.strip():
+            raise InputError("The question is empty: say what code you need.")
+        prompt = self.prompt(question, hits, history=history, code_map=code_map)
         # The thread's history is inside prompt.user, fenced as data (see rag.prompt).
         messages = [
             {"role": "system", "content": prompt.system},

@@ -221,6 +221,32 @@ class Hit:
     ranks: dict[str, int] = field(default_factory=dict)
 
 
+MapKind = Literal["callee", "class", "exception", "imports"]
+"""What a code map entry is: a function or method the references call, a class they
+construct or whose method they are, an exception of the team's they raise, or the import
+lines of a reference's module."""
+
+
+@dataclass(frozen=True)
+class MapEntry:
+    """One entry of an answer's code map (:mod:`rag.codemap`): a definition the retrieved
+    functions depend on, shown compactly (signature, summary, ``repo/path:line``)."""
+
+    chunk: Chunk
+    """The definition: a function, method or class chunk; a module chunk for ``imports``."""
+    kind: MapKind
+    score: float
+    """How much the retrieved functions use it: the sum of ``1/rank`` over those that do."""
+    lines: tuple[str, ...]
+    """The entry's text, one item a line: signature line(s), summary, location. Data
+    written by whoever indexed the code: the prompt escapes and fences it."""
+
+    @property
+    def key(self) -> str:
+        """``kind:chunk id``, what a thread remembers of its earlier map."""
+        return f"{self.kind}:{self.chunk.id}"
+
+
 @dataclass(frozen=True)
 class CodeBlock:
     language: str
@@ -344,11 +370,20 @@ class Answer:
     """1-based reference numbers the text cites."""
 
     def cited_first(self) -> list[tuple[int, Hit]]:
-        """``(number, hit)`` pairs: cited references first, then the rest, numbers kept."""
+        """``(number, hit)`` pairs: cited references first, then the code map entries the
+        text cites, then the uncited references; numbers kept."""
         numbered = list(enumerate(self.references, 1))
-        return [p for p in numbered if p[0] in self.cited] + [
-            p for p in numbered if p[0] not in self.cited
+        first = len(self.references) + 1
+        mapped = [
+            (n, Hit(e.chunk, e.score, {"map": n - len(self.references)}))
+            for n, e in enumerate(self.code_map, first)
+            if n in self.cited
         ]
+        return (
+            [p for p in numbered if p[0] in self.cited]
+            + mapped
+            + [p for p in numbered if p[0] not in self.cited]
+        )
 
     model: str = "extractive"
     generated: bool = False
@@ -358,6 +393,10 @@ class Answer:
     """Things the asker should know: context trimmed, stream cut, tiny local model…"""
     verification: Verification | None = None
     """Set by the engine once the answer's code was checked (:mod:`rag.verify`)."""
+    code_map: tuple[MapEntry, ...] = ()
+    """The code map entries the model saw, numbered after the references: ``[n]`` for
+    ``n > len(references)`` is ``code_map[n - len(references) - 1]``. Only the cited ones
+    are shown with the references (:meth:`cited_first`)."""
 
 
 @dataclass(frozen=True)
@@ -366,6 +405,9 @@ class Turn:
 
     question: str
     answer: str
+    code_map: tuple[str, ...] = ()
+    """The keys (:attr:`MapEntry.key`) of the code map that answer's model saw: a
+    follow-up's map starts from them."""
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from pyflakes import checker as pyflakes_checker
 from pyflakes import messages as pyflakes_messages
@@ -72,6 +73,9 @@ from .signatures import (
     parsed_function,
     signature_known,
 )
+
+if TYPE_CHECKING:
+    from .codemap import CodeMap
 
 logger = logging.getLogger(__name__)
 
@@ -423,6 +427,13 @@ def module_matches(path: str, module: str) -> bool:
     return long[len(long) - len(short) :] == short
 
 
+def module_within(path: str, package: str) -> bool:
+    """The file is inside ``package`` (a package re-exports its submodules' names):
+    ``astroid/nodes/node_classes.py`` is within ``astroid.nodes`` (and ``.nodes``)."""
+    parts = module_of(path).split(".")
+    return any(module_matches("/".join(parts[:i]) + ".py", package) for i in range(1, len(parts)))
+
+
 def candidate_paths(module: str) -> list[str]:
     """Paths a module's file may be indexed under (suffixes of its dotted name, src/ too)."""
     parts = module.lstrip(".").split(".")
@@ -543,6 +554,160 @@ def _bind_any(
     return first
 
 
+# -- resolving calls to indexed definitions -------------------------------------------------
+
+
+def _wanted(calls: Sequence[_Call], imports: _Imports) -> tuple[set[str], set[str], list[str]]:
+    """``(team modules, qualnames, paths)`` to look up for ``calls``: each name, its
+    ``__init__`` (a constructor), and for ``mod.f`` on ``from pkg import mod`` also ``f``."""
+    modules = {
+        m
+        for m in imports.all_modules
+        if m.startswith(".") or m.split(".")[0] not in sys.stdlib_module_names
+    }
+    qualnames: set[str] = set()
+    for c in calls:
+        qualnames |= {c.qualname, f"{c.qualname}.__init__"}
+        if c.module is not None and "." in c.qualname and not c.bound:
+            head, tail = c.qualname.split(".", 1)
+            qualnames |= {tail, f"{tail}.__init__"}
+            modules.add(f"{c.module}.{head}" if c.module.strip(".") else f"{c.module}{head}")
+    paths = [p for m in sorted(modules) for p in candidate_paths(m)]
+    return modules, qualnames, paths
+
+
+def _found(found: Sequence[Chunk], modules: set[str]) -> tuple[set[str], dict[str, list[Chunk]]]:
+    """The modules among ``modules`` that are indexed, and the definitions found by name."""
+    indexed = {m for m in modules if any(module_matches(c.source_path, m) for c in found)}
+    by_name: dict[str, list[Chunk]] = {}
+    for chunk in found:
+        if chunk.qualname != MODULE_QUALNAME:
+            by_name.setdefault(chunk.qualname, []).append(chunk)
+    return indexed, by_name
+
+
+def _in_module(call_module: str, everywhere: Sequence[Chunk], indexed: set[str]) -> list[Chunk]:
+    here = [c for c in everywhere if module_matches(c.source_path, call_module)]
+    if not here:  # a package re-exporting its submodules' names (``from pkg import C``)
+        here = [c for c in everywhere if module_within(c.source_path, call_module)]
+    if not here and everywhere and call_module not in indexed:
+        here = list(everywhere)  # a module path laid out differently from the index
+    return here
+
+
+def _candidates(call: _Call, by_name: dict[str, list[Chunk]], indexed: set[str]) -> list[Chunk]:
+    """The indexed definitions a call may bind to (one call, one name, many files)."""
+    everywhere = by_name.get(call.qualname, [])
+    if call.module is None:
+        return everywhere
+    here = _in_module(call.module, everywhere, indexed)
+    if not here and "." in call.qualname and not call.bound:
+        # ``from billing import orders; orders.total()``: ``orders`` is a module, not a class
+        head, tail = call.qualname.split(".", 1)
+        sub = f"{call.module}.{head}" if call.module.strip(".") else f"{call.module}{head}"
+        if sub in indexed:
+            here = _in_module(sub, by_name.get(tail, []), indexed)
+    return here
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A name used in a piece of code and the indexed definitions it resolves to."""
+
+    shown: str
+    """How the code wrote it: ``util.safe_infer``, ``self.infer``, ``ParseError``."""
+    qualname: str
+    """What was looked up: ``safe_infer``, ``Class.method``, ``Class``."""
+    module: str | None
+    """The module the code imports it from; None for a name the code neither imports nor
+    defines (in a file's own function, a definition of that same file)."""
+    line: int
+    chunks: tuple[Chunk, ...]
+
+
+def resolve_calls(
+    code: str,
+    lookup: Lookup,
+    *,
+    self_classes: Sequence[tuple[str, str]] = (),
+    targets: Sequence[str] = (),
+) -> list[Resolved]:
+    """The calls in ``code`` resolved to indexed definitions, as the checker resolves them.
+
+    One lookup through ``lookup`` (the store's scoped ``definitions``), the same imports
+    (``code`` should start with its module's import lines), the same rules for modules,
+    packages and constructors. Two additions for code that is itself indexed, for
+    :mod:`rag.codemap`: ``self.m()`` and ``cls.m()`` resolve to ``C.m`` for each
+    ``(C, module)`` of ``self_classes`` in order (a class, then its bases); and each
+    expression of ``targets`` (a base class, a raised exception) resolves as if called.
+    Unresolved calls are left out; a failed lookup resolves nothing.
+    """
+    block = _parse(1, code)
+    if block.tree is None:
+        return []
+    imports = _Imports()
+    imports.add(block.nodes)
+    _, undefined = _static(block, set(), set())
+    own = _defined_anywhere(block.nodes)
+    calls = _calls(block, imports, undefined, own)
+    for expr in targets:
+        try:
+            named = ast.parse(expr, mode="eval").body
+        except SyntaxError:
+            continue
+        target = _target(named, imports, undefined | {_root_name(named)} - own, own)
+        if target is not None:
+            fake = ast.Call(func=named, args=[], keywords=[], lineno=0, col_offset=0)
+            calls.append(_Call(fake, 1, target[0], expr, target[1], helper=target[2]))
+    methods: list[_Call] = []
+    for node in block.nodes:
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id in ("self", "cls")
+        ):
+            shown = f"{func.value.id}.{func.attr}"
+            for cls, module in self_classes:
+                methods.append(_Call(node, 1, f"{cls}.{func.attr}", shown, module, bound=True))
+    modules, qualnames, paths = _wanted(calls + methods, imports)
+    try:
+        found = lookup(sorted(qualnames), paths) if qualnames else []
+    except GencodeError as exc:
+        logger.warning("could not look up definitions to resolve calls: %s", exc)
+        return []
+    indexed, by_name = _found(found, modules | {m for _, m in self_classes})
+    out: list[Resolved] = []
+    done: set[tuple[int, int, str]] = set()
+    for call in calls + methods:
+        where = (call.node.lineno, call.node.col_offset, call.shown)
+        if where in done:
+            continue  # ``self.m()``: the first class of self_classes that defines m wins
+        here = _candidates(call, by_name, indexed)
+        if here:
+            done.add(where)
+            out.append(
+                Resolved(call.shown, call.qualname, call.module, call.node.lineno, tuple(here))
+            )
+    return out
+
+
+def _root_name(node: ast.expr) -> str:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def signature_text(chunk: Chunk) -> str:
+    """``qualname(params) -> returns``: how the checker and the code map show a signature,
+    so the signature in a repair request is the one the code map showed."""
+    c = chunk
+    params = c.signature.split(c.name, 1)[-1] if c.name in c.signature else c.signature
+    return f"{c.qualname}{params}"
+
+
 # -- the checker --------------------------------------------------------------------------
 
 
@@ -614,40 +779,20 @@ class Verifier:
         self, calls: list[_Call], imports: _Imports
     ) -> tuple[int, list[Finding], set[str]]:
         """``(calls that match, findings, modules found indexed)``."""
-        modules = {
-            m
-            for m in imports.all_modules
-            if m.startswith(".") or m.split(".")[0] not in sys.stdlib_module_names
-        }
-        qualnames: set[str] = set()
-        for c in calls:
-            qualnames |= {c.qualname, f"{c.qualname}.__init__"}
-        paths = [p for m in sorted(modules) for p in candidate_paths(m)]
+        modules, qualnames, paths = _wanted(calls, imports)
         try:
             found = self._find(sorted(qualnames), paths) if (qualnames or paths) else []
         except GencodeError as exc:  # no index, no call checks: never a false "not found"
             logger.warning("could not look up the team's functions; calls unchecked: %s", exc)
             return 0, [], set()
-        indexed_paths = {c.source_path for c in found}
-        indexed_modules = {
-            m for m in modules if any(module_matches(path, m) for path in indexed_paths)
-        }
-        by_name: dict[str, list[Chunk]] = {}
-        for chunk in found:
-            if chunk.qualname != MODULE_QUALNAME:
-                by_name.setdefault(chunk.qualname, []).append(chunk)
+        indexed_modules, by_name = _found(found, modules)
         constructors = Constructors(found, self._find, asked=qualnames)
         matched = 0
         findings: list[Finding] = []
         for call in calls:
             line = call.node.lineno
             everywhere = by_name.get(call.qualname, [])
-            if call.module is None:
-                here = everywhere
-            else:
-                here = [c for c in everywhere if module_matches(c.source_path, call.module)]
-                if not here and everywhere and call.module not in indexed_modules:
-                    here = everywhere  # a module path laid out differently from the index
+            here = _candidates(call, by_name, indexed_modules)
             if not here:
                 if call.bound or "." in call.qualname:
                     # x = f(...) then x.m(): f was no class; C.m(): maybe inherited
@@ -748,8 +893,7 @@ def _signatures(v: Verification, lookup: Lookup) -> list[str]:
         fn = parsed_function(c.code)
         if fn is None or not signature_known(fn):
             continue  # its def line is not how it is called: better no signature than a wrong one
-        params = c.signature.split(c.name, 1)[-1] if c.name in c.signature else c.signature
-        out.add(f"{c.qualname}{params}  ({c.source_path})")
+        out.add(f"{signature_text(c)}  ({c.source_path})")
     return sorted(out)
 
 
@@ -765,13 +909,15 @@ def answer_checked(
     history: Sequence[Turn] = (),
     on_text: TextCallback | None = None,
     on_restart: Callable[[], None] | None = None,
+    code_map: CodeMap | None = None,
 ) -> Answer:
     """Generate, check, and repair at most once. Extractive answers are labelled, not checked.
 
     ``on_restart`` is called before the repaired answer streams into ``on_text``, so a
-    caller showing the stream can start over (Slack replaces the placeholder's text).
+    caller showing the stream can start over (Slack replaces the placeholder's text). The
+    repair request sees the same references and code map as the first answer.
     """
-    first = generator.answer(question, hits, history=history, on_text=on_text)
+    first = generator.answer(question, hits, history=history, on_text=on_text, code_map=code_map)
     if not first.generated:
         return replace(first, verification=Verification("extractive"))
     try:
@@ -790,7 +936,11 @@ def answer_checked(
     if on_restart:
         on_restart()
     second = generator.answer(
-        request, hits, history=(*history, Turn(question, first.text)), on_text=on_text
+        request,
+        hits,
+        history=(*history, Turn(question, first.text)),
+        on_text=on_text,
+        code_map=code_map,
     )
     try:
         again = verifier.check(second.text, second.code_blocks)

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rag import Answer, Hit, LLMError, Turn
+from rag.codemap import CodeMap
 from rag.generate import TextCallback, cited_numbers, code_blocks
+from rag.prompt import build_prompt
 
 
 @dataclass
@@ -33,8 +35,16 @@ class FakeGenerator:
         *,
         history: Sequence[Turn] = (),
         on_text: TextCallback | None = None,
+        code_map: CodeMap | None = None,
     ) -> Answer:
-        self.calls.append({"question": question, "history": tuple(history), "hits": list(hits)})
+        self.calls.append(
+            {
+                "question": question,
+                "history": tuple(history),
+                "hits": list(hits),
+                "code_map": code_map,
+            }
+        )
         if self.gate is not None and not self.gate.wait(timeout=30):
             raise LLMError("the test never opened the gate")
         if self.fail:
@@ -46,13 +56,17 @@ class FakeGenerator:
             text += piece
             if on_text:
                 on_text(piece)
+        # What a model would have been shown: the real prompt's references and code map.
+        shown = build_prompt(question, hits, history=history, code_map=code_map)
+        references = shown.references if code_map is not None else tuple(hits)
         return Answer(
             text=text,
             code_blocks=code_blocks(text),
-            references=tuple(hits),
-            cited=frozenset(cited_numbers(text, len(hits))),
+            references=references,
+            cited=frozenset(cited_numbers(text, len(references) + len(shown.code_map))),
             model=self.model_id,
             generated=True,
+            code_map=shown.code_map,
         )
 
     def standalone_question(self, question: str, history: Sequence[Turn]) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+from tests.bedrock_server import BedrockServer
 
 CODE = '''
 def parse_query_string(qs: str) -> dict:
@@ -165,3 +167,73 @@ def test_bad_configuration_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) ->
     code, _, err = run("stats")
     assert code == 1
     assert "GENCODE_STORE must be one of sqlite, opensearch, not 'mysql'" in err
+
+
+TEAM = {
+    "shop/money.py": '''
+def round_cents(amount: float, *, mode: str = "half-up") -> int:
+    """Round an amount to whole cents."""
+    return int(amount * 100 + 0.5)
+''',
+    "shop/charges.py": '''
+from shop.money import round_cents
+
+
+def charge_card(payment_id: str, amount: float) -> int:
+    """Charge a card for an amount."""
+    return round_cents(amount)
+''',
+}
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    root = tmp_path / "shop-repo"
+    for name, code in TEAM.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(code)
+    code, _, _ = run("index", str(root), "--repo", "shop")
+    assert code == 0
+    return root
+
+
+def test_context_json_lists_references_and_map_entries_with_their_tokens(shop: Path) -> None:
+    code, out, _ = run("context", "charge a card for an amount", "--budget", "400", "--json")
+    assert code == 0
+    shown = json.loads(out)
+    entries = {e["qualname"]: e for e in shown["entries"]}
+    assert entries["charge_card"]["kind"] == "reference"
+    assert entries["charge_card"]["n"] == 1
+    helper = entries["round_cents"]
+    assert (helper["kind"], helper["repo"], helper["path"]) == ("map", "shop", "shop/money.py")
+    assert (
+        f"[{helper['n']}] def round_cents(amount: float, *, mode: str='half-up') -> int"
+        in (shown["user"])
+    )
+    tokens = shown["tokens"]
+    assert tokens["total"] == sum(v for k, v in tokens.items() if k != "total")
+    assert 0 < tokens["references"] + tokens["map"] <= shown["context_budget"] == 400
+
+
+def test_context_prints_exactly_what_the_model_is_sent(
+    shop: Path, bedrock_server: BedrockServer, aws_env: None
+) -> None:
+    bedrock_server.reply = lambda r: "Use [1]:\n```python\ncharge_card('p1', 2.5)\n```\n"
+    env = {"GENCODE_LLM": "bedrock", "BEDROCK_REGIONS": "us-east-1",
+           "BEDROCK_ENDPOINT_URL": bedrock_server.url}  # fmt: skip
+    runner = CliRunner()
+    question = "charge a card for an amount"
+    shown = runner.invoke(cli, ["context", question, "--json"], env=env, catch_exceptions=False)
+    text = runner.invoke(cli, ["context", question], env=env, catch_exceptions=False)
+    runner.invoke(cli, ["ask", question], env=env, catch_exceptions=False)
+
+    (sent,) = bedrock_server.calls("converse-stream")
+    context = json.loads(shown.stdout)
+    key = re.search(r'key="([0-9a-f]{12})"', context["system"]).group(1)  # type: ignore[union-attr]
+    sent_key = re.search(r'key="([0-9a-f]{12})"', sent.system_text).group(1)  # type: ignore[union-attr]
+    assert context["system"].replace(key, sent_key) == sent.system_text
+    assert context["user"].replace(key, sent_key) == sent.last_user_text
+    # the plain form prints the same two messages and one line per part
+    assert f"=== system ({context['tokens']['system']:,} tokens) ===" in text.stdout
+    for part in ("history", "references", "map", "question", "framing", "total"):
+        assert re.search(rf"^{part} +[\d,]+$", text.stdout, re.M), part

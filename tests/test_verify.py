@@ -259,6 +259,28 @@ class TestCallsToTeamFunctions:
         assert v.verdict == "verified", v.errors[:3]
         assert v.calls_matched == 600
 
+    def test_a_module_imported_from_its_package_is_checked(self, indexed: Engine) -> None:
+        v = check(
+            indexed, py("from billing import orders\n\norders.compute_order_total({}, 0.1, 5)\n")
+        )
+        assert kinds(v) == [("arg-count", 3)]
+        ok = check(indexed, py("from billing import orders\n\norders.compute_order_total({})\n"))
+        assert ok.verdict == "verified" and ok.calls_matched == 1
+
+    def test_a_name_a_package_re_exports_resolves_to_its_submodule(self, indexed: Engine) -> None:
+        indexed.index_bytes(
+            b"from billing.orders import compute_order_total\n\nVERSION = 2\n",
+            Source("billing/__init__.py", workspace="T1", repo="repo"),
+        )
+        ok = check(
+            indexed, py("from billing import compute_order_total\n\ncompute_order_total({})\n")
+        )
+        assert ok.verdict == "verified" and ok.calls_matched == 1
+        bad = check(
+            indexed, py("from billing import compute_order_total\n\ncompute_order_total()\n")
+        )
+        assert kinds(bad) == [("missing-arg", 3)]
+
     def test_call_to_an_unimported_standard_library_name_is_a_missing_import(
         self, indexed: Engine
     ) -> None:

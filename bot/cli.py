@@ -19,6 +19,7 @@ import click
 from rag import Engine, GencodeError, Hit, Scope, is_korean
 
 from .config import Settings
+from .progress import index_progress
 from .services import build_engine
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -118,31 +119,17 @@ def index(
     found = find_python_files(list(paths), repo=repo)
     total = sum(1 for f in found if not isinstance(f, Walked))
     reports = []
-    bar: Any
-    with (
-        _errors(),
-        click.progressbar(
-            length=total,
-            label="indexing",
-            file=sys.stderr,
-            show_pos=True,
-            item_show_func=lambda r: r.display if r else None,
-        ) as bar,
-    ):
-
-        def inside_file(path: str, stage: str, done: int, total: int) -> None:
-            # Model summaries of a big file take a while: show how far into it we are.
-            bar.label = (
-                f"indexing ({stage} {done}/{total} in {path})" if done < total else "indexing"
-            )
-            bar.render_progress()
-
+    with _errors(), index_progress(total, out=sys.stderr) as progress:
         for report in engine.iter_index_paths(
-            list(paths), workspace=workspace, scope=scope, repo=repo, on_progress=inside_file
+            list(paths),
+            workspace=workspace,
+            scope=scope,
+            repo=repo,
+            on_progress=progress.inside_file,
         ):
             reports.append(report)
             if not report.deleted:  # files that left the folder come after the walk
-                bar.update(1, report)
+                progress.file_done(report.display)
     from rag import IndexReport
 
     result = IndexReport(tuple(reports))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+from bot.progress import LineProgress
 
 CODE = '''
 def parse_query_string(qs: str) -> dict:
@@ -165,3 +167,45 @@ def test_bad_configuration_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) ->
     code, _, err = run("stats")
     assert code == 1
     assert "GENCODE_STORE must be one of sqlite, opensearch, not 'mysql'" in err
+
+
+def test_index_without_a_terminal_prints_a_few_progress_lines_and_the_summary(
+    tmp_path: Path,
+) -> None:
+    """CI logs and pipes get pip-style progress (a line per tenth), not one per function."""
+    root = tmp_path / "big"
+    root.mkdir()
+    for f in range(12):
+        (root / f"mod{f}.py").write_text(
+            "".join(f"def handler_{f}_{n}(x):\n    return x + {n}\n\n\n" for n in range(25))
+        )
+    code, out, err = run("index", str(root))
+    assert code == 0
+    assert (
+        out.strip()
+        == "indexed 12 files of big: 300 new, 0 unchanged, 0 removed functions; 0 errors"
+    )
+    lines = err.splitlines()
+    assert 2 <= len(lines) <= 24, lines
+    assert lines[0] == "indexing 12 files"
+    assert lines[-1].startswith("indexing: 12/12 files (100%)")
+
+
+def test_progress_lines_come_each_tenth_or_after_the_interval() -> None:
+    now = [0.0]
+    out = io.StringIO()
+    progress = LineProgress(100, out=out, interval=5.0, clock=lambda: now[0])
+    for _ in range(9):  # 9% of the files at once: no line yet
+        progress.file_done("a.py")
+    for done in range(1, 21):  # then a big file's summaries, one a second
+        now[0] += 1.0
+        progress.inside_file("big.py", "summarize", done, 200)
+    progress.file_done("big.py")  # the tenth file: a line, though only a second passed
+    assert out.getvalue().splitlines() == [
+        "indexing 100 files",
+        "indexing: 9/100 files (9%), summarize 5/200 in big.py, 5 s",
+        "indexing: 9/100 files (9%), summarize 10/200 in big.py, 10 s",
+        "indexing: 9/100 files (9%), summarize 15/200 in big.py, 15 s",
+        "indexing: 9/100 files (9%), summarize 20/200 in big.py, 20 s",
+        "indexing: 10/100 files (10%), 20 s",
+    ]

@@ -17,6 +17,7 @@ from .errors import (
     StoreError,
     StoreLockedError,
 )
+from .fences import Segment, segments
 from .models import (
     WORKSPACE_WIDE,
     Answer,
@@ -63,6 +64,7 @@ __all__ = [
     "NothingIndexedError",
     "ParseError",
     "Scope",
+    "Segment",
     "Source",
     "SourceSummary",
     "StoreError",
@@ -75,4 +77,5 @@ __all__ = [
     "chunk_id",
     "embedding_text",
     "is_korean",
+    "segments",
 ]

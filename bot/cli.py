@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from rag import Engine, GencodeError, Hit, Scope, is_korean
+from rag import Engine, GencodeError, Hit, NothingIndexedError, Scope, is_korean
 
 from .config import Settings
 from .progress import index_progress
@@ -83,6 +83,12 @@ def cli(ctx: click.Context, home: Path | None, verbose: int) -> None:
     """Gencode: write code for a team out of the team's own code.
 
     Index Python files, then search them or ask for new code built from them.
+
+    \b
+    Start here:
+      gencode index ./src                  # .py and .ipynb files, recursively
+      gencode search "retry an upload"     # the indexed functions that match
+      gencode ask "make a retrying S3 uploader"
     """
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(
@@ -92,7 +98,7 @@ def cli(ctx: click.Context, home: Path | None, verbose: int) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
-@cli.command()
+@cli.command(short_help="Index Python files and folders (honouring .gitignore).")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @scope_options
 @click.option(
@@ -226,7 +232,7 @@ def search(
             click.echo(f"    {c.summary}")
 
 
-@cli.command()
+@cli.command(short_help="Ask for code built from (and citing) the indexed functions.")
 @click.argument("question", nargs=-1, required=True)
 @click.option("-k", "k", default=6, show_default=True, help="How many functions to draw on.")
 @scope_options
@@ -250,9 +256,15 @@ def ask(ctx: Context, question: tuple[str, ...], k: int, workspace: str, convers
         click.echo(f"\n{REPAIRING_KO if korean else REPAIRING}\n", err=True)
 
     with _errors():
-        answer = engine.ask(
-            text, Scope.of(workspace, conversation), k=k, on_text=echo, on_restart=restart
-        )
+        try:
+            answer = engine.ask(
+                text, Scope.of(workspace, conversation), k=k, on_text=echo, on_restart=restart
+            )
+        except NothingIndexedError as exc:  # its message speaks to Slack users
+            raise click.ClickException(
+                f"No code is indexed for workspace {workspace!r} yet: run `gencode index PATH` "
+                "(a folder of .py files will do), then ask again."
+            ) from exc
     if not answer.text.endswith("\n"):
         click.echo()
     if answer.verification is not None:
@@ -274,7 +286,7 @@ def ask(ctx: Context, question: tuple[str, ...], k: int, workspace: str, convers
         )
 
 
-@cli.command()
+@cli.command(short_help="What the index holds, and how answers fared in their checks.")
 @pass_context
 def stats(ctx: Context) -> None:
     """What the index holds: chunks, files, embedding model, size on disk."""
@@ -344,7 +356,7 @@ def serve(ctx: Context, host: str, port: int) -> None:
         server.close()
 
 
-@cli.command()
+@cli.command(short_help="Run the Slack bot over Socket Mode (no public URL).")
 @pass_context
 def socket(ctx: Context) -> None:
     """Run the Slack bot over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)."""

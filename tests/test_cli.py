@@ -143,8 +143,16 @@ def test_ask_prints_the_answer_and_numbered_references(project: Path) -> None:
 def test_ask_with_nothing_indexed_says_how_to_index() -> None:
     code, _, err = run("ask", "make an uploader")
     assert code == 1
-    assert "No code is indexed here yet" in err and "gencode index PATH" in err
+    assert "No code is indexed for workspace 'local' yet: run `gencode index PATH`" in err
+    assert "Share a .py file" not in err  # that is for Slack users
     assert "Traceback" not in err
+
+
+def test_help_starts_a_newcomer_off() -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    assert "gencode index ./src" in out and 'gencode ask "' in out
+    assert "...\n" not in out.split("Commands:")[1]  # no command's summary is cut short
 
 
 def test_stats_reports_the_index(project: Path) -> None:

@@ -18,7 +18,7 @@ escapes it, so what a user copies is byte for byte what the model wrote, ``&``, 
 ``>``, tabs, indentation and backticks included. A mrkdwn code block would need ``&``,
 ``<`` and ``>`` escaped and ends at the first three backticks, even inside a string; a
 ``markdown`` block is translated by Slack into blocks of its own, and its fences end the
-same way (README, "Code in Slack").
+same way (README, "Code you can copy").
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ class LineProgress:
         self.started = self.last = clock()
         self.tenth = 0
         self.inside = ""
-        click.echo(f"indexing {total} files", file=out)
+        click.echo(f"indexing {total} file{'' if total == 1 else 's'}", file=out)
 
     def file_done(self, display: str) -> None:
         self.files += 1

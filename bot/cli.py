@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from rag import Engine, GencodeError, Hit, Repository, Scope, is_korean
+from rag import Engine, GencodeError, Hit, NothingIndexedError, Repository, Scope, is_korean
 from rag.engine import ASK_K
 from rag.prompt import Prompt
 
 from .config import Settings
+from .progress import index_progress
 from .services import build_engine
 
 if TYPE_CHECKING:
@@ -94,6 +95,12 @@ def cli(ctx: click.Context, home: Path | None, verbose: int) -> None:
     """Gencode: write code for a team out of the team's own code.
 
     Index Python files, then search them or ask for new code built from them.
+
+    \b
+    Start here:
+      gencode index ./src                  # .py and .ipynb files, recursively
+      gencode search "retry an upload"     # the indexed functions that match
+      gencode ask "make a retrying S3 uploader"
     """
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(
@@ -103,7 +110,7 @@ def cli(ctx: click.Context, home: Path | None, verbose: int) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
-@cli.command()
+@cli.command(short_help="Index Python files and folders (honouring .gitignore).")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @scope_options
 @click.option(
@@ -130,31 +137,17 @@ def index(
     found = find_python_files(list(paths), repo=repo)
     total = sum(1 for f in found if not isinstance(f, Walked))
     reports = []
-    bar: Any
-    with (
-        _errors(),
-        click.progressbar(
-            length=total,
-            label="indexing",
-            file=sys.stderr,
-            show_pos=True,
-            item_show_func=lambda r: r.display if r else None,
-        ) as bar,
-    ):
-
-        def inside_file(path: str, stage: str, done: int, total: int) -> None:
-            # Model summaries of a big file take a while: show how far into it we are.
-            bar.label = (
-                f"indexing ({stage} {done}/{total} in {path})" if done < total else "indexing"
-            )
-            bar.render_progress()
-
+    with _errors(), index_progress(total, out=sys.stderr) as progress:
         for report in engine.iter_index_paths(
-            list(paths), workspace=workspace, scope=scope, repo=repo, on_progress=inside_file
+            list(paths),
+            workspace=workspace,
+            scope=scope,
+            repo=repo,
+            on_progress=progress.inside_file,
         ):
             reports.append(report)
             if not report.deleted:  # files that left the folder come after the walk
-                bar.update(1, report)
+                progress.file_done(report.display)
     from rag import IndexReport
 
     result = IndexReport(tuple(reports))
@@ -251,7 +244,7 @@ def search(
             click.echo(f"    {c.summary}")
 
 
-@cli.command()
+@cli.command(short_help="Ask for code built from (and citing) the indexed functions.")
 @click.argument("question", nargs=-1, required=True)
 @click.option("-k", "k", default=ASK_K, show_default=True, help="How many functions to draw on.")
 @scope_options
@@ -275,9 +268,15 @@ def ask(ctx: Context, question: tuple[str, ...], k: int, workspace: str, convers
         click.echo(f"\n{REPAIRING_KO if korean else REPAIRING}\n", err=True)
 
     with _errors():
-        answer = engine.ask(
-            text, Scope.of(workspace, conversation), k=k, on_text=echo, on_restart=restart
-        )
+        try:
+            answer = engine.ask(
+                text, Scope.of(workspace, conversation), k=k, on_text=echo, on_restart=restart
+            )
+        except NothingIndexedError as exc:  # its message speaks to Slack users
+            raise click.ClickException(
+                f"No code is indexed for workspace {workspace!r} yet: run `gencode index PATH` "
+                "(a folder of .py files will do), then ask again."
+            ) from exc
     if not answer.text.endswith("\n"):
         click.echo()
     if answer.verification is not None:
@@ -322,7 +321,7 @@ def _context_json(prompt: Prompt) -> dict[str, Any]:
     }
 
 
-@cli.command()
+@cli.command(short_help="Exactly what the model would receive for QUESTION, and its tokens.")
 @click.argument("question", nargs=-1, required=True)
 @click.option(
     "--budget",
@@ -383,7 +382,7 @@ def context(
         click.echo(f"note: {note}", err=True)
 
 
-@cli.command()
+@cli.command(short_help="What the index holds, and how answers fared in their checks.")
 @pass_context
 def stats(ctx: Context) -> None:
     """What the index holds: chunks, files, embedding model, size on disk."""
@@ -491,7 +490,7 @@ def repo_remove(ctx: Context, name: str, workspace: str, scope: str) -> None:
     click.echo(f"removed {name}: {gone} functions left the index; it is no longer synced")
 
 
-@cli.command()
+@cli.command(short_help="Bring registered git repositories up to their branch's head.")
 @click.argument("name", required=False)
 @click.option("--workspace", default=None, help="Only this workspace's repositories.")
 @pass_context
@@ -564,7 +563,7 @@ def _outcome_line(o: SyncOutcome) -> str:
     return line
 
 
-@cli.command()
+@cli.command(short_help="Run the Slack bot over HTTP (events, health, git webhooks).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=3000, show_default=True, type=int, help="Port (0 picks one).")
 @pass_context
@@ -619,7 +618,7 @@ def serve(ctx: Context, host: str, port: int) -> None:
         indexing.shutdown(wait=False)
 
 
-@cli.command()
+@cli.command(short_help="Run the Slack bot over Socket Mode (no public URL).")
 @pass_context
 def socket(ctx: Context) -> None:
     """Run the Slack bot over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN).

@@ -16,7 +16,15 @@ messages past its limits instead of truncating them, so every builder here keeps
 * a message's ``text``: 40,000 characters (:data:`MAX_TEXT`).
 
 Long answers are split across messages between blocks, so never inside a code block;
-code too long for one section becomes a Python snippet (:class:`Upload`) instead.
+code too long for one block becomes a Python snippet (:class:`Upload`) instead.
+
+Code goes out as a ``rich_text`` block holding one ``rich_text_preformatted`` element whose
+one ``text`` element is the code itself (:func:`code_block`): Slack neither parses nor
+escapes it, so what a user copies is byte for byte what the model wrote, ``&``, ``<``,
+``>``, tabs, indentation and backticks included. A mrkdwn code block would need ``&``,
+``<`` and ``>`` escaped and ends at the first three backticks, even inside a string; a
+``markdown`` block is translated by Slack into blocks of its own, and its fences end the
+same way (README, "Code you can copy").
 """
 
 from __future__ import annotations
@@ -27,11 +35,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag import Answer, Chunk, FileReport, Hit, IndexReport
+from rag import Answer, Chunk, FileReport, Hit, IndexReport, segments
 
 from . import messages
 
 SECTION_LIMIT = 3000
+CODE_LIMIT = 3000
+"""Code longer than this goes up as a snippet: about 75 lines, what a thread shows well."""
 MAX_BLOCKS = 50
 MAX_TEXT = 40_000
 MESSAGE_BLOCK_CHARS = 11_000
@@ -44,7 +54,6 @@ FEEDBACK_DOWN = "gencode_feedback_down"
 
 Block = dict[str, Any]
 
-_FENCE = re.compile(r"```[ \t]*([\w+.#-]*)[ \t]*\n(.*?)(?:```|\Z)", re.S)
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
 _HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.M)
@@ -87,27 +96,6 @@ def _prose_to_mrkdwn(text: str) -> str:
         part = _BULLET.sub(r"\1• ", part)
         out.append(part)
     return "".join(out)
-
-
-@dataclass(frozen=True)
-class Segment:
-    kind: str  # "prose" or "code"
-    text: str
-    language: str = ""
-
-
-def segments(text: str) -> list[Segment]:
-    """Split model text into prose and fenced code, in order; an unclosed fence runs to the end."""
-    out: list[Segment] = []
-    pos = 0
-    for m in _FENCE.finditer(text):
-        if m.start() > pos and text[pos : m.start()].strip():
-            out.append(Segment("prose", text[pos : m.start()].strip("\n")))
-        out.append(Segment("code", m.group(2).rstrip("\n"), m.group(1) or ""))
-        pos = m.end()
-    if text[pos:].strip():
-        out.append(Segment("prose", text[pos:].strip("\n")))
-    return out
 
 
 def to_mrkdwn(text: str) -> str:
@@ -154,9 +142,25 @@ def sections(text: str) -> list[Block]:
     return [section(piece) for piece in split_text(text)]
 
 
+def code_block(code: str) -> Block:
+    """Code as Slack's own composer sends a code block: literal text, nothing to escape."""
+    preformatted = {"type": "rich_text_preformatted", "elements": [{"type": "text", "text": code}]}
+    return {"type": "rich_text", "elements": [preformatted]}
+
+
 def block_text(block: Block) -> str:
+    """The mrkdwn a block stands for in a message's fallback ``text`` (notifications,
+    clients without blocks, and the thread history a follow-up reads back)."""
     if "text" in block and isinstance(block["text"], dict):
         return str(block["text"].get("text", ""))
+    if block.get("type") == "rich_text":
+        code = "".join(
+            str(e.get("text", ""))
+            for element in block.get("elements", [])
+            if element.get("type") == "rich_text_preformatted"
+            for e in element.get("elements", [])
+        )
+        return f"```\n{escape(code)}\n```"
     if block.get("type") == "context":
         return "\n".join(str(e.get("text", "")) for e in block.get("elements", []))
     return ""
@@ -299,9 +303,10 @@ def render_answer(
         if seg.kind == "prose":
             blocks.extend(sections(_prose_to_mrkdwn(seg.text)))
             continue
-        fenced = f"```\n{escape(seg.text)}\n```"
-        if len(fenced) <= SECTION_LIMIT:
-            blocks.append(section(fenced))
+        if not seg.text.strip():
+            continue
+        if len(seg.text) <= CODE_LIMIT:
+            blocks.append(code_block(seg.text))
             continue
         n = len(rendered.uploads) + 1
         ext = "py" if seg.language in ("", "python", "py", "python3") else "txt"

@@ -20,6 +20,7 @@ from .errors import (
     StoreError,
     StoreLockedError,
 )
+from .fences import Segment, segments
 from .git.errors import REASONS as GIT_REASONS
 from .git.errors import GitError
 from .models import (
@@ -78,6 +79,7 @@ __all__ = [
     "NothingIndexedError",
     "ParseError",
     "Scope",
+    "Segment",
     "Source",
     "SourceForgotten",
     "SourceSummary",
@@ -92,6 +94,7 @@ __all__ = [
     "embedding_text",
     "is_korean",
     "printable",
+    "segments",
 ]
 
 

@@ -194,6 +194,38 @@ class Analyzer:
     def _english(self, words: Iterable[str]) -> list[str]:
         return [stem(w) if self._stemming else w for w in words]
 
+    def query_phrases(self, text: str) -> frozenset[frozenset[str]]:
+        """Pairs of content words that stand next to each other in a question, filler words
+        skipped: "post a message ... when rate limited" holds {post, message} and
+        {rate, limit}. A Korean word stands for its morphemes and its English words, so
+        파일을 업로드 holds {file, upload}.
+
+        Why: a question that asks for two things names each with a phrase, and a function
+        whose name holds one of them is an answer to that part (:func:`rag.retrieve.covering`).
+        """
+        places: list[set[str]] = []
+        for token in _TOKEN.findall(text):
+            if _HANGUL.match(token):
+                words = set(self.korean_morphemes(token))
+                words.update(self._english(self.english_words(token)))
+                words -= QUERY_STOPWORDS
+                if words:
+                    places.append(words)
+                continue
+            for word in identifier_words(token):
+                if word in QUERY_STOPWORDS or len(word) < 2 and not word.isdigit():
+                    continue
+                term = stem(word) if self._stemming else word
+                if term not in QUERY_STOPWORDS:
+                    places.append({term})
+        return frozenset(
+            frozenset((a, b))
+            for left, right in zip(places, places[1:], strict=False)
+            for a in left
+            for b in right
+            if a != b
+        )
+
     def query_terms(self, text: str) -> list[str]:
         """Unique terms of a question, without filler words, Korean also in English."""
         terms = [t for t in self.terms(text, translate=True) if t not in QUERY_STOPWORDS]

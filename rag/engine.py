@@ -64,7 +64,7 @@ from .models import (
 )
 from .notebook import chunk_notebook, is_notebook
 from .prompt import Prompt, build_prompt
-from .retrieve import fusion_for, reciprocal_rank_fusion
+from .retrieve import fuse, fusion_for, name_words, reciprocal_rank_fusion
 from .stores.base import AnswerRecord, ChunkStore, Feedback, Replaced, ScoredChunk
 from .summarize import EXTRACTIVE, Summarizer, extractive_summary, first_sentence
 from .verify import Verifier, answer_checked
@@ -817,13 +817,22 @@ class Engine:
         if not query.strip():
             raise InputError("The question is empty: say what code you need.")
         lists: dict[str, list[ScoredChunk]] = {}
+        fusion = fusion_for(self.embedder.model_id)
         if mode == "hybrid":
             vector = self.query_vector(query)
-            lexical, nearest = self.store.hybrid(
-                self.lexical_query(query, scope), vector, k=CANDIDATES, scope=scope
-            )
+            words = self.lexical_query(query, scope)
+            lexical, nearest = self.store.hybrid(words, vector, k=CANDIDATES, scope=scope)
             lists = {"lexical": lexical, "vector": nearest}
-        elif mode == "lexical":
+            hits = fuse(
+                lists,
+                fusion,
+                query,
+                query_terms=self.analyzer.query_terms(words),
+                phrases=self.analyzer.query_phrases(query),
+                names=name_words(self.analyzer),
+            )
+            return hits[:k]
+        if mode == "lexical":
             lists["lexical"] = self.store.lexical(
                 self.lexical_query(query, scope), k=CANDIDATES, scope=scope
             )
@@ -832,9 +841,7 @@ class Engine:
             lists["vector"] = self.store.vector(vector, k=CANDIDATES, scope=scope)
         else:
             raise ValueError(f"unknown retrieval mode {mode!r}")
-        fusion = fusion_for(self.embedder.model_id)
-        weights = fusion.weights(query, lists)
-        return reciprocal_rank_fusion(lists, k=fusion.k, weights=weights)[:k]
+        return reciprocal_rank_fusion(lists, k=fusion.k, weights=fusion.weights(query, lists))[:k]
 
     def ask(
         self,

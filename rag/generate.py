@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from .analysis import has_hangul
-from .models import Answer, CodeBlock, Hit, Turn
+from .fences import code_blocks as code_blocks  # re-exported: callers import it from here
+from .models import Answer, Hit, Turn
 
 if TYPE_CHECKING:
     from .codemap import CodeMap
@@ -29,7 +30,6 @@ EXTRACTIVE_LABEL_KO = (
     "질문과 가장 잘 맞는 색인된 함수들입니다."
 )
 
-_FENCE = re.compile(r"```([\w+-]*)\n(.*?)```", re.S)
 _CITATION = re.compile(r"\[(\d{1,3})\]")
 
 
@@ -53,10 +53,6 @@ class Generator(Protocol):
     def standalone_question(self, question: str, history: Sequence[Turn]) -> str:
         """Rewrite a follow-up ("now make it async") into a question retrieval can use alone."""
         ...
-
-
-def code_blocks(text: str) -> tuple[CodeBlock, ...]:
-    return tuple(CodeBlock(m.group(1) or "", m.group(2)) for m in _FENCE.finditer(text))
 
 
 def cited_numbers(text: str, n_refs: int) -> list[int]:

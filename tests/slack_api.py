@@ -26,6 +26,19 @@ BOT_ID = "BBOT"
 JSON_FIELDS = {"blocks", "metadata", "files", "attachments", "view"}
 
 
+def _valid_rich_text(block: dict[str, Any]) -> bool:
+    """A rich_text block as Slack's schema has it: sub-elements of a known type, each
+    holding ``text`` elements whose ``text`` is a string."""
+    kinds = {"rich_text_section", "rich_text_preformatted", "rich_text_quote", "rich_text_list"}
+    for element in block.get("elements") or [None]:
+        if not isinstance(element, dict) or element.get("type") not in kinds:
+            return False
+        for leaf in element.get("elements") or [None]:
+            if not isinstance(leaf, dict) or not isinstance(leaf.get("text", ""), str):
+                return False
+    return True
+
+
 @dataclass
 class Call:
     method: str
@@ -331,6 +344,8 @@ class SlackAPI:
         for b in blocks:
             t = (b.get("text") or {}).get("text", "")
             if b.get("type") == "section" and len(t) > 3000:
+                return "invalid_blocks"
+            if b.get("type") == "rich_text" and not _valid_rich_text(b):
                 return "invalid_blocks"
         if len(json.dumps(blocks)) > 13_000:
             return "msg_blocks_too_long"

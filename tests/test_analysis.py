@@ -118,3 +118,17 @@ def test_a_glossary_file_keeps_the_first_entry_and_names_a_bad_line() -> None:
     assert load("# comment\n\n업로드\tupload\n업로드\tput\n") == {"업로드": ("upload",)}
     with pytest.raises(ValueError, match="line 2"):
         load("업로드\tupload\n다운로드 download\n")
+
+
+def test_query_phrases_pair_adjacent_content_words_across_filler() -> None:
+    phrases = Analyzer().query_phrases(
+        "How do I post a message to a channel and retry when rate limited?"
+    )
+    assert {frozenset({"post", "message"}), frozenset({"rate", "limit"})} <= phrases
+    assert frozenset({"post", "channel"}) not in phrases  # "message" stands between them
+
+
+def test_korean_query_phrases_pair_the_english_words_of_adjacent_korean_words() -> None:
+    phrases = Analyzer().query_phrases("채널에 파일을 업로드하는 코드를 만들어 줘")
+    assert frozenset({"file", "upload"}) in phrases
+    assert frozenset({"channel", "upload"}) not in phrases

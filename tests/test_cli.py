@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+from bot.progress import LineProgress
 from tests.bedrock_server import BedrockServer
 
 CODE = '''
@@ -143,8 +145,16 @@ def test_ask_prints_the_answer_and_numbered_references(project: Path) -> None:
 def test_ask_with_nothing_indexed_says_how_to_index() -> None:
     code, _, err = run("ask", "make an uploader")
     assert code == 1
-    assert "No code is indexed here yet" in err and "gencode index PATH" in err
+    assert "No code is indexed for workspace 'local' yet: run `gencode index PATH`" in err
+    assert "Share a .py file" not in err  # that is for Slack users
     assert "Traceback" not in err
+
+
+def test_help_starts_a_newcomer_off() -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    assert "gencode index ./src" in out and 'gencode ask "' in out
+    assert "...\n" not in out.split("Commands:")[1]  # no command's summary is cut short
 
 
 def test_stats_reports_the_index(project: Path) -> None:
@@ -237,3 +247,45 @@ def test_context_prints_exactly_what_the_model_is_sent(
     assert f"=== system ({context['tokens']['system']:,} tokens) ===" in text.stdout
     for part in ("history", "references", "map", "question", "framing", "total"):
         assert re.search(rf"^{part} +[\d,]+$", text.stdout, re.M), part
+
+
+def test_index_without_a_terminal_prints_a_few_progress_lines_and_the_summary(
+    tmp_path: Path,
+) -> None:
+    """CI logs and pipes get pip-style progress (a line per tenth), not one per function."""
+    root = tmp_path / "big"
+    root.mkdir()
+    for f in range(12):
+        (root / f"mod{f}.py").write_text(
+            "".join(f"def handler_{f}_{n}(x):\n    return x + {n}\n\n\n" for n in range(25))
+        )
+    code, out, err = run("index", str(root))
+    assert code == 0
+    assert (
+        out.strip()
+        == "indexed 12 files of big: 300 new, 0 unchanged, 0 removed functions; 0 errors"
+    )
+    lines = err.splitlines()
+    assert 2 <= len(lines) <= 24, lines
+    assert lines[0] == "indexing 12 files"
+    assert lines[-1].startswith("indexing: 12/12 files (100%)")
+
+
+def test_progress_lines_come_each_tenth_or_after_the_interval() -> None:
+    now = [0.0]
+    out = io.StringIO()
+    progress = LineProgress(100, out=out, interval=5.0, clock=lambda: now[0])
+    for _ in range(9):  # 9% of the files at once: no line yet
+        progress.file_done("a.py")
+    for done in range(1, 21):  # then a big file's summaries, one a second
+        now[0] += 1.0
+        progress.inside_file("big.py", "summarize", done, 200)
+    progress.file_done("big.py")  # the tenth file: a line, though only a second passed
+    assert out.getvalue().splitlines() == [
+        "indexing 100 files",
+        "indexing: 9/100 files (9%), summarize 5/200 in big.py, 5 s",
+        "indexing: 9/100 files (9%), summarize 10/200 in big.py, 10 s",
+        "indexing: 9/100 files (9%), summarize 15/200 in big.py, 15 s",
+        "indexing: 9/100 files (9%), summarize 20/200 in big.py, 20 s",
+        "indexing: 10/100 files (10%), 20 s",
+    ]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from rag import Chunk
+from rag import Chunk, Hit
+from rag.analysis import Analyzer
 from rag.embed import LocalE5Embedder, LocalUSEEmbedder
-from rag.retrieve import PLAIN, Fusion, fusion_for, reciprocal_rank_fusion
+from rag.retrieve import PLAIN, Fusion, covering, fusion_for, reciprocal_rank_fusion
 from rag.stores.base import ScoredChunk
 
 
@@ -90,3 +91,42 @@ def test_a_chunk_listed_twice_by_one_retriever_counts_once() -> None:
     fused = reciprocal_rank_fusion({"lexical": _ranked("a", "a", "b")})
     assert [h.chunk.id for h in fused] == ["a", "b"]
     assert fused[0].score == 1 / 61
+
+
+def _names(chunk: Chunk) -> frozenset[str]:
+    return frozenset(Analyzer().terms(chunk.qualname))
+
+
+QUESTION = "post a message to a channel and retry when rate limited"
+TERMS = Analyzer().query_terms(QUESTION)
+PHRASES = Analyzer().query_phrases(QUESTION)
+
+
+def test_a_question_asking_two_things_gets_both_in_the_first_three() -> None:
+    """Three handlers hold "rate limited"; chat_postMessage, fifth, holds "post a message"
+    and moves up. channels_replies holds the single word "channel", no phrase: it stays."""
+    names = ["RateLimitRetryHandler._can_retry", "RateLimitRetryHandler"]
+    names += ["AsyncRateLimitRetryHandler", "channels_replies", "chat_postMessage"]
+    hits = [Hit(_chunk(n), 0.15 - 0.01 * i, {"lexical": i + 1}) for i, n in enumerate(names)]
+    covered = covering(hits, phrases=PHRASES, query_terms=TERMS, names=_names, gain=2.0)
+    assert [h.chunk.id for h in covered] == [
+        "RateLimitRetryHandler._can_retry",  # the first hit stays
+        "chat_postMessage",
+        "RateLimitRetryHandler",
+        "AsyncRateLimitRetryHandler",
+        "channels_replies",
+    ]
+    # The order changed, not the fused scores.
+    assert {h.chunk.id: h.score for h in covered} == {h.chunk.id: h.score for h in hits}
+
+
+def test_a_hit_holding_the_same_half_again_or_nothing_keeps_its_place() -> None:
+    names = ["RateLimitRetryHandler", "RateLimitRetryHandler.post_retry", "channels_replies"]
+    hits = [Hit(_chunk(n), 0.15 - 0.01 * i, {"lexical": i + 1}) for i, n in enumerate(names)]
+    assert covering(hits, phrases=PHRASES, query_terms=TERMS, names=_names, gain=2.0) == hits
+
+
+def test_the_measured_embedders_cover_two_part_questions() -> None:
+    for model in (LocalUSEEmbedder.MODEL_ID, LocalE5Embedder.MODEL_ID):
+        assert fusion_for(model).coverage > 0
+    assert PLAIN.coverage == 0  # Titan: not measured here

@@ -6,12 +6,30 @@ import re
 import time
 from typing import Any
 
+from handlers.render import escape
 from rag import Source, Turn
 from tests.fakes import FakeGenerator
 from tests.samples import ORDERS_PY
 from tests.slack_api import SlackAPI
+from tests.slack_client import copied_code
 from tests.slack_fixtures import Bot
 from tests.slack_helpers import message_event
+
+TRICKY_CODE = """import html
+
+
+def fenced(code: str) -> str:
+    \"\"\"Wrap code for Markdown: the ``` inside these strings must not end the block.\"\"\"
+    return "```python\\n" + code + "\\n```"
+
+
+def escaped(text: str) -> str:
+\t# A tab-indented body: the tabs must survive the copy.
+\tif "<b>" in text and text > "" or "&" in text:
+\t\treturn html.escape(text)  # "&lt;b&gt;" and "&amp;" are written literally here
+\treturn f"`{text}`"
+"""
+"""Code with what mrkdwn mangles: &, <, >, entities, tabs, indentation, backticks in strings."""
 
 
 def seed(
@@ -436,6 +454,17 @@ class TestSlackAskStreaming:
         assert "```\nif a &lt; b and c &gt; d: pass\n```" in text
         refs = text.split("*References*")[1]
         assert refs.strip().startswith("[1]")  # cited first
+
+    def test_code_copied_from_slack_is_byte_identical_to_the_models(self, start_bot: Any) -> None:
+        gen = FakeGenerator(pieces=[f"Here it is [1]:\n```python\n{TRICKY_CODE}\n```\nDone.\n"])
+        bot = start_bot(gen)
+        seed(bot)
+        bot.slack.command("escape <b> & fence code")
+        root = bot.api.wait_for(lambda: bot.api.bot_messages("C1"))[0]["ts"]
+        (answer,) = final_answer(bot.api, "C1", root)
+        assert copied_code(answer["blocks"]) == [TRICKY_CODE]
+        # The fallback text (notifications, follow-ups) is mrkdwn, escaped as Slack requires.
+        assert f"```\n{escape(TRICKY_CODE)}\n```" in answer["text"]
 
     def test_long_answer_is_split_at_code_blocks_and_long_code_is_uploaded(
         self, start_bot: Any

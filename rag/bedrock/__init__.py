@@ -33,13 +33,13 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from .chunking import ParsedChunk
-from .codemap import CodeMap
-from .embed import Matrix, Vector, normalise
-from .errors import ConfigError, InputError, LLMError
-from .generate import TextCallback
-from .models import Answer, Hit, Turn, Usage
-from .prompt import (
+from ..chunking import ParsedChunk
+from ..codemap import CodeMap
+from ..embed import Matrix, Vector, normalise
+from ..errors import ConfigError, InputError, LLMError
+from ..generate import TextCallback
+from ..models import Answer, Hit, Turn, Usage
+from ..prompt import (
     NOTE_CUT,
     Prompt,
     build_prompt,
@@ -50,7 +50,7 @@ from .prompt import (
     standalone_prompt,
     standalone_system,
 )
-from .summarize import ProgressCallback, Summary
+from ..summarize import ProgressCallback, Summary
 
 logger = logging.getLogger(__name__)
 

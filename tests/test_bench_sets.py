@@ -600,6 +600,14 @@ def test_a_stray_set_file_is_an_error(tiny: Path) -> None:
     ]
 
 
+def test_a_set_file_must_be_utf8_with_one_newline_a_line(tiny: Path) -> None:
+    path = tiny / "english_test.tsv"
+    path.write_bytes(FILES["english_test.tsv"].replace("\n", "\r\n").encode())
+    assert "ERROR english_test.tsv:3: a line must end with a single \\n" in errors(tiny)
+    path.write_bytes("café\ttinylib/io.py\tcopy_file\n".encode("latin-1"))
+    assert any(e.startswith("ERROR english_test.tsv: not UTF-8") for e in errors(tiny))
+
+
 def test_class_names_are_only_warnings(tiny: Path) -> None:
     edit(tiny, "korean_wellknown_test.tsv", "표에", "Table 표에")
     report = check(load(tiny))
@@ -682,11 +690,16 @@ def test_a_hand_picked_set_builds_its_rows_skips_and_picks(tiny: Path, tmp_path:
         assert (tiny / name).read_text(encoding="utf-8") == FILES[name], name
 
 
-def test_a_draft_position_outside_the_draw_is_refused(tiny: Path, tmp_path: Path) -> None:
+def test_a_draft_that_does_not_fit_is_refused_by_line(tiny: Path, tmp_path: Path) -> None:
     draft = tmp_path / "draft.tsv"
     draft.write_text("10\tsome question\n", encoding="utf-8")
     with pytest.raises(BuildError, match="draft.tsv:1: '10' is not a position of the draw"):
         build(load(tiny), "english", draft)
+    draft.write_text("3\tSKIP\n", encoding="utf-8")
+    with pytest.raises(BuildError, match="draft.tsv:1: expected 1 key columns, then a question"):
+        build(load(tiny), "english", draft)
+    with pytest.raises(BuildError, match="cannot read the draft"):
+        build(load(tiny), "english", tmp_path / "missing.tsv")
 
 
 def draft_of(folder: Path, set_name: str) -> str:

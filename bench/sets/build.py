@@ -54,25 +54,29 @@ def read_draft(corpus: Corpus, spec: SetSpec, draft: Path) -> tuple[list[str], l
     drawn = _drawn(corpus, spec) if not picked else []
     comments: list[str] = []
     entries: list[Entry] = []
-    with draft.open(encoding="utf-8", newline="") as f:
-        for number, line in enumerate(f, 1):
-            if line.startswith("#"):
-                if not entries:
-                    comments.append(line if line.endswith("\n") else line + "\n")
-                continue
-            if not line.strip():
-                continue
-            where = f"{draft.name}:{number}"
-            keys, query, reason = _split(line.rstrip("\r\n").split("\t"), 2 if picked else 1, where)
-            if picked:
-                position = f"pick{len(entries):03d}"
-                path, qualname = keys
-            else:
-                if not keys[0].isdigit() or int(keys[0]) >= len(drawn):
-                    raise BuildError(f"{where}: {keys[0]!r} is not a position of the draw")
-                position = keys[0]
-                path, qualname = drawn[int(keys[0])]
-            entries.append(Entry(number, position, path, qualname, query, reason))
+    try:
+        lines = draft.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BuildError(f"cannot read the draft {draft}: {exc}") from exc
+    for number, line in enumerate(lines, 1):
+        line = line.removesuffix("\r")
+        if line.startswith("#"):
+            if not entries:
+                comments.append(line + "\n")
+            continue
+        if not line.strip():
+            continue
+        where = f"{draft.name}:{number}"
+        keys, query, reason = _split(line.split("\t"), 2 if picked else 1, where)
+        if picked:
+            position = f"pick{len(entries):03d}"
+            path, qualname = keys
+        else:
+            if not keys[0].isdigit() or int(keys[0]) >= len(drawn):
+                raise BuildError(f"{where}: {keys[0]!r} is not a position of the draw")
+            position = keys[0]
+            path, qualname = drawn[int(keys[0])]
+        entries.append(Entry(number, position, path, qualname, query, reason))
     return comments, entries
 
 

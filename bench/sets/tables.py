@@ -44,36 +44,40 @@ def read(folder: Path, table: Table) -> Contents:
     rows: list[Row] = []
     problems: list[Problem] = []
     header_seen = table.header is None
-    with path.open(encoding="utf-8", newline="") as f:
-        for number, line in enumerate(f, 1):
-            if line.startswith("#"):
-                if not rows and header_seen:
-                    comments.append(line)
-                continue
-            if not line.strip():
-                continue
-            where = f"{table.file}:{number}"
-            if not line.endswith("\n") or line.endswith("\r\n"):
-                problems.append(Problem(where, "a line must end with a single \\n"))
-            text = line.rstrip("\r\n")
-            fields = next(csv.reader([text], delimiter="\t")) if table.quoted else text.split("\t")
-            if not header_seen:
-                header_seen = True
-                if tuple(fields) != table.header:
-                    problems.append(
-                        Problem(where, f"header row {fields} is not {list(table.header or ())}")
-                    )
-                continue
-            if len(fields) != len(table.columns):
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            lines = list(f)
+    except UnicodeDecodeError as exc:
+        return Contents((), (), (Problem(table.file, f"not UTF-8: {exc}"),))
+    for number, line in enumerate(lines, 1):
+        if line.startswith("#"):
+            if not rows and (not header_seen or table.header is None):
+                comments.append(line)  # the notes above the header row, or the first row
+            continue
+        if not line.strip():
+            continue
+        where = f"{table.file}:{number}"
+        if not line.endswith("\n") or line.endswith("\r\n"):
+            problems.append(Problem(where, "a line must end with a single \\n"))
+        text = line.rstrip("\r\n")
+        fields = next(csv.reader([text], delimiter="\t")) if table.quoted else text.split("\t")
+        if not header_seen:
+            header_seen = True
+            if tuple(fields) != table.header:
                 problems.append(
-                    Problem(
-                        where,
-                        f"expected {len(table.columns)} columns ({', '.join(table.columns)}), "
-                        f"got {len(fields)}",
-                    )
+                    Problem(where, f"header row {fields} is not {list(table.header or ())}")
                 )
-                continue
-            rows.append(Row(number, dict(zip(table.columns, fields, strict=True))))
+            continue
+        if len(fields) != len(table.columns):
+            problems.append(
+                Problem(
+                    where,
+                    f"expected {len(table.columns)} columns ({', '.join(table.columns)}), "
+                    f"got {len(fields)}",
+                )
+            )
+            continue
+        rows.append(Row(number, dict(zip(table.columns, fields, strict=True))))
     if not header_seen:
         problems.append(Problem(table.file, "no header row"))
     return Contents(tuple(comments), tuple(rows), tuple(problems))

@@ -702,6 +702,19 @@ def test_a_draft_that_does_not_fit_is_refused_by_line(tiny: Path, tmp_path: Path
         build(load(tiny), "english", tmp_path / "missing.tsv")
 
 
+def test_a_rebuild_keeps_no_malformed_line_it_would_silently_drop(
+    tiny: Path, tmp_path: Path
+) -> None:
+    draft = tmp_path / "draft.tsv"
+    draft.write_text(draft_of(tiny, "english"), encoding="utf-8")
+    skips = tiny / "english_skips.tsv"
+    before = skips.read_text(encoding="utf-8") + "not a skip line\n"
+    skips.write_text(before, encoding="utf-8")
+    with pytest.raises(BuildError, match="english_skips.tsv"):
+        build(load(tiny), "english", draft)
+    assert skips.read_text(encoding="utf-8") == before
+
+
 def draft_of(folder: Path, set_name: str) -> str:
     """A draft that says what the committed files say: one line per function considered."""
     spec = load(folder).spec(set_name)

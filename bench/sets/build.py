@@ -101,6 +101,8 @@ def _existing(folder: Path, table: Table, default: str) -> tuple[list[str], list
     if not (folder / table.file).exists():
         return [default], []
     got = read(folder, table)
+    if got.problems:  # a rebuild would drop the malformed lines: fix them first
+        raise BuildError(str(got.problems[0]))
     return list(got.comments), [[r[c] for c in table.columns] for r in got.rows]
 
 

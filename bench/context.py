@@ -2,7 +2,7 @@
 
 ``python -m bench.context [--set dev|heldout|korean|all] [--embedder e5]``
 
-The library is astroid 4.4.0 (pinned with its sha256 in ``bench/astroid/requirements.txt``;
+The library is astroid 4.4.0 (pinned with its sha256 in ``bench/astroid/corpus.toml``;
 no other bench uses it). Its functions ``F`` that call two or more astroid-defined
 functions or classes are the questions (``bench/astroid/functions.tsv``, made by
 ``--make-set``): each ``F`` is asked for with its docstring's first sentence, after the
@@ -36,8 +36,6 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
-import sys
 import textwrap
 import time
 from collections.abc import Sequence
@@ -56,16 +54,15 @@ from rag.summarize import first_sentence
 from rag.tokens import count_tokens
 from rag.verify import answer_checked, signature_text
 
+from . import sets
 from ._common import DATA, status, table
 
 LIBRARY = "astroid"
 VERSION = "4.4.0"
 SETS_DIR = Path(__file__).resolve().parent / "astroid"
-REQUIREMENTS = SETS_DIR / "requirements.txt"
 FUNCTIONS = SETS_DIR / "functions.tsv"
 KOREAN = SETS_DIR / "korean_blind.tsv"
 ROOT = DATA / LIBRARY
-SITE = ROOT / "site"
 CORPUS = ROOT / "corpus"
 """``corpus/astroid/...``: indexed with ``--repo astroid``, so paths read ``astroid/util.py``."""
 
@@ -82,28 +79,9 @@ SCOPE = Scope.of("local")
 
 
 def install() -> Path:
-    """astroid into the bench's own folder, hash-checked; returns the package directory."""
-    package = SITE / LIBRARY
-    if not package.exists():
-        status(f"installing {LIBRARY}=={VERSION} (hash-pinned) into {SITE} ...")
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--disable-pip-version-check",
-                "--no-deps",
-                "--require-hashes",
-                "--target",
-                str(SITE),
-                "-r",
-                str(REQUIREMENTS),
-            ],
-            check=True,
-        )
-    return package
+    """astroid into the bench's own folder, hash-checked against ``bench/astroid/corpus.toml``;
+    returns the package directory."""
+    return sets.install(sets.load(SETS_DIR).library, LIBRARY) / LIBRARY
 
 
 def build_corpus() -> Path:

@@ -697,7 +697,10 @@ REPO_REASONS_KO: dict[str, str] = {
     "timeout": "가져오는 데 너무 오래 걸렸습니다({detail}). 나중에 다시 시도하세요.",
     "network": "{detail}에 연결하지 못했습니다. 나중에 다시 시도하세요.",
     "protocol": "{detail}의 서버가 git 서버처럼 답하지 않았습니다.",
-    "name_taken": "같은 이름의 코드가 이미 여기 있습니다: {detail}",
+    "name_shared": "{detail}(이)라는 이름의 코드를 다른 사람이 이미 여기 공유했습니다. 저장소를 "
+    "추가하면 그 코드를 덮어쓰게 되니 먼저 삭제하세요.",
+    "name_synced": "같은 이름의 저장소가 이미 여기서 동기화되고 있습니다({detail}에서). "
+    "먼저 삭제하세요.",
     "empty": "저장소에 아직 브랜치가 없습니다({detail}). 첫 커밋을 푸시하세요.",
     "indexing": "색인에 실패했습니다: {detail}",
 }

@@ -126,10 +126,30 @@ class TestAddAndFirstIndex:
             assert again == first
             with pytest.raises(GitError) as taken:
                 sync.add(other.url("shop"), workspace="T1")
-            assert taken.value.code == "name_taken"
+            assert taken.value.code == "name_synced"
+            assert f"from {git_server.base.split('//')[1]}/acme/shop (main)" in str(taken.value)
             assert "forget it first" in str(taken.value)
         finally:
             other.stop()
+
+    def test_code_someone_else_shared_under_the_name_is_not_replaced(
+        self,
+        engine: Engine,
+        git_server: GitServer,
+        make_sync: Callable[..., GitSync],
+        tmp_path: Path,
+    ) -> None:
+        shared = tmp_path / "shop"
+        shared.mkdir()
+        (shared / "mine.py").write_text("def mine():\n    return 2\n")
+        engine.index_paths([shared], workspace="T1", indexed_by="U2")
+        git_server.repo("shop", SHOP)
+        with pytest.raises(GitError) as taken:
+            make_sync(engine).add(git_server.url("shop"), workspace="T1", added_by="U1")
+        assert taken.value.code == "name_shared"
+        assert "code named shop was already shared here by someone else" in str(taken.value)
+        assert engine.store.repositories() == []
+        assert [h.chunk.qualname for h in engine.retrieve("mine", Scope.of("T1", "C1"))] == ["mine"]
 
 
 class TestIncrementalSync:

@@ -198,6 +198,20 @@ class TestAddFromSlack:
         assert "no repository was found at" in told["text"]
         assert git_bot.api.calls_to("chat.postMessage") == []
 
+    def test_a_namesake_is_refused_in_the_askers_language_and_the_first_stays(
+        self, git_bot: Bot, git_server: GitServer
+    ) -> None:
+        git_server.repo("shop", FILES)
+        slash(git_bot, f"repo add {git_server.url('shop')}")
+        final_report(git_bot)
+        git_server.repo("team/shop", {"other.py": "def other():\n    return 1\n"})
+        slash(git_bot, f"저장소 추가 {git_server.url('team/shop')}", user="U2")
+        (told,) = ephemeral(git_bot)
+        assert "같은 이름의 저장소가 이미 여기서 동기화되고 있습니다" in told["text"]
+        assert "/acme/shop (main)에서" in told["text"]
+        (kept,) = git_bot.engine.store.repositories()
+        assert kept.url == git_server.url("shop")
+
     def test_the_usage_is_shown_for_repo_alone(self, git_bot: Bot) -> None:
         assert "/gencode repo add https://" in git_bot.slack.command("repo").json()["text"]
 

@@ -39,7 +39,10 @@ REASONS: dict[str, str] = {
     "the repository may be too big to fetch here.",
     "network": "could not reach {detail}. Try again later.",
     "protocol": "the server at {detail} did not answer as a git server should.",
-    "name_taken": "{detail}",
+    "name_shared": "code named {detail} was already shared here by someone else; adding "
+    "the repository would replace it. Forget it first.",
+    "name_synced": "a repository of that name is already kept in sync here, from {detail}; "
+    "forget it first.",
     "empty": "the repository has no branch yet ({detail}): push a first commit.",
     "indexing": "indexing failed: {detail}",
 }

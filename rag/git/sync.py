@@ -152,11 +152,8 @@ class GitSync:
             if s.indexed_by and s.indexed_by != added_by
         }
         if others:
-            raise GitError(
-                "name_taken",
-                f"code named {remote.name} was already shared here by "
-                f"{', '.join(sorted(others))}; it would be replaced. Forget it first.",
-            )
+            logger.info("%s is taken here by %s", remote.name, ", ".join(sorted(others)))
+            raise GitError("name_shared", remote.name)
         repo = Repository(
             id=repo_id,
             url=remote.url,
@@ -190,11 +187,7 @@ class GitSync:
         """Adding what is registered returns it; the same name for another one is refused."""
         if self.remote(registered.url).key == remote.key and registered.branch == branch:
             return registered
-        raise GitError(
-            "name_taken",
-            f"a repository named {remote.name} is already kept in sync here, from "
-            f"{registered.display} ({registered.branch}); forget it first.",
-        )
+        raise GitError("name_synced", f"{registered.display} ({registered.branch})")
 
     def repositories(
         self, *, workspace: str | None = None, scope: Scope | None = None

@@ -212,6 +212,21 @@ class TestAddFromSlack:
         (kept,) = git_bot.engine.store.repositories()
         assert kept.url == git_server.url("shop")
 
+    def test_a_repository_over_the_definitions_limit_is_refused_as_too_big(
+        self,
+        start_bot: Callable[..., Bot],
+        make_engine: Callable[..., Engine],
+        make_sync: Callable[..., GitSync],
+        git_server: GitServer,
+    ) -> None:
+        engine = make_engine(max_definitions_per_share=2)  # FILES define 3
+        bot = start_bot(engine=engine, git=make_sync(engine), update_interval=0.0)
+        git_server.repo("shop", FILES)
+        slash(bot, f"저장소 추가 {git_server.url('shop')}")
+        report = final_report(bot)
+        assert "저장소가 너무 큽니다: GENCODE_MAX_DEFINITIONS_PER_SHARE = 2." in report
+        assert engine.stats().chunks == 0
+
     def test_the_usage_is_shown_for_repo_alone(self, git_bot: Bot) -> None:
         assert "/gencode repo add https://" in git_bot.slack.command("repo").json()["text"]
 

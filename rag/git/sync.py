@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Literal
 
 from ..engine import Engine
-from ..errors import GencodeError, SourceForgotten
+from ..errors import GencodeError, SourceForgotten, TooManyDefinitions
 from ..models import WORKSPACE_WIDE, FileReport, IndexReport, Repository, Scope, Source
 from ..stores.base import ChunkStore
 from .errors import GitError
@@ -382,6 +382,13 @@ class GitSync:
         except GitError as exc:
             self._save_partial(repo, held, manifest, done)
             return self._failed(repo, held, exc)
+        except TooManyDefinitions:  # nothing of it was written: the repository's own size
+            limit = self.engine.max_definitions_per_share
+            return self._failed(
+                repo,
+                held,
+                GitError("too_big", f"GENCODE_MAX_DEFINITIONS_PER_SHARE = {limit:,}"),
+            )
         except GencodeError as exc:  # the store or a model failed: not the repository's fault
             self._save_partial(repo, held, manifest, done)
             logger.warning("sync of %s failed: %s", repo.id, exc)

@@ -31,6 +31,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from rag.models import counted
+
 if TYPE_CHECKING:
     from rag.git import GitSync, SyncOutcome
 
@@ -172,7 +174,7 @@ class GitHooks:
                     repo.id,
                 )
                 self.submit(repo.id, 0)
-        return 202, f"syncing {len(repos)} repositories"
+        return 202, f"syncing {counted(len(repos), 'repository', 'repositories')}"
 
     def run(self, repo_id: str, *, hop: int = 0) -> SyncOutcome | None:
         """Sync now (in this thread), unless another run holds it. An unfinished sync (out

@@ -6,7 +6,7 @@ escaped by the caller (:func:`handlers.render.escape`) before it is passed in he
 
 from __future__ import annotations
 
-from rag import GIT_REASONS, Finding, Verification
+from rag import GIT_REASONS, Finding, Verification, counted
 
 USAGE = (
     "*Gencode writes code out of your team's own code.*\n"
@@ -321,18 +321,18 @@ def archive_too_big(size: int, limit: int) -> str:
 def archive_header(repo: str, link: str, files: int, functions: int, scope_note: str) -> str:
     shown = f"<{link}|{repo}>" if link else f"`{repo}`"
     return (
-        f":white_check_mark: Indexed the repository {shown}: {files:,} files, "
-        f"{functions:,} definitions. {scope_note}"
+        f":white_check_mark: Indexed the repository {shown}: {counted(files, 'file')}, "
+        f"{counted(functions, 'definition')}. {scope_note}"
     )
 
 
 def archive_totals(
     new: int, unchanged: int, removed: int, skipped: int, errors: int, files_gone: int
 ) -> str:
-    gone = f" ({files_gone:,} files no longer in it)" if files_gone else ""
+    gone = f" ({counted(files_gone, 'file')} no longer in it)" if files_gone else ""
     return (
         f"*Total:* {new:,} new · {unchanged:,} unchanged · {removed:,} removed{gone} · "
-        f"{skipped:,} skipped · {errors:,} errors"
+        f"{skipped:,} skipped · {counted(errors, 'error')}"
     )
 
 
@@ -552,8 +552,8 @@ def list_line(
     if korean:
         what = f"저장소 `{name}` (파일 {files:,}개)" if repo else f"`{name}`"
         return f"• {what}: 함수 {functions:,}개 · {origin} · {by} · {date}"
-    what = f"repository `{name}` ({files:,} files)" if repo else f"`{name}`"
-    return f"• {what}: {functions:,} functions · {origin} · by {by} · {date}"
+    what = f"repository `{name}` ({counted(files, 'file')})" if repo else f"`{name}`"
+    return f"• {what}: {counted(functions, 'function')} · {origin} · by {by} · {date}"
 
 
 def list_totals(repos: int, files: int, functions: int, more: int, korean: bool) -> str:
@@ -561,7 +561,10 @@ def list_totals(repos: int, files: int, functions: int, more: int, korean: bool)
         tail = f" · 나머지 {more:,}개는 생략" if more > 0 else ""
         return f"합계: 저장소 {repos:,}개, 파일 {files:,}개, 함수 {functions:,}개{tail}"
     tail = f" · {more:,} more not shown" if more > 0 else ""
-    return f"Total: {repos:,} repositories, {files:,} files, {functions:,} functions{tail}"
+    return (
+        f"Total: {counted(repos, 'repository', 'repositories')}, {counted(files, 'file')}, "
+        f"{counted(functions, 'function')}{tail}"
+    )
 
 
 def forget_usage(korean: bool) -> str:
@@ -600,8 +603,8 @@ def forget_confirm(name: str, files: int, functions: int, korean: bool) -> str:
             "다시 공유하면 되살릴 수 있습니다."
         )
     return (
-        f"Forget `{name}` ({files:,} files, {functions:,} functions)? Answers will stop "
-        "drawing on it; sharing it again brings it back."
+        f"Forget `{name}` ({counted(files, 'file')}, {counted(functions, 'function')})? "
+        "Answers will stop drawing on it; sharing it again brings it back."
     )
 
 
@@ -646,7 +649,10 @@ def forget_changed(name: str, korean: bool) -> str:
 def forgotten(name: str, files: int, functions: int, korean: bool) -> str:
     if korean:
         return f":wastebasket: `{name}`을(를) 지웠습니다: 파일 {files:,}개, 함수 {functions:,}개."
-    return f":wastebasket: Forgot `{name}`: {files:,} files, {functions:,} functions."
+    return (
+        f":wastebasket: Forgot `{name}`: {counted(files, 'file')}, "
+        f"{counted(functions, 'function')}."
+    )
 
 
 def home_workspace_header() -> str:

@@ -41,6 +41,7 @@ from .models import (
     Usage,
     Verdict,
     Verification,
+    counted,
     printable,
 )
 from .prompt import is_korean
@@ -91,6 +92,7 @@ __all__ = [
     "Verdict",
     "Verification",
     "chunk_id",
+    "counted",
     "embedding_text",
     "is_korean",
     "printable",

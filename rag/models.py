@@ -28,6 +28,11 @@ def _hidden(char: str) -> bool:
     return char in _FILLERS or unicodedata.category(char) in _HIDDEN_CATEGORIES
 
 
+def counted(n: int, noun: str, plural: str = "") -> str:
+    """``1 file``, ``2 files``: a count with its noun in the number English needs."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def printable(text: str) -> str:
     """A file or folder name as it is stored and shown: nothing in it hidden or disguised.
 
@@ -484,8 +489,9 @@ class IndexReport:
         where = f" of {', '.join(self.repos)}" if self.repos else ""
         skipped = f"{len(self.skipped)} skipped, " if self.skipped else ""
         return (
-            f"indexed {len(self.indexed)} files{where}: {self.new} new, {self.unchanged} unchanged, "
-            f"{self.removed} removed functions; {skipped}{len(self.errors)} errors"
+            f"indexed {counted(len(self.indexed), 'file')}{where}: {self.new} new, "
+            f"{self.unchanged} unchanged, {self.removed} removed functions; "
+            f"{skipped}{counted(len(self.errors), 'error')}"
         )
 
 

@@ -45,13 +45,13 @@ def test_index_prints_the_closing_line_and_progress_on_stderr(project: Path) -> 
     assert code == 0
     assert (
         out.strip()
-        == "indexed 1 files of project: 3 new, 0 unchanged, 0 removed functions; 0 errors"
+        == "indexed 1 file of project: 3 new, 0 unchanged, 0 removed functions; 0 errors"
     )
     assert "indexing" in err
     code, out, _ = run("index", str(project))
     assert (
         out.strip()
-        == "indexed 1 files of project: 0 new, 3 unchanged, 0 removed functions; 0 errors"
+        == "indexed 1 file of project: 0 new, 3 unchanged, 0 removed functions; 0 errors"
     )
 
 
@@ -62,7 +62,7 @@ def test_index_lists_bad_files_and_goes_on(project: Path) -> None:
     assert code == 0
     assert (
         out.strip()
-        == "indexed 1 files of project: 3 new, 0 unchanged, 0 removed functions; 3 errors"
+        == "indexed 1 file of project: 3 new, 0 unchanged, 0 removed functions; 3 errors"
     )
     assert "error: project/lib/bad.py:1: " in err
     assert "error: project/blob.py: this looks like a binary file" in err
@@ -77,8 +77,7 @@ def test_index_refuses_a_file_over_the_size_limit_without_reading_it(
     code, out, err = run("index", str(project))
     assert code == 0
     assert (
-        out.strip()
-        == "indexed 1 files of project: 3 new, 0 unchanged, 0 removed functions; 1 errors"
+        out.strip() == "indexed 1 file of project: 3 new, 0 unchanged, 0 removed functions; 1 error"
     )
     assert "big.py: the file is 3,000 bytes, over the 2,000-byte limit" in err
 

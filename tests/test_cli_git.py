@@ -46,7 +46,7 @@ class TestCliGit:
         head = repo.push()
         code, out, _ = run("sync", "shop")
         assert code == 0
-        assert f"at {head[:7]}: indexed 1 files of shop: 1 new, 0 unchanged" in out
+        assert f"at {head[:7]}: indexed 1 file of shop: 1 new, 0 unchanged" in out
 
         code, out, _ = run("search", "slugify", "--workspace", "T1", "--json")
         assert '"repo": "shop"' in out

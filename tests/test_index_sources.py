@@ -86,7 +86,7 @@ def test_repository_name_comes_from_the_git_remote_or_repo_option(tmp_path: Path
     )
     # naming a folder inside the work tree still gives paths from the repository's root
     out = run("index", str(checkout / "src"))[1]
-    assert "indexed 1 files of billing:" in out
+    assert "indexed 1 file of billing:" in out
     (hit,) = [h for h in search("slugify") if h["qualname"] == "slugify"]
     assert (hit["repo"], hit["path"]) == ("billing", "src/pkg/util.py")
 
@@ -99,7 +99,7 @@ def test_repository_name_comes_from_the_git_remote_or_repo_option(tmp_path: Path
 def test_a_single_file_belongs_to_its_folder_as_a_repository(tmp_path: Path) -> None:
     a = repo(tmp_path / "tools", {"util.py": UTIL_A})
     out = run("index", str(a / "util.py"))[1]
-    assert "indexed 1 files of tools:" in out
+    assert "indexed 1 file of tools:" in out
     assert (
         run("index", str(a))[1]
         .strip()
@@ -254,7 +254,7 @@ def test_a_folder_the_repository_ignores_is_its_own_repository(tmp_path: Path) -
     checkout = repo(tmp_path / "app", {"src/util.py": UTIL_A}, remote="https://x.test/acme/app")
     (checkout / ".gitignore").write_text("vendor/\n")
     vendored = repo(checkout / "vendor" / "money", {"util.py": UTIL_B})
-    assert "indexed 1 files of money:" in run("index", str(vendored))[1]
+    assert "indexed 1 file of money:" in run("index", str(vendored))[1]
     (hit,) = [h for h in search("parse money") if h["qualname"] == "parse_money"]
     assert (hit["repo"], hit["path"]) == ("money", "util.py")
 
@@ -293,10 +293,10 @@ def test_a_folder_named_as_dotdot_is_the_folder_it_means(
     p = repo(tmp_path / "p", {"util.py": UTIL_A, "inner/keep.txt": b""})
     q = repo(tmp_path / "q", {"money.py": UTIL_B, "inner/keep.txt": b""})
     monkeypatch.chdir(p / "inner")
-    assert "indexed 1 files of p:" in run("index", "..")[1]
+    assert "indexed 1 file of p:" in run("index", "..")[1]
     monkeypatch.chdir(q / "inner")
     code, out, err = run("index", "..")
-    assert code == 0 and "gone:" not in err and "indexed 1 files of q:" in out
+    assert code == 0 and "gone:" not in err and "indexed 1 file of q:" in out
     found = {(h["repo"], h["path"]) for h in search("slugify parse money")}
     assert found == {("p", "util.py"), ("q", "money.py")}
 
@@ -359,7 +359,7 @@ def test_a_folder_of_a_work_tree_honours_the_gitignore_files_above_it(tmp_path: 
     )
     (a / ".gitignore").write_text("*_pb2.py\nsrc/gen/\n")
     code, out, err = run("index", str(a / "src"))
-    assert code == 0 and "indexed 1 files of a:" in out
+    assert code == 0 and "indexed 1 file of a:" in out
     assert {h["path"] for h in search("slugify parse money")} == {"src/util.py"}
     code, out, err = run("index", str(a))
     assert "gone:" not in err

@@ -78,7 +78,7 @@ class TestLambdaGit:
         fetched = len(git_server.requests)
 
         answer = handlers.handle(webhook_event(body, github_headers(body)), Context())
-        assert answer == {"statusCode": 202, "body": "syncing 1 repositories"}
+        assert answer == {"statusCode": 202, "body": "syncing 1 repository"}
         assert len(git_server.requests) == fetched  # nothing fetched before answering
         (invocation,) = git.invocations
         assert json.loads(invocation["Payload"]) == {"gencode_git_sync": added.id, "hop": 0}

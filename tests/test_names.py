@@ -169,11 +169,11 @@ class TestForgetNames:
     def test_forget_a_bare_file_name_means_the_single_file_only(self, bot: Bot) -> None:
         self._share_both(bot)
         command(bot, "forget util.py")
-        assert self._confirm_text(bot, 1)["text"].startswith("Forget `util.py` (1 files,")
+        assert self._confirm_text(bot, 1)["text"].startswith("Forget `util.py` (1 file,")
 
     def test_a_repository_path_reaches_the_file_inside_the_repository(self, bot: Bot) -> None:
         self._share_both(bot)
         command(bot, "forget shop/util.py")
-        assert self._confirm_text(bot, 1)["text"].startswith("Forget `shop/util.py` (1 files,")
+        assert self._confirm_text(bot, 1)["text"].startswith("Forget `shop/util.py` (1 file,")
         command(bot, "forget money.py")
         assert "Nothing named `money.py`" in self._confirm_text(bot, 2)["text"]

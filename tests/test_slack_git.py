@@ -244,7 +244,7 @@ class TestWebhooks:
         head = repo.push()
         body = github_push(git_server, "shop", after=head)
         status, text, seconds = post_webhook(git_bot, body, github_headers(body))
-        assert status == 202 and text == "syncing 1 repositories" and seconds < 3
+        assert status == 202 and text == "syncing 1 repository" and seconds < 3
         registered = git_bot.engine.store.repositories
         git_bot.api.wait_for(lambda: registered()[0].commit == head, timeout=20)
         util = [s for s in git_bot.engine.sources(Scope.of("T1")) if s.path == "shop/util.py"]

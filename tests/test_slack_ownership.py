@@ -150,7 +150,7 @@ class TestSharesOfOthers:
         assert "4 removed" in thread_says(bot, ts2)
         command(bot, "list")
         shown = json.dumps(ephemeral(bot)[0]["blocks"])
-        assert "repository `shop` (1 files)" in shown and "by <@U9>" in shown
+        assert "repository `shop` (1 file)" in shown and "by <@U9>" in shown
 
     def test_an_admin_of_another_organisation_may_not_replace_it(self, bot: Bot) -> None:
         ts, _ = share(bot, "orders.py", ORDERS_PY)

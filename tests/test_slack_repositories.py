@@ -129,7 +129,7 @@ class TestSlackRepositories:
         ts2, _ = share(bot, "shop.tgz", tarball({"shop/util.py": UTIL}))
         assert wait_done(bot.api, "C1", ts2) == ["white_check_mark"]
         text = reply_text(bot.api, "C1", ts2)
-        assert "0 new · 1 unchanged · 1 removed (1 files no longer in it)" in text
+        assert "0 new · 1 unchanged · 1 removed (1 file no longer in it)" in text
         paths = {s.path for s in bot.engine.sources(Scope.of("T1", "C1"))}
         assert paths == {"util.py"}
 

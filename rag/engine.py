@@ -61,6 +61,7 @@ from .models import (
     SourceSummary,
     StoreStats,
     Turn,
+    file_unit,
 )
 from .notebook import chunk_notebook, is_notebook
 from .prompt import Prompt, build_prompt
@@ -467,6 +468,9 @@ class Engine:
             source.key, chunks, retire=[c.id for c in legacy.values()], since=since
         )
         self.lexicon.changed()
+        if self._deleted_since(source, since):  # forget_file ran before or during the write
+            self.store.delete_file(source.workspace, source.file_id)
+            raise SourceForgotten(f"{source.display} was deleted while it was indexed")
         report = _classified(source, chunks, occurrences, replaced)
         logger.info(
             "indexed %s (workspace=%s scope=%s channel=%s): %d new, %d changed, "
@@ -652,7 +656,9 @@ class Engine:
         reports: list[FileReport] = []
         keys = {replace(template, path=path).key for path in keep}
         for done, (path, data) in enumerate(files, 1):
-            if self.store.forgotten_since(template.repo_prefix, since):
+            if self.store.forgotten_since(template.repo_prefix, since) or self._deleted_since(
+                template, since
+            ):
                 logger.info(
                     "repository %s was forgotten after %d of %d files: stopped",
                     template.repo,
@@ -768,6 +774,12 @@ class Engine:
         self.lexicon.changed()
         logger.info("forgot %d files or repositories, %d functions", len(units), gone)
         return gone
+
+    def _deleted_since(self, source: Source, since: float) -> bool:
+        """Whether the Slack file ``source`` came from was deleted after ``since``; checked
+        after each file's write, since the write and the deletion may cross."""
+        unit = file_unit(source.workspace, source.file_id)
+        return bool(source.file_id) and self.store.forgotten_since(unit, since)
 
     def mark(self) -> float:
         """The point an indexing run starts from: forgets after it cancel the run."""
@@ -985,8 +997,13 @@ class Engine:
     def forget_file(self, workspace: str, file_id: str) -> list[str]:
         """Remove a shared file's code from the index (it was deleted where it was shared).
 
-        Returns the qualified names that went, so callers can say what was forgotten.
+        A tombstone goes first, so an indexing of the file already under way (here or in
+        another process) writes nothing after this: see :meth:`_deleted_since`. Returns
+        the qualified names that went, so callers can say what was forgotten.
         """
+        if not file_id:
+            return []
+        self.store.forget_units([file_unit(workspace, file_id)])
         gone = self.store.delete_file(workspace, file_id)
         self.lexicon.changed()
         if gone:

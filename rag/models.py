@@ -578,6 +578,13 @@ class Repository:
         )
 
 
+def file_unit(workspace: str, file_id: str) -> str:
+    """The unit a Slack file's deletion forgets: its code, whatever names it was indexed
+    under (a file, or every file of an archive). Starting with two separators, it is the
+    prefix of no source key (those start with a workspace and a scope)."""
+    return "\x1f".join(("", "", "file", workspace, file_id))
+
+
 def forget_units(key: str) -> tuple[str, ...]:
     """The units whose forget reaches the file with ``key``: the file itself and, for a
     file of a repository, the repository (``Source.key`` is workspace, scope, conversation,

@@ -122,6 +122,30 @@ class TestForgetWhileIndexing:
         assert len(engine.sources(Scope.of("T1", "C1"))) == FILES
 
 
+class TestDeletedWhileIndexing:
+    """A file deleted in Slack while it is indexed: Slack sends ``file_deleted`` once."""
+
+    def test_an_archive_deleted_in_slack_midway_leaves_nothing_of_it(
+        self, start_bot: Any, held: tuple[Engine, HeldSummarizer]
+    ) -> None:
+        engine, summarizer = held
+        bot: Bot = start_bot(engine=engine, update_interval=0.0)
+        ts, event = share(bot, "victim.zip", victim_zip())
+        assert summarizer.reached.wait(20), "indexing never reached the held file"
+        scope = Scope.of("T1", "C1")
+        assert engine.retrieve("victim function", scope, k=5)  # four files are in by now
+
+        file_id = event["files"][0]["id"]
+        deleted = {"type": "file_deleted", "file_id": file_id, "event_ts": bot.api.next_ts()}
+        assert bot.slack.event(deleted).status == 200
+        bot.api.wait_for(lambda: not engine.retrieve("victim function", scope, k=5))
+
+        summarizer.release.set()  # the indexer goes on, and must write nothing more
+        wait_done(bot.api, "C1", ts)
+        assert engine.retrieve("victim function", scope, k=5) == []
+        assert engine.stats().chunks == 0
+
+
 class TestForgetAcrossProcesses:
     """Two engines on one SQLite file stand for two processes (or Lambda containers)."""
 

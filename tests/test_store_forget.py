@@ -86,6 +86,18 @@ class TestStoreForget:
         assert len(report.indexed) == 2
         assert sorted(s.path for s in engine.sources(HERE)) == ["a.py", "b.py"]
 
+    def test_a_slack_file_deleted_before_its_write_is_not_written(self, engine: Engine) -> None:
+        shared = Source("orders.py", workspace="T1", scope="C1", channel="C1", file_id="F1")
+        other = replace(shared, path="util.py", file_id="F2")
+        since = engine.mark()  # both shares began
+        assert engine.forget_file("T1", "F1") == []  # F1 deleted before anything was written
+        with pytest.raises(SourceForgotten):
+            engine.index_bytes(code(1), shared, since=since)
+        assert engine.index_bytes(code(2), other, since=since).ok  # another file is unharmed
+        assert [s.path for s in engine.sources(HERE)] == ["util.py"]
+        assert engine.index_bytes(code(1), shared).ok  # shared again later: indexed again
+        assert engine.stats().chunks == 2
+
     def test_an_empty_unit_forgets_nothing(self, engine: Engine) -> None:
         engine.index_bytes(code(1), file_of(SHOP, "a.py"))
         assert engine.forget_units([""]) == 0

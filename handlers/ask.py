@@ -18,7 +18,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
-from rag import InputError, NothingIndexedError, Scope, Turn, is_korean
+from rag import InputError, NothingIndexedError, Turn, is_korean
 
 from . import manage, messages, repos
 from .pool import PoolFull
@@ -133,6 +133,7 @@ def answer_in_thread(
     channel: str,
     thread_ts: str,
     question: str,
+    user: str,
     history: Sequence[Turn] = (),
     notes: Sequence[str] = (),
 ) -> None:
@@ -150,6 +151,7 @@ def answer_in_thread(
         channel=channel,
         thread_ts=thread_ts,
         question=question,
+        user=user,
         history=history,
         notes=notes,
     )
@@ -216,6 +218,7 @@ def _answer(
     channel: str,
     thread_ts: str,
     question: str,
+    user: str,
     history: Sequence[Turn] = (),
     notes: Sequence[str] = (),
     placeholder: str | None = None,
@@ -267,14 +270,14 @@ def _answer(
             clock=rt.clock,
             started=rt.clock(),
         )
-        where = rt.conversation(client, team=team, channel=channel)
-        if where.sees_workspace_code:
-            scope = Scope.of(team, channel)
-        else:  # Slack Connect (or unknown): outsiders must not see the team's code
-            scope = Scope.only(team, channel)
-            if where.error:
-                notes = [*notes, messages.answered_from_this_conversation_only(where.error)]
         korean = is_korean(question)
+        # Slack Connect (or unknown), or a guest's DM: the team's code stays out.
+        reach = rt.question_scope(client, team=team, channel=channel, user=user)
+        scope = reach.scope
+        if reach.cut == "conversation" and reach.error:
+            notes = [*notes, messages.answered_from_this_conversation_only(reach.error)]
+        elif reach.cut == "guest":
+            notes = [*notes, messages.answered_for_a_guest(reach.error, korean)]
         answer = rt.engine.ask(
             question,
             scope,
@@ -315,8 +318,9 @@ def _answer(
         )
     except InputError:
         _safely(say, messages.empty_question(), team, channel, thread_ts)
-    except NothingIndexedError:
-        _safely(say, messages.nothing_indexed(), team, channel, thread_ts)
+    except NothingIndexedError:  # with the notes: why this conversation sees so little
+        told = "\n\n".join([messages.nothing_indexed(is_korean(question)), *notes])
+        _safely(say, told, team, channel, thread_ts)
     except Exception:
         cid = correlation_id()
         logger.exception(
@@ -412,6 +416,7 @@ def answer_event(
         channel=channel,
         thread_ts=thread_ts,
         question=question,
+        user=str(event.get("user") or ""),
         history=history,
         notes=notes,
     )
@@ -458,7 +463,13 @@ def register(app: App, rt: Runtime) -> None:
             respond(text=messages.apology(cid), response_type="ephemeral")
             return
         answer_in_thread(
-            rt, client, team=team, channel=channel, thread_ts=str(echo["ts"]), question=question
+            rt,
+            client,
+            team=team,
+            channel=channel,
+            thread_ts=str(echo["ts"]),
+            question=question,
+            user=user,
         )
 
     def ack_event(ack: Ack) -> None:

@@ -4,7 +4,11 @@ Scope follows from it, both ways:
 
 - code shared in a public channel of this workspace answers anywhere in the workspace;
   anywhere else it stays in its conversation;
-- a question sees workspace-wide code only from a conversation of this workspace alone.
+- a question sees workspace-wide code only from a conversation of this workspace alone;
+  in a DM with the bot, whose only reader is the asker, only when the asker is a full
+  member: a guest (``is_restricted``, ``is_ultra_restricted``) cannot read the public
+  channels that code was shared in. Elsewhere an answer's readers are the conversation's
+  members, whoever asks, so the conversation decides.
 
 A Slack Connect channel (shared with another organisation) looks like an ordinary public
 channel in events (``channel_type: channel``), so the event alone cannot tell. Slack's
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,3 +110,52 @@ class ConversationCache:
                 self._entries.clear()
             self._entries[key] = (now, conversation)
         return conversation
+
+
+def is_member(info: Mapping[str, Any], team: str) -> bool:
+    """A full member of ``team``: of this team (or of its Enterprise Grid org's teams that
+    include it), and neither a guest nor a stranger from a Slack Connect partner."""
+    teams = {info.get("team_id"), *((info.get("enterprise_user") or {}).get("teams") or ())}
+    if team not in teams:
+        return False
+    return not any(info.get(k) for k in ("is_restricted", "is_ultra_restricted", "is_stranger"))
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asks, as far as scope is concerned."""
+
+    member: bool
+    """A full member of the workspace (see :func:`is_member`)."""
+    error: str = ""
+    """Why ``users.info`` failed (then the asker counts as a guest: fail closed)."""
+
+
+class MemberCache:
+    """``users.info`` answers, remembered for ``ttl`` seconds (failures are not): a guest
+    can be made a member, or a member a guest, at any moment."""
+
+    def __init__(self, *, ttl: float = 60.0, max_entries: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[tuple[str, str], tuple[float, Asker]] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, client: Any, *, team: str, user: str, now: float) -> Asker:
+        key = (team, user)
+        with self._lock:
+            cached = self._entries.get(key)
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1]
+        try:
+            info = client.users_info(user=user)["user"]
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "error")
+            logger.warning("users.info %s failed: %s; counted as a guest", user, error)
+            return Asker(member=False, error=error)
+        asker = Asker(member=is_member(dict(info), team))
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[key] = (now, asker)
+        return asker

@@ -101,11 +101,6 @@ def grouped(sources: Sequence[SourceSummary]) -> list[Shared]:
     return sorted(out, key=lambda g: (-g.latest.indexed_at, g.name))
 
 
-def _scope(rt: Runtime, client: WebClient, team: str, channel: str) -> Scope:
-    where = rt.conversation(client, team=team, channel=channel)
-    return Scope.of(team, channel) if where.sees_workspace_code else Scope.only(team, channel)
-
-
 def _origin(item: Shared, channel: str, korean: bool) -> str:
     s = item.latest
     if s.channel == channel:
@@ -219,7 +214,7 @@ def run(
     korean = parsed.korean
     try:
         if parsed.verb == "list":
-            scope = _scope(rt, client, team, channel)
+            scope = rt.question_scope(client, team=team, channel=channel, user=user).scope
             items = grouped(rt.engine.sources(scope))
             blocks = list_blocks(
                 items, channel=channel, korean=korean, synced=git_repos.by_unit(rt, scope)

@@ -80,7 +80,13 @@ def empty_question() -> str:
     return "Your question is empty: say what code you need.\n\n" + USAGE
 
 
-def nothing_indexed() -> str:
+def nothing_indexed(korean: bool = False) -> str:
+    if korean:
+        return (
+            ":card_index_dividers: 이 대화에서 쓸 수 있는 색인된 코드가 아직 없어 답할 근거가 "
+            "없습니다. 여기(또는 공개 채널)에 `.py` 파일을 공유하거나, 운영자에게 "
+            "`gencode index PATH` 실행을 부탁한 뒤 다시 물어보세요."
+        )
     return (
         ":card_index_dividers: No code is indexed for this conversation yet, so I have nothing to "
         "build on. Share a `.py` file here (or in a public channel), or have an operator run "
@@ -207,6 +213,30 @@ def answered_from_this_conversation_only(error: str) -> str:
         f"Gencode could not check who is in this conversation (`{error}`), so this answer "
         "draws only on code shared here. Make sure the app has the `channels:read`, "
         "`groups:read`, `im:read` and `mpim:read` scopes."
+    )
+
+
+def answered_for_a_guest(error: str, korean: bool) -> str:
+    """A DM question from a guest (or someone ``users.info`` could not vouch for)."""
+    if error:
+        if korean:
+            return (
+                f"Gencode가 묻는 분이 이 워크스페이스의 정식 멤버인지 확인하지 못해(`{error}`) 이 "
+                "대화에서 공유된 코드만으로 답했습니다. 앱에 `users:read` 권한이 있는지 확인하세요."
+            )
+        return (
+            f"Gencode could not check that you are a full member of this workspace (`{error}`), "
+            "so this answer draws only on code shared here. Make sure the app has the "
+            "`users:read` scope."
+        )
+    if korean:
+        return (
+            "게스트에게는 워크스페이스 전체에 공유된 코드가 보이지 않으므로, 이 대화에서 공유된 "
+            "코드만으로 답했습니다."
+        )
+    return (
+        "Code shared across the workspace is for its full members, so as a guest you get "
+        "answers from code shared in this conversation only."
     )
 
 

@@ -15,14 +15,14 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from rag import Answer, ArchiveLimits, Engine, GencodeError, Turn
+from rag import Answer, ArchiveLimits, Engine, GencodeError, Scope, Turn
 
 if TYPE_CHECKING:
     from rag import GitSync
 
-from .conversations import Conversation, ConversationCache
+from .conversations import Asker, Conversation, ConversationCache, MemberCache
 from .download import DownloadError, download
 from .inflight import InFlight
 from .pool import AnswerPool
@@ -84,6 +84,18 @@ def correlation_id() -> str:
     return uuid.uuid4().hex[:10]
 
 
+@dataclass(frozen=True)
+class Reach:
+    """What a question may draw on, and why it was cut to its conversation's own code."""
+
+    scope: Scope
+    cut: Literal["", "conversation", "guest"] = ""
+    """``conversation``: shared beyond this workspace, or it could not be looked up;
+    ``guest``: a DM with someone who is not a full member of this workspace."""
+    error: str = ""
+    """The Slack error that made the lookup fail (the cut then fails closed)."""
+
+
 @dataclass
 class Runtime:
     engine: Engine
@@ -103,6 +115,8 @@ class Runtime:
     """How long a thread Gencode posted in keeps being answered (seconds since the last post)."""
     conversations: ConversationCache = field(default_factory=ConversationCache)
     """``conversations.info`` answers, kept a minute: is a channel shared outside the team?"""
+    members: MemberCache = field(default_factory=MemberCache)
+    """``users.info`` answers, kept a minute: is the asker a full member or a guest?"""
     archive_limits: ArchiveLimits = field(default_factory=ArchiveLimits)
     archive_download_bytes: int = 50_000_000
     archive_time_budget: float = 0.0
@@ -129,6 +143,25 @@ class Runtime:
         """Kind and sharing of ``channel`` (see :mod:`handlers.conversations`); never raises
         for a Slack error: a failed lookup comes back with ``error`` set, and fails closed."""
         return self.conversations.lookup(client, team=team, channel=channel, now=self.clock())
+
+    def asker(self, client: Any, *, team: str, user: str) -> Asker:
+        """Whether ``user`` is a full member of ``team``; never raises: a failed lookup
+        comes back with ``error`` set, as a guest (fail closed)."""
+        return self.members.lookup(client, team=team, user=user, now=self.clock())
+
+    def question_scope(self, client: Any, *, team: str, channel: str, user: str) -> Reach:
+        """What ``user``'s question in ``channel`` may draw on: the conversation's own code,
+        and the workspace-wide code too when the conversation is of this workspace alone
+        and, for a DM, the asker is a full member (see :mod:`handlers.conversations`).
+        Only a DM costs a ``users.info``."""
+        where = self.conversation(client, team=team, channel=channel)
+        if not where.sees_workspace_code:
+            return Reach(Scope.only(team, channel), cut="conversation", error=where.error)
+        if where.kind == "DM":
+            asker = self.asker(client, team=team, user=user)
+            if not asker.member:
+                return Reach(Scope.only(team, channel), cut="guest", error=asker.error)
+        return Reach(Scope.of(team, channel))
 
     def download(self, file: Mapping[str, Any], *, max_bytes: int, timeout: float = 30.0) -> bytes:
         """A file's bytes from its ``url_private_download``, the token going to Slack only."""

@@ -5,8 +5,8 @@ A full member of this workspace sees the workspace-wide code there, as before. A
 Slack Connect partner: ``users.info`` names another team) sees only what the
 conversations they are in allow, by the rule questions follow
 (:mod:`handlers.conversations`): each conversation's own code, and the workspace-wide code
-only if one of them is a conversation of this workspace alone. What they shared
-themselves is listed either way.
+only if one of them, not a DM, is a conversation of this workspace alone. What they
+shared themselves is listed either way.
 
 It fails closed: when ``users.info`` fails the viewer counts as a guest, and when their
 conversations cannot be listed none are assumed (the App Home then says so).
@@ -15,9 +15,7 @@ conversations cannot be listed none are assumed (the App Home then says so).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
@@ -34,15 +32,6 @@ MAX_PAGES = 5
 """Conversations looked at for one viewer (1,000); past them, their code is not listed."""
 
 
-def is_member(info: Mapping[str, Any], team: str) -> bool:
-    """A full member of ``team``: of this team (or of its Enterprise Grid org's teams that
-    include it), and neither a guest nor a stranger from a Slack Connect partner."""
-    teams = {info.get("team_id"), *((info.get("enterprise_user") or {}).get("teams") or ())}
-    if team not in teams:
-        return False
-    return not any(info.get(k) for k in ("is_restricted", "is_ultra_restricted", "is_stranger"))
-
-
 @dataclass(frozen=True)
 class Audience:
     """What the App Home's code list may show one viewer."""
@@ -56,21 +45,15 @@ class Audience:
 
 def audience(rt: Runtime, client: WebClient, *, team: str, user: str) -> Audience:
     """The scope of the App Home's code list for ``user`` (see the module's docstring)."""
-    unknown = ""
-    try:
-        info = client.users_info(user=user)["user"]
-    except SlackApiError as exc:
-        unknown = str(exc.response.get("error") or "error")
-        logger.warning("users.info %s failed: %s; App Home shown as to a guest", user, unknown)
-        info = {}
-    if info and is_member(info, team):
+    asker = rt.asker(client, team=team, user=user)
+    if asker.member:
         return Audience(Scope.of(team), member=True)
     channels, error = _conversations(client, user)
-    error = error or unknown
+    error = error or asker.error
     wide = False
-    for channel in channels:
+    for channel in channels:  # their DMs never open it: see handlers.conversations
         where = rt.conversation(client, team=team, channel=channel)
-        wide = wide or where.sees_workspace_code
+        wide = wide or (where.sees_workspace_code and where.kind != "DM")
     logger.info(
         "App Home for guest or outside user %s (team=%s): %d conversations, workspace-wide=%s",
         user,

@@ -81,7 +81,7 @@ def final_answer(api: SlackAPI, channel: str, thread_ts: str) -> list[dict[str, 
         if any(b.get("type") == "actions" for m in msgs for b in m.get("blocks", [])):
             return msgs
         if any(
-            "Sorry" in m["text"] or "No code is indexed" in m["text"] or "empty" in m["text"]
+            "Sorry" in m["text"] or ":card_index_dividers:" in m["text"] or "empty" in m["text"]
             for m in msgs
         ):
             return msgs

@@ -132,6 +132,63 @@ class TestSlackConnectChannels:
         assert len(looked_up) == 1
 
 
+class TestGuests:
+    """A guest of this workspace (``is_restricted``) cannot read its public channels. In a
+    DM with the bot the asker is the answer's only reader, so a guest's DM questions draw
+    on that DM's code alone; elsewhere the conversation decides, whoever asks."""
+
+    def test_a_guests_dm_question_sees_only_the_dms_own_code(self, bot: Bot) -> None:
+        seed(bot)  # workspace-wide
+        bot.api.add_channel("D5", im=True)
+        ts, _ = share(bot, "payments.py", PAYMENTS_PY, channel="D5", channel_type="im")
+        wait_done(bot.api, "D5", ts)
+        bot.api.guests.add("U5")
+
+        as_guest = ask(bot, "refund payment upload with retry", channel="D5", user="U5")
+        assert "refund_payment" in as_guest and "upload_with_retry" not in as_guest
+        assert "as a guest you get answers from code shared in this conversation" in as_guest
+
+        as_member = ask(bot, "refund payment upload with retry", channel="D5", user="U1")
+        assert "upload_with_retry" in as_member and "guest" not in as_member
+
+    def test_the_note_follows_the_askers_language(self, bot: Bot) -> None:
+        seed(bot)
+        bot.api.add_channel("D5", im=True)
+        bot.api.guests.add("U5")
+        text = ask(bot, "재시도하면서 업로드하는 함수", channel="D5", user="U5")
+        assert "upload_with_retry" not in text and "게스트에게는" in text
+
+    def test_in_a_channel_the_conversation_decides_and_users_info_is_not_called(
+        self, bot: Bot
+    ) -> None:
+        seed(bot)
+        bot.api.guests.add("U5")
+        text = ask(bot, "upload with retry", channel="C2", user="U5")
+        assert "upload_with_retry" in text
+        assert bot.api.calls_to("users.info") == []
+
+    def test_when_users_info_fails_a_dm_counts_as_a_guests(self, bot: Bot) -> None:
+        seed(bot)
+        bot.api.add_channel("D5", im=True)
+        bot.api.failures["users.info"] = "missing_scope"
+        text = ask(bot, "upload with retry", channel="D5")
+        assert "upload_with_retry" not in text and "`missing_scope`" in text
+
+    def test_list_in_a_dm_shows_a_guest_no_workspace_wide_code(self, bot: Bot) -> None:
+        seed(bot)
+        bot.api.add_channel("D5", im=True)
+        bot.api.guests.add("U5")
+        shown = []
+        for user in ("U5", "U1"):
+            url = bot.api.url + "/response/list"
+            bot.slack.command("list", channel="D5", user=user, response_url=url)
+            told = len(shown)
+            bot.api.wait_for(lambda: len(bot.api.calls_to("response_url")) > told)  # noqa: B023
+            shown.append(bot.api.calls_to("response_url")[-1].body.decode())
+        assert "orders.py" not in shown[0]
+        assert "orders.py" in shown[1]
+
+
 def test_scope_only_is_applied_by_both_stores_inside_the_query(store_bot: Bot) -> None:
     """Store level: ``Scope.only`` leaves workspace-wide code out, in each store's own query."""
     seed(store_bot)

@@ -65,6 +65,14 @@ class TestSlackHome:
         home = open_home(bot, "U5")
         assert "payroll.py" in home and "shop.py" in home and "partner.py" not in home
 
+    def test_a_guests_dm_with_the_bot_does_not_open_the_workspace_wide_list(self, bot: Bot) -> None:
+        seed(bot)
+        bot.api.add_channel("D5", im=True)
+        bot.api.guests.add("U5")
+        bot.api.memberships["U5"] = ["D5"]  # the guest's DM with the bot: nothing else
+        home = open_home(bot, "U5")
+        assert "shop.py" not in home and "payroll.py" not in home and "partner.py" not in home
+
     def test_a_member_still_sees_the_workspace_wide_list(self, bot: Bot) -> None:
         seed(bot)
         home = open_home(bot, "U2")

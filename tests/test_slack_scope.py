@@ -10,9 +10,9 @@ from tests.test_slack_ask import final_answer, seed
 from tests.test_slack_index import share, wait_done
 
 
-def ask(bot: Bot, question: str, *, channel: str, team: str = "T1") -> str:
+def ask(bot: Bot, question: str, *, channel: str, team: str = "T1", user: str = "U1") -> str:
     before = len(bot.api.bot_messages(channel))
-    bot.slack.command(question, channel=channel, team=team)
+    bot.slack.command(question, channel=channel, team=team, user=user)
     root = bot.api.wait_for(
         lambda: len(bot.api.bot_messages(channel)) > before and bot.api.bot_messages(channel)
     )[before]["ts"]

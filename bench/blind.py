@@ -28,8 +28,6 @@ import argparse
 import ast
 import json
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,7 +36,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.services import build_engine
 
-from . import corpus
+from . import corpus, sets
 from ._common import DATA, status, table
 from .corpus import Query
 from .retrieval import MODE_LABEL, MODES, Metrics, bootstrap_interval, check_golds, evaluate
@@ -81,26 +79,9 @@ CORPUS_VERSION = 2
 
 
 def install(lib: Library) -> Path:
-    """The library into the benchmark's own folder; returns its package directory."""
-    package = lib.site / lib.name
-    if not package.exists():
-        status(f"installing {lib.name}=={lib.version} into {lib.site} ...")
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--disable-pip-version-check",
-                "--no-deps",
-                "--target",
-                str(lib.site),
-                f"{lib.name}=={lib.version}",
-            ],
-            check=True,
-        )
-    return package
+    """The library into the benchmark's own folder, hash-checked against its
+    ``bench/<name>/corpus.toml`` (:func:`bench.sets.install`); returns its package directory."""
+    return sets.install(sets.load(lib.name).library, lib.name) / lib.name
 
 
 def build_corpus(lib: Library) -> dict[str, int]:

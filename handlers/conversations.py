@@ -30,11 +30,13 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from slack_sdk.errors import SlackApiError
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 KINDS = {"channel": "public channel", "group": "private channel", "im": "DM", "mpim": "group DM"}
 """An event's ``channel_type`` → the kind recorded with the code shared there."""
@@ -83,33 +85,46 @@ def describe(channel: str, info: dict[str, Any]) -> Conversation:
     return Conversation(channel, kind, shared=shared)
 
 
+class _Recent(Generic[T]):
+    """Answers from Slack kept for ``ttl`` seconds, per key (at most ``max_entries``: then
+    all are dropped, which costs only lookups). Failures are never kept."""
+
+    def __init__(self, *, ttl: float, max_entries: int) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[tuple[str, str], tuple[float, T]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str], now: float) -> T | None:
+        with self._lock:
+            cached = self._entries.get(key)
+        return cached[1] if cached is not None and now - cached[0] < self.ttl else None
+
+    def put(self, key: tuple[str, str], now: float, value: T) -> T:
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[key] = (now, value)
+        return value
+
+
 class ConversationCache:
     """``conversations.info`` lookups, remembered for ``ttl`` seconds (failures are not)."""
 
     def __init__(self, *, ttl: float = 60.0, max_entries: int = 10_000) -> None:
-        self.ttl = ttl
-        self.max_entries = max_entries
-        self._entries: dict[tuple[str, str], tuple[float, Conversation]] = {}
-        self._lock = threading.Lock()
+        self._recent: _Recent[Conversation] = _Recent(ttl=ttl, max_entries=max_entries)
 
     def lookup(self, client: Any, *, team: str, channel: str, now: float) -> Conversation:
-        key = (team, channel)
-        with self._lock:
-            cached = self._entries.get(key)
-        if cached is not None and now - cached[0] < self.ttl:
-            return cached[1]
+        cached = self._recent.get((team, channel), now)
+        if cached is not None:
+            return cached
         try:
             info = client.conversations_info(channel=channel)["channel"]
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "error")
             logger.warning("conversations.info %s failed: %s", channel, error)
             return Conversation(channel, "unknown", error=error)
-        conversation = describe(channel, dict(info))
-        with self._lock:
-            if len(self._entries) >= self.max_entries:
-                self._entries.clear()
-            self._entries[key] = (now, conversation)
-        return conversation
+        return self._recent.put((team, channel), now, describe(channel, dict(info)))
 
 
 def is_member(info: Mapping[str, Any], team: str) -> bool:
@@ -136,26 +151,16 @@ class MemberCache:
     can be made a member, or a member a guest, at any moment."""
 
     def __init__(self, *, ttl: float = 60.0, max_entries: int = 10_000) -> None:
-        self.ttl = ttl
-        self.max_entries = max_entries
-        self._entries: dict[tuple[str, str], tuple[float, Asker]] = {}
-        self._lock = threading.Lock()
+        self._recent: _Recent[Asker] = _Recent(ttl=ttl, max_entries=max_entries)
 
     def lookup(self, client: Any, *, team: str, user: str, now: float) -> Asker:
-        key = (team, user)
-        with self._lock:
-            cached = self._entries.get(key)
-        if cached is not None and now - cached[0] < self.ttl:
-            return cached[1]
+        cached = self._recent.get((team, user), now)
+        if cached is not None:
+            return cached
         try:
             info = client.users_info(user=user)["user"]
         except SlackApiError as exc:
             error = str(exc.response.get("error") or "error")
             logger.warning("users.info %s failed: %s; counted as a guest", user, error)
             return Asker(member=False, error=error)
-        asker = Asker(member=is_member(dict(info), team))
-        with self._lock:
-            if len(self._entries) >= self.max_entries:
-                self._entries.clear()
-            self._entries[key] = (now, asker)
-        return asker
+        return self._recent.put((team, user), now, Asker(member=is_member(dict(info), team)))

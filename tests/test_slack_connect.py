@@ -174,6 +174,13 @@ class TestGuests:
         text = ask(bot, "upload with retry", channel="D5")
         assert "upload_with_retry" not in text and "`missing_scope`" in text
 
+    def test_the_askers_lookup_is_cached_between_questions(self, bot: Bot) -> None:
+        seed(bot)
+        bot.api.add_channel("D5", im=True)
+        ask(bot, "upload with retry", channel="D5")
+        ask(bot, "upload with retry", channel="D5")
+        assert len(bot.api.calls_to("users.info")) == 1
+
     def test_list_in_a_dm_shows_a_guest_no_workspace_wide_code(self, bot: Bot) -> None:
         seed(bot)
         bot.api.add_channel("D5", im=True)

@@ -18,7 +18,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from rag import (
     INDEXED_SUFFIXES,
     WORKSPACE_WIDE,
     ArchiveError,
+    Engine,
     FileReport,
     GencodeError,
     InputError,
@@ -292,10 +293,19 @@ class Shared:
         )
 
 
-def _taken(shared: Shared, source: Source, status: ThreadStatus) -> bool:
+NAMING = "naming\x1f"
+"""Notes of the names being indexed now, by :attr:`Source.unit`, with who shares them."""
+NAME_LEASE = 3_600.0
+"""Seconds a name stays held if its process dies before letting go of it."""
+
+
+def _taken(shared: Shared, source: Source, status: ThreadStatus, held: ExitStack) -> bool:
     """Whether ``source`` would replace code that someone else shared here, and the sharer
     may not (only the person who shared it or a workspace admin may, as for forget). If so,
-    the thread says whose it is and what to do, and nothing is changed."""
+    the thread says whose it is and what to do, and nothing is changed. Otherwise the name
+    is held in ``held`` until the share ends (see :func:`_hold`)."""
+    if not _hold(shared, source, status, held):
+        return True
     synced = _synced_as(shared, source)
     if synced is not None:
         logger.info(
@@ -329,6 +339,47 @@ def _taken(shared: Shared, source: Source, status: ThreadStatus) -> bool:
     )
     status.show(plain(text))
     return True
+
+
+def _hold(shared: Shared, source: Source, status: ThreadStatus, held: ExitStack) -> bool:
+    """Hold ``source``'s name here while this share indexes it, in the shared store.
+
+    Two people sharing the same name at the same moment would both pass the ownership
+    check (nothing of either is written yet), and the later write would replace the other
+    person's code unasked. The first claim wins; a share by someone else meanwhile is
+    refused and told whose share is under way. The same person's second share goes on.
+    """
+    engine, key = shared.rt.engine, NAMING + source.unit
+    if engine.claim_once(key, ttl=NAME_LEASE):
+        engine.remember(key, ttl=NAME_LEASE, value=shared.user)
+        held.callback(_let_go, engine, key)
+        return True
+    holder = engine.recall(key).get(key, "")
+    if holder == shared.user:
+        return True
+    logger.info(
+        "share of %s by %s refused: being shared by %s (team=%s channel=%s)",
+        source.display,
+        shared.user,
+        holder or "?",
+        shared.team,
+        shared.channel,
+    )
+    text = messages.share_under_way(
+        escape(source.repo or source.path),
+        holder,
+        repository=bool(source.repo),
+        korean=shared.korean,
+    )
+    status.show(plain(text))
+    return False
+
+
+def _let_go(engine: Engine, key: str) -> None:
+    try:
+        engine.drop_note(key)
+    except GencodeError:  # the lease expires on its own
+        logger.warning("could not let go of %r", key, exc_info=True)
 
 
 def _synced_as(shared: Shared, source: Source) -> Repository | None:
@@ -471,7 +522,7 @@ def _index_one(shared: Shared, status: ThreadStatus) -> None:
         if done < total:
             status.throttled(messages.indexing_progress(shown, stage, done, total))
 
-    with reacting(shared, status) as outcome:
+    with reacting(shared, status) as outcome, ExitStack() as held:
         since = rt.engine.mark()  # a forget from now on cancels this share
         data = _downloaded(
             shared,
@@ -484,7 +535,7 @@ def _index_one(shared: Shared, status: ThreadStatus) -> None:
             return
         where = shared.where()
         source = shared.source(where, path=name)
-        if _taken(shared, source, status):
+        if _taken(shared, source, status, held):
             return
         try:
             report = rt.engine.index_bytes(data, source, on_progress=on_progress, since=since)
@@ -526,7 +577,7 @@ def _index_archive(shared: Shared, status: ThreadStatus) -> None:
     def out_of_time() -> bool:
         return rt.clock() - started > rt.archive_time_budget
 
-    with reacting(shared, status) as outcome:
+    with reacting(shared, status) as outcome, ExitStack() as held:
         since = rt.engine.mark()  # a forget from now on cancels this share
         data = _downloaded(
             shared,
@@ -554,7 +605,7 @@ def _index_archive(shared: Shared, status: ThreadStatus) -> None:
             return
         where = shared.where()
         template = shared.source(where, path="", repo=archive.repo)
-        if _taken(shared, template, status):
+        if _taken(shared, template, status, held):
             return
         try:
             report = rt.engine.index_repository(

@@ -302,6 +302,26 @@ def share_taken(name: str, owners: list[str], *, repository: bool, korean: bool)
     )
 
 
+def share_under_way(name: str, holder: str, *, repository: bool, korean: bool) -> str:
+    """Someone else's share of ``name`` here is being indexed right now: this one waits."""
+    if korean:
+        who = f"<@{holder}>님" if holder else "다른 사람"
+        what = f"저장소 `{name}`" if repository else f"`{name}`"
+        return (
+            f":no_entry: {what}은(는) 지금 {who}이 이 대화에 공유해 색인하는 중이라 바꾸지 "
+            "않았습니다. 끝난 뒤에는 공유한 사람이나 워크스페이스 관리자만 바꿀 수 있으니, 그때 "
+            "다시 공유하거나 이름을 바꿔 나란히 공유하세요. 이미 색인된 것은 바뀌지 않았습니다."
+        )
+    who = f"<@{holder}>" if holder else "someone else"
+    what = f"the repository `{name}`" if repository else f"`{name}`"
+    return (
+        f":no_entry: I did not index this: {what} is being shared here by {who} right now. "
+        "Once theirs is indexed, only they or a workspace admin can replace it: share again "
+        "then, or rename yours to share it beside theirs. Nothing that was already indexed "
+        "has changed."
+    )
+
+
 def share_is_synced(name: str, remote: str, *, korean: bool) -> str:
     """An archive named like a repository kept in sync from git here: refused."""
     if korean:

@@ -8,9 +8,16 @@ button forgets exactly the version it was shown for, once.
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from rag import Scope
+from rag import Engine, Scope
+from rag.chunking import ParsedChunk
+from rag.generate import ExtractiveGenerator
+from rag.stores.sqlite import SQLiteStore
+from rag.summarize import ExtractiveSummarizer, ProgressCallback, Summary
 from tests.samples import ORDERS_PY
 from tests.slack_fixtures import Bot
 from tests.test_slack_index import reply_text, share, wait_done
@@ -159,3 +166,54 @@ class TestSharesOfOthers:
         bot.api.user_teams["U9"] = "T9OTHER"
         ts2, _ = share(bot, "orders.py", ORDERS_V2, user="U9")
         assert wait_done(bot.api, "C1", ts2) == ["x"]
+
+
+class FirstCallHeld(ExtractiveSummarizer):
+    """A fake model whose first summary waits for the test: a share caught mid-indexing."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.reached = threading.Event()
+        self.release = threading.Event()
+
+    def summarize(
+        self, chunks: Sequence[ParsedChunk], *, on_progress: ProgressCallback | None = None
+    ) -> list[Summary]:
+        self.calls += 1
+        if self.calls == 1:
+            self.reached.set()
+            assert self.release.wait(30), "the test never released the summarizer"
+        return super().summarize(chunks, on_progress=on_progress)
+
+
+class TestSharedAtTheSameMoment:
+    def test_the_second_sharer_of_a_name_being_indexed_is_refused_and_told_who(
+        self, start_bot: Any, tmp_path: Path, local_embedder: Any
+    ) -> None:
+        # Both shares passed the ownership check before either was written; the later
+        # write replaced the other person's code unasked.
+        summarizer = FirstCallHeld()
+        engine = Engine(
+            store=SQLiteStore(tmp_path / "held.sqlite3"),
+            embedder=local_embedder,
+            summarizer=summarizer,
+            generator=ExtractiveGenerator(),
+        )
+        bot: Bot = start_bot(engine=engine, update_interval=0.0)
+        try:
+            first, _ = share(bot, "orders.py", ORDERS_PY, user="U1")
+            assert summarizer.reached.wait(20)
+            second, _ = share(bot, "orders.py", ORDERS_V2, user="U2")
+            assert wait_done(bot.api, "C1", second) == ["x"]
+            told = reply_text(bot.api, "C1", second)
+            assert "`orders.py` is being shared here by <@U1> right now" in told
+        finally:
+            summarizer.release.set()
+        assert wait_done(bot.api, "C1", first) == ["white_check_mark"]
+        (only,) = bot.engine.sources(Scope.of("T1", "C1"))
+        assert only.indexed_by == "U1"
+        hits = bot.engine.retrieve("cancel order", Scope.of("T1", "C1"))
+        assert "cancel_order" not in {h.chunk.qualname for h in hits}
+
+        again, _ = share(bot, "orders.py", ORDERS_V2, user="U1")  # the name is free again
+        assert wait_done(bot.api, "C1", again) == ["white_check_mark"]

@@ -58,22 +58,62 @@ from rag.verify import answer_checked, signature_text
 
 from ._common import DATA, status, table
 
-LIBRARY = "astroid"
-VERSION = "4.4.0"
-SETS_DIR = Path(__file__).resolve().parent / "astroid"
-REQUIREMENTS = SETS_DIR / "requirements.txt"
-FUNCTIONS = SETS_DIR / "functions.tsv"
-KOREAN = SETS_DIR / "korean_blind.tsv"
-ROOT = DATA / LIBRARY
-SITE = ROOT / "site"
-CORPUS = ROOT / "corpus"
-"""``corpus/astroid/...``: indexed with ``--repo astroid``, so paths read ``astroid/util.py``."""
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Library:
+    """A pinned library the bench indexes, and its question sets (``bench/<name>/``)."""
+
+    name: str
+    version: str
+    dev_size: int
+    """How many of its ``F``, after a fixed shuffle, are a development set; the rest are
+    held out. 0: every ``F`` is held out."""
+
+    @property
+    def sets(self) -> Path:
+        return HERE / self.name
+
+    @property
+    def requirements(self) -> Path:
+        return self.sets / "requirements.txt"
+
+    @property
+    def functions(self) -> Path:
+        return self.sets / "functions.tsv"
+
+    @property
+    def korean(self) -> Path:
+        return self.sets / "korean_blind.tsv"
+
+    @property
+    def root(self) -> Path:
+        return DATA / self.name
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+    @property
+    def corpus(self) -> Path:
+        """``corpus/<name>/...``: indexed with ``--repo <name>``, so paths read
+        ``astroid/util.py``."""
+        return self.root / "corpus"
+
+
+LIBRARIES = {
+    "astroid": Library("astroid", "4.4.0", dev_size=40),
+    "docutils": Library("docutils", "0.23.1", dev_size=0),
+}
+"""astroid chose the code map's design and is a development corpus now (every set of it
+has been scored); docutils judges it, scored once (``bench/docutils/README.md``)."""
+ASTROID = LIBRARIES["astroid"]
 
 BUDGETS = (2_000, 4_000, 8_000)
 TODAY_K = 6
 """What ``Engine.ask`` retrieved before the code map: 6 references."""
 SEED = 20261207
-DEV_SIZE = 40
 KOREAN_SIZE = 50
 SCOPE = Scope.of("local")
 
@@ -81,11 +121,11 @@ SCOPE = Scope.of("local")
 # -- the library and its question set ----------------------------------------------------------
 
 
-def install() -> Path:
-    """astroid into the bench's own folder, hash-checked; returns the package directory."""
-    package = SITE / LIBRARY
+def install(lib: Library) -> Path:
+    """The library into the bench's own folder, hash-checked; returns the package directory."""
+    package = lib.site / lib.name
     if not package.exists():
-        status(f"installing {LIBRARY}=={VERSION} (hash-pinned) into {SITE} ...")
+        status(f"installing {lib.name}=={lib.version} (hash-pinned) into {lib.site} ...")
         subprocess.run(
             [
                 sys.executable,
@@ -97,19 +137,19 @@ def install() -> Path:
                 "--no-deps",
                 "--require-hashes",
                 "--target",
-                str(SITE),
+                str(lib.site),
                 "-r",
-                str(REQUIREMENTS),
+                str(lib.requirements),
             ],
             check=True,
         )
     return package
 
 
-def build_corpus() -> Path:
+def build_corpus(lib: Library) -> Path:
     """The package's source as it ships (docstrings kept: a team's code has them)."""
-    package = install()
-    target = CORPUS / LIBRARY
+    package = install(lib)
+    target = lib.corpus / lib.name
     if not target.exists():
         shutil.copytree(package, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     return target
@@ -332,21 +372,22 @@ class StaticCallees:
         return [(p, q, k) for (p, q), k in sorted(out.items())]
 
 
-def _corpus_chunks() -> list[ParsedChunk]:
+def _corpus_chunks(lib: Library) -> list[ParsedChunk]:
     """What the chunker makes of the corpus: the names the index holds."""
     out: list[ParsedChunk] = []
-    for path in sorted((CORPUS / LIBRARY).rglob("*.py")):
+    for path in sorted((lib.corpus / lib.name).rglob("*.py")):
         source = path.read_text(encoding="utf-8")
         if source.strip():
-            out += chunk_python(source, path.relative_to(CORPUS).as_posix())
+            out += chunk_python(source, path.relative_to(lib.corpus).as_posix())
     return out
 
 
-def make_set() -> list[Question]:
-    """Every documented function with two or more indexed callees, written to FUNCTIONS."""
-    package = build_corpus()
+def make_set(lib: Library) -> list[Question]:
+    """Every documented function with two or more indexed callees, written to
+    ``lib.functions``."""
+    package = build_corpus(lib)
     resolver = StaticCallees(package)
-    indexed = {(c.path, c.qualname): c for c in _corpus_chunks()}
+    indexed = {(c.path, c.qualname): c for c in _corpus_chunks(lib)}
     questions = []
     for (path, qualname), chunk in sorted(indexed.items()):
         if chunk.kind not in ("function", "method", "async_function", "async_method"):
@@ -358,10 +399,10 @@ def make_set() -> list[Question]:
             Callee(p, q, k) for p, q, k in resolver.callees(module, qualname) if (p, q) in indexed
         )
         query = " ".join(first_sentence(chunk.docstring).split())
-        if len(callees) < 2 or len(query.split()) < 3 or not _stubbable(path, qualname):
+        if len(callees) < 2 or len(query.split()) < 3 or not _stubbable(lib, path, qualname):
             continue
         questions.append(Question(path, qualname, query, callees))
-    with FUNCTIONS.open("w", encoding="utf-8", newline="") as f:
+    with lib.functions.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, delimiter="\t", lineterminator="\n")
         w.writerow(["path", "qualname", "query", "callees"])
         for q in questions:
@@ -370,31 +411,35 @@ def make_set() -> list[Question]:
     return questions
 
 
-def pick_korean(source: Path) -> int:
+def _tsv(path: Path) -> list[dict[str, str]]:
+    """A blind set's rows: tab-separated, unquoted (a field may hold a ``"``)."""
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def pick_korean(lib: Library, source: Path) -> int:
     """Copy :data:`KOREAN_SIZE` rows of a blind Korean set for held-out ``F`` (a fixed seed,
-    drawn before any score) into :data:`KOREAN`; the others come from the dev ``F`` only if
-    the held-out ones are too few."""
-    with source.open(encoding="utf-8") as f:
-        rows = {(r["path"], r["qualname"]): r for r in csv.DictReader(f, delimiter="\t")}
-    dev, heldout = split(load_set())
+    drawn before any score) into ``lib.korean``, unchanged (``path``, ``qualname``,
+    ``english``, ``korean``); the others come from the dev ``F`` only if the held-out ones
+    are too few."""
+    rows = {(r["path"], r["qualname"]): r for r in _tsv(source)}
+    dev, heldout = split(lib, load_set(lib))
     pool = [rows[(q.path, q.qualname)] for q in heldout if (q.path, q.qualname) in rows]
     spare = [rows[(q.path, q.qualname)] for q in dev if (q.path, q.qualname) in rows]
     rng = random.Random(SEED)
     chosen = rng.sample(pool, min(KOREAN_SIZE, len(pool)))
     chosen += rng.sample(spare, min(KOREAN_SIZE - len(chosen), len(spare)))
     chosen.sort(key=lambda r: (r["path"], r["qualname"]))
-    with KOREAN.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, delimiter="\t", lineterminator="\n")
-        w.writerow(["path", "qualname", "english", "korean"])
-        for r in chosen:
-            w.writerow([r["path"], r["qualname"], r["english"], r["korean"]])
+    columns = ("path", "qualname", "english", "korean")
+    lines = ["\t".join(columns), *("\t".join(r[c] for c in columns) for r in chosen)]
+    lib.korean.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return len(chosen)
 
 
-def load_set() -> list[Question]:
-    with FUNCTIONS.open(encoding="utf-8") as f:
+def load_set(lib: Library) -> list[Question]:
+    with lib.functions.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
-    korean = _korean()
+    korean = _korean(lib)
     return [
         Question(
             r["path"],
@@ -407,46 +452,45 @@ def load_set() -> list[Question]:
     ]
 
 
-def _korean() -> dict[tuple[str, str], str]:
-    if not KOREAN.exists():
+def _korean(lib: Library) -> dict[tuple[str, str], str]:
+    if not lib.korean.exists():
         return {}
-    with KOREAN.open(encoding="utf-8") as f:
-        return {(r["path"], r["qualname"]): r["korean"] for r in csv.DictReader(f, delimiter="\t")}
+    return {(r["path"], r["qualname"]): r["korean"] for r in _tsv(lib.korean)}
 
 
-def split(questions: Sequence[Question]) -> tuple[list[Question], list[Question]]:
-    """``(dev, heldout)``: a fixed shuffle; the first :data:`DEV_SIZE` choose, the rest judge."""
+def split(lib: Library, questions: Sequence[Question]) -> tuple[list[Question], list[Question]]:
+    """``(dev, heldout)``: a fixed shuffle; the first ``lib.dev_size`` choose, the rest judge."""
     order = sorted(questions, key=lambda q: (q.path, q.qualname))
     random.Random(SEED).shuffle(order)
-    return order[:DEV_SIZE], order[DEV_SIZE:]
+    return order[: lib.dev_size], order[lib.dev_size :]
 
 
 # -- indexing -----------------------------------------------------------------------------------
 
 
-def settings(embedder: str) -> Settings:
-    return Settings(home=ROOT / f"home-{embedder}", embedder=embedder)
+def settings(lib: Library, embedder: str) -> Settings:
+    return Settings(home=lib.root / f"home-{embedder}", embedder=embedder)
 
 
 INDEX_VERSION = 2
 """2: paths start with ``astroid/`` (the corpus folder above the package is indexed)."""
 
 
-def index(embedder: str) -> dict[str, object]:
-    build_corpus()
-    corpus = CORPUS
-    s = settings(embedder)
+def index(lib: Library, embedder: str) -> dict[str, object]:
+    build_corpus(lib)
+    corpus = lib.corpus
+    s = settings(lib, embedder)
     marker = s.home / "bench-index.json"
     if marker.exists():
         cached: dict[str, object] = json.loads(marker.read_text())
         if cached.get("version") == INDEX_VERSION:
             return cached
-    status(f"indexing {LIBRARY} with GENCODE_EMBEDDER={embedder} (once) ...")
+    status(f"indexing {lib.name} with GENCODE_EMBEDDER={embedder} (once) ...")
     shutil.rmtree(s.home, ignore_errors=True)
     started = time.perf_counter()
     engine = build_engine(s)
     try:
-        report = engine.index_paths([corpus], repo=LIBRARY)
+        report = engine.index_paths([corpus], repo=lib.name)
         info: dict[str, object] = {
             "version": INDEX_VERSION,
             "embedder": engine.embedder.model_id,
@@ -485,9 +529,9 @@ def _def_node(source: str, qualname: str) -> ast.FunctionDef | ast.AsyncFunction
     return None
 
 
-def _stubbable(path: str, qualname: str) -> bool:
+def _stubbable(lib: Library, path: str, qualname: str) -> bool:
     """A body that starts on a line of its own (``def f(): return x`` is left out)."""
-    source = (CORPUS / path).read_text(encoding="utf-8")
+    source = (lib.corpus / path).read_text(encoding="utf-8")
     node = _def_node(source, qualname)
     if node is None:
         return False
@@ -512,10 +556,11 @@ class Stubbed:
 
     engine: Engine
     question: Question
+    lib: Library
     original: bytes = b""
 
     def __enter__(self) -> Stubbed:
-        self.original = (CORPUS / self.question.path).read_bytes()
+        self.original = (self.lib.corpus / self.question.path).read_bytes()
         stub = without_body(self.original.decode("utf-8"), self.question.qualname)
         self._index(stub.encode("utf-8"))
         return self
@@ -525,7 +570,7 @@ class Stubbed:
 
     def _index(self, data: bytes) -> None:
         report = self.engine.index_bytes(
-            data, Source(self.question.path, workspace="local", repo=LIBRARY)
+            data, Source(self.question.path, workspace="local", repo=self.lib.name)
         )
         if report.error:
             raise SystemExit(f"re-indexing {self.question.path} failed: {report.error}")
@@ -576,11 +621,16 @@ FILLED = Config("references only, filling the budget", 20, None)
 
 
 def run_question(
-    engine: Engine, q: Question, configs: Sequence[Config], *, korean: bool = False
+    engine: Engine,
+    lib: Library,
+    q: Question,
+    configs: Sequence[Config],
+    *,
+    korean: bool = False,
 ) -> Row:
     row = Row(q)
     query = q.korean if korean else q.query
-    with Stubbed(engine, q):
+    with Stubbed(engine, q, lib):
         hits = engine.retrieve(query, SCOPE, k=max(c.k for c in configs))
         maps: dict[tuple[int, int], list[MapEntry]] = {}
         for config in configs:
@@ -605,6 +655,7 @@ def run_question(
 
 def evaluate(
     engine: Engine,
+    lib: Library,
     questions: Sequence[Question],
     configs: Sequence[Config],
     *,
@@ -614,7 +665,7 @@ def evaluate(
     for n, q in enumerate(questions, 1):
         if n % 25 == 0:
             status(f"  {n}/{len(questions)}")
-        rows.append(run_question(engine, q, configs, korean=korean))
+        rows.append(run_question(engine, lib, q, configs, korean=korean))
     return rows
 
 
@@ -726,7 +777,7 @@ def scripted_reply(calls: Sequence[tuple[str, str, list[str]]]) -> str:
     return f"Here it is [1]:\n\n```python\n{code}```\n"
 
 
-def checker_view(engine: Engine, rows: Sequence[Row]) -> dict[str, int]:
+def checker_view(engine: Engine, lib: Library, rows: Sequence[Row]) -> dict[str, int]:
     """Correct calls pass; a wrong call to a callee in the map (at 4k) is flagged and the
     repair request quotes the map's signature."""
     counts = {"replies": 0, "verified": 0, "wrong": 0, "flagged": 0, "quoted": 0}
@@ -753,7 +804,7 @@ def checker_view(engine: Engine, rows: Sequence[Row]) -> dict[str, int]:
                 calls.append(made)
         if not calls:
             continue
-        with Stubbed(engine, q):
+        with Stubbed(engine, q, lib):
             model = ScriptedModel([scripted_reply(calls)])
             hits = engine.retrieve(q.query, SCOPE, k=TODAY_K)
             answer = answer_checked(model, verifier, q.query, hits)
@@ -835,17 +886,22 @@ def sweep_configs() -> list[Config]:
     return configs
 
 
-def run(which: str = "heldout", embedder: str = "e5") -> None:
+def run(lib: Library, which: str = "heldout", embedder: str = "e5") -> None:
     """Print the tables as they are ready (a long run on a shared machine)."""
-    info = index(embedder)
-    engine = build_engine(settings(embedder))
+    info = index(lib, embedder)
+    if which == "index":
+        print(f"{lib.name} {lib.version}: {info}")
+        return
+    engine = build_engine(settings(lib, embedder))
     try:
-        if not FUNCTIONS.exists():
-            make_set()
-        questions = load_set()
-        dev, heldout = split(questions)
+        if not lib.functions.exists():
+            make_set(lib)
+        questions = load_set(lib)
+        dev, heldout = split(lib, questions)
+        if which == "dev" and not dev:
+            raise SystemExit(f"{lib.name} has no development set: every F is held out")
         print(
-            f"astroid {VERSION}: {info['chunks']} chunks, GENCODE_EMBEDDER={embedder} "
+            f"{lib.name} {lib.version}: {info['chunks']} chunks, GENCODE_EMBEDDER={embedder} "
             f"({info['embedder']}), {len(questions)} functions F (dev {len(dev)}, "
             f"held-out {len(heldout)}); load average {os.getloadavg()[0]:.1f}\n",
             flush=True,
@@ -853,16 +909,16 @@ def run(which: str = "heldout", embedder: str = "e5") -> None:
         started = time.perf_counter()
         if which == "dev":
             configs = sweep_configs()
-            rows = evaluate(engine, dev, configs)
+            rows = evaluate(engine, lib, dev, configs)
             print(recall_table(rows, configs), flush=True)
         else:
             configs = [TODAY, FILLED, DEFAULT]
             if which == "heldout":
-                rows = evaluate(engine, heldout, configs)
+                rows = evaluate(engine, lib, heldout, configs)
                 print(f"English, held-out ({len(rows)} functions):\n", flush=True)
             else:
                 chosen = [q for q in questions if q.korean]
-                rows = evaluate(engine, chosen, configs, korean=True)
+                rows = evaluate(engine, lib, chosen, configs, korean=True)
                 print(f"Korean, written blind ({len(rows)} functions):\n", flush=True)
             print(recall_table(rows, configs), flush=True)
             print(
@@ -872,7 +928,7 @@ def run(which: str = "heldout", embedder: str = "e5") -> None:
             )
             if which == "heldout":
                 print(calibration(rows), flush=True)
-                counts = checker_view(engine, rows)
+                counts = checker_view(engine, lib, rows)
                 print(
                     f"\nchecker: {counts['verified']}/{counts['replies']} scripted replies with "
                     f"correct calls verified; {counts['flagged']}/{counts['wrong']} wrong calls "
@@ -890,23 +946,30 @@ def run(which: str = "heldout", embedder: str = "e5") -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.context", description=__doc__)
-    parser.add_argument("--set", default="heldout", choices=["dev", "heldout", "korean"])
+    parser.add_argument("--library", default="astroid", choices=sorted(LIBRARIES))
+    parser.add_argument(
+        "--set",
+        default="heldout",
+        choices=["dev", "heldout", "korean", "index"],
+        help="index: build the library's index and stop (no score)",
+    )
     parser.add_argument("--embedder", default="e5", choices=["e5", "local"])
     parser.add_argument(
-        "--make-set", action="store_true", help="find the functions F again (astroid's inference)"
+        "--make-set", action="store_true", help="find the functions F again (StaticCallees)"
     )
     parser.add_argument(
         "--korean-from", type=Path, help="pick the Korean questions from a blind set (TSV)"
     )
     args = parser.parse_args()
+    lib = LIBRARIES[args.library]
     if args.make_set:
-        questions = make_set()
-        print(f"{len(questions)} functions F written to {FUNCTIONS}")
+        questions = make_set(lib)
+        print(f"{len(questions)} functions F written to {lib.functions}")
         return
     if args.korean_from:
-        print(f"{pick_korean(args.korean_from)} Korean rows written to {KOREAN}")
+        print(f"{pick_korean(lib, args.korean_from)} Korean rows written to {lib.korean}")
         return
-    run(args.set, args.embedder)
+    run(lib, args.set, args.embedder)
 
 
 if __name__ == "__main__":

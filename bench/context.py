@@ -485,8 +485,10 @@ def index(lib: Library, embedder: str) -> dict[str, object]:
         cached: dict[str, object] = json.loads(marker.read_text())
         if cached.get("version") == INDEX_VERSION:
             return cached
+        shutil.rmtree(s.home, ignore_errors=True)  # another layout: start again
+    # No marker and a store: an interrupted run. Indexing is incremental (functions
+    # already embedded are reused), so it resumes rather than starting again.
     status(f"indexing {lib.name} with GENCODE_EMBEDDER={embedder} (once) ...")
-    shutil.rmtree(s.home, ignore_errors=True)
     started = time.perf_counter()
     engine = build_engine(s)
     try:

@@ -42,12 +42,7 @@ from . import corpus
 from ._common import DATA, status, table
 from .corpus import Query
 from .retrieval import MODE_LABEL, MODES, Metrics, bootstrap_interval, check_golds, evaluate
-
-SETS = (
-    ("EN random", "english_test.tsv"),
-    ("KO random", "korean_random_test.tsv"),
-    ("KO well-known", "korean_wellknown_test.tsv"),
-)
+from .sets import scored_sets
 
 
 @dataclass(frozen=True)
@@ -69,10 +64,6 @@ class Library:
     def corpus(self) -> Path:
         """Named ``corpus`` like the development one, so gold sources carry the same repository."""
         return self.root / "corpus"
-
-    @property
-    def sets_dir(self) -> Path:
-        return Path(__file__).resolve().parent / self.name
 
 
 LIBRARIES = {
@@ -173,7 +164,8 @@ def index(lib: Library, embedder: str) -> dict[str, object]:
 
 
 def load_sets(lib: Library) -> list[tuple[str, list[Query]]]:
-    return [(label, corpus.load_korean(lib.sets_dir / name)) for label, name in SETS]
+    """The labelled sets of ``bench/<library>/corpus.toml`` (``python -m bench.sets``)."""
+    return scored_sets(lib.name)
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,21 @@
 """The code map, measured: does the context hold the callees a new function needs?
 
-``python -m bench.context [--set dev|heldout|korean|all] [--embedder e5]``
+``python -m bench.context [--library astroid|docutils] [--set dev|heldout|korean|index]
+[--embedder e5]``
 
-The library is astroid 4.4.0 (pinned with its sha256 in ``bench/astroid/requirements.txt``;
-no other bench uses it). Its functions ``F`` that call two or more astroid-defined
-functions or classes are the questions (``bench/astroid/functions.tsv``, made by
+The development library is astroid 4.4.0, the held-out one docutils 0.23.1 (each pinned with
+its sha256 in ``bench/<library>/corpus.toml``, whose sets ``python -m bench.sets check``
+checks; no other bench uses either). Its functions ``F`` that call two or more functions or classes
+defined in it are the questions (``bench/<library>/functions.tsv``, made by
 ``--make-set``): each ``F`` is asked for with its docstring's first sentence, after the
 index was given ``F`` with its body removed (``def F(...): ...``), so ``F`` can never be
 its own answer. Incrementally: the library is indexed once; for each ``F`` only its file
 is re-indexed with the body removed, then restored, so unchanged functions cost no model
 call or embedding.
 
-``F``'s callees are what astroid's own inference resolves its calls to (``--make-set``
-runs it over the library's source): an oracle independent of Gencode's resolution. A
-callee is *in the context* with its signature when the prompt holds, as a reference or a
+``F``'s callees are what a static resolver (``StaticCallees``, which ``--make-set`` runs
+over the library's source) resolves its calls to: an oracle independent of Gencode's
+resolution. A callee is *in the context* with its signature when the prompt holds, as a reference or a
 map entry, its own definition; for a method, also a reference to its class (whose outline
 lists every method's signature); for a class, its ``__init__`` or its class entry (which
 shows ``__init__``).
@@ -36,8 +38,6 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
-import sys
 import textwrap
 import time
 from collections.abc import Sequence
@@ -56,17 +56,19 @@ from rag.summarize import first_sentence
 from rag.tokens import count_tokens
 from rag.verify import answer_checked, signature_text
 
+from . import sets
 from ._common import DATA, status, table
+from .sets.manifest import Library as Pin
 
 HERE = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)
 class Library:
-    """A pinned library the bench indexes, and its question sets (``bench/<name>/``)."""
+    """A pinned library the bench indexes, and its question sets (``bench/<name>/``, whose
+    ``corpus.toml`` pins the version and hash: :mod:`bench.sets` checks the sets)."""
 
     name: str
-    version: str
     dev_size: int
     """How many of its ``F``, after a fixed shuffle, are a development set; the rest are
     held out. 0: every ``F`` is held out."""
@@ -76,8 +78,12 @@ class Library:
         return HERE / self.name
 
     @property
-    def requirements(self) -> Path:
-        return self.sets / "requirements.txt"
+    def pin(self) -> Pin:
+        return sets.load(self.sets).library
+
+    @property
+    def version(self) -> str:
+        return self.pin.version
 
     @property
     def functions(self) -> Path:
@@ -103,8 +109,8 @@ class Library:
 
 
 LIBRARIES = {
-    "astroid": Library("astroid", "4.4.0", dev_size=40),
-    "docutils": Library("docutils", "0.23.1", dev_size=0),
+    "astroid": Library("astroid", dev_size=40),
+    "docutils": Library("docutils", dev_size=0),
 }
 """astroid chose the code map's design and is a development corpus now (every set of it
 has been scored); docutils judges it, scored once (``bench/docutils/README.md``)."""
@@ -122,28 +128,9 @@ SCOPE = Scope.of("local")
 
 
 def install(lib: Library) -> Path:
-    """The library into the bench's own folder, hash-checked; returns the package directory."""
-    package = lib.site / lib.name
-    if not package.exists():
-        status(f"installing {lib.name}=={lib.version} (hash-pinned) into {lib.site} ...")
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--disable-pip-version-check",
-                "--no-deps",
-                "--require-hashes",
-                "--target",
-                str(lib.site),
-                "-r",
-                str(lib.requirements),
-            ],
-            check=True,
-        )
-    return package
+    """The library into the bench's own folder, hash-checked against its ``corpus.toml``;
+    returns the package directory."""
+    return sets.install(lib.pin, lib.name) / lib.name
 
 
 def build_corpus(lib: Library) -> Path:

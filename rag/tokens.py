@@ -10,7 +10,7 @@ It errs high on purpose: measured against that Claude 2 BPE, English prose and P
 count about 1.2-1.4x more here, Korean about the same (``python -m bench.context``,
 bench/README.md), so a prompt packed to N tokens by this rule stays inside N real tokens.
 Operators with a Bedrock account can compare it with what Bedrock bills: every answer logs
-``counted`` beside the usage Bedrock returned (:mod:`rag.bedrock`).
+``counted`` beside the usage Bedrock returned (:mod:`rag.bedrock.generate`).
 
 "Exact accounting" means: each part of a prompt (system, history, references, code map,
 question, framing) is counted on its exact text, the parts partition the prompt, and the

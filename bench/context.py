@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import ast
 import csv
+import dataclasses
 import json
 import os
 import random
@@ -93,9 +94,13 @@ class Library:
     def korean(self) -> Path:
         return self.sets / "korean_blind.tsv"
 
+    data: Path | None = None
+    """Another copy of the library's data folder (``--data``), so that two sets can be
+    scored at once: each run re-indexes the files it stubs."""
+
     @property
     def root(self) -> Path:
-        return DATA / self.name
+        return self.data or DATA / self.name
 
     @property
     def site(self) -> Path:
@@ -955,6 +960,11 @@ def main() -> None:
     )
     parser.add_argument("--embedder", default="e5", choices=["e5", "local"])
     parser.add_argument(
+        "--data",
+        type=Path,
+        help="a copy of bench/.data/<library> to score from (two sets at once)",
+    )
+    parser.add_argument(
         "--make-set", action="store_true", help="find the functions F again (StaticCallees)"
     )
     parser.add_argument(
@@ -962,6 +972,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     lib = LIBRARIES[args.library]
+    if args.data:
+        lib = dataclasses.replace(lib, data=args.data)
     if args.make_set:
         questions = make_set(lib)
         print(f"{len(questions)} functions F written to {lib.functions}")

@@ -39,7 +39,6 @@ import os
 import random
 import shutil
 import statistics
-import textwrap
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,6 +52,7 @@ from rag.codemap import RELATED_HITS, CodeMap, ContextBudget
 from rag.generate import TextCallback, cited_numbers, code_blocks
 from rag.models import MapEntry
 from rag.prompt import Prompt, build_prompt
+from rag.signatures import parsed_function
 from rag.summarize import first_sentence
 from rag.tokens import count_tokens
 from rag.verify import answer_checked, signature_text
@@ -745,8 +745,8 @@ def call_for(chunk: Chunk, init: Chunk | None, *, wrong: bool) -> tuple[str, str
     target = init if chunk.kind == "class" else chunk
     if target is None:  # a class with no __init__ of its own
         return None if wrong else (f"from {module} import {chunk.name}", f"{chunk.name}()", [])
-    fn = ast.parse(textwrap.dedent(target.code)).body[0]
-    if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+    fn = parsed_function(target.code)
+    if fn is None:  # not parseable alone (docutils: a string that dedent cannot shift)
         return None
     decorators = {ast.unparse(d).rsplit(".", 1)[-1] for d in fn.decorator_list}
     if decorators - {"staticmethod", "classmethod"}:

@@ -1,19 +1,21 @@
 """The code map, measured: does the context hold the callees a new function needs?
 
-``python -m bench.context [--set dev|heldout|korean|all] [--embedder e5]``
+``python -m bench.context [--library astroid|docutils] [--set dev|heldout|korean|index]
+[--embedder e5]``
 
-The library is astroid 4.4.0 (pinned with its sha256 in ``bench/astroid/corpus.toml``;
-no other bench uses it). Its functions ``F`` that call two or more astroid-defined
-functions or classes are the questions (``bench/astroid/functions.tsv``, made by
+The development library is astroid 4.4.0, the held-out one docutils 0.23.1 (each pinned with
+its sha256 in ``bench/<library>/corpus.toml``, whose sets ``python -m bench.sets check``
+checks; no other bench uses either). Its functions ``F`` that call two or more functions or classes
+defined in it are the questions (``bench/<library>/functions.tsv``, made by
 ``--make-set``): each ``F`` is asked for with its docstring's first sentence, after the
 index was given ``F`` with its body removed (``def F(...): ...``), so ``F`` can never be
 its own answer. Incrementally: the library is indexed once; for each ``F`` only its file
 is re-indexed with the body removed, then restored, so unchanged functions cost no model
 call or embedding.
 
-``F``'s callees are what astroid's own inference resolves its calls to (``--make-set``
-runs it over the library's source): an oracle independent of Gencode's resolution. A
-callee is *in the context* with its signature when the prompt holds, as a reference or a
+``F``'s callees are what a static resolver (``StaticCallees``, which ``--make-set`` runs
+over the library's source) resolves its calls to: an oracle independent of Gencode's
+resolution. A callee is *in the context* with its signature when the prompt holds, as a reference or a
 map entry, its own definition; for a method, also a reference to its class (whose outline
 lists every method's signature); for a class, its ``__init__`` or its class entry (which
 shows ``__init__``).
@@ -31,12 +33,12 @@ from __future__ import annotations
 import argparse
 import ast
 import csv
+import dataclasses
 import json
 import os
 import random
 import shutil
 import statistics
-import textwrap
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -46,31 +48,83 @@ from bot.config import Settings
 from bot.services import build_engine
 from rag import Answer, Chunk, Engine, Hit, Scope, Source, Turn
 from rag.chunking import ParsedChunk, chunk_python
-from rag.codemap import CodeMap, ContextBudget
+from rag.codemap import RELATED_HITS, CodeMap, ContextBudget
 from rag.generate import TextCallback, cited_numbers, code_blocks
 from rag.models import MapEntry
 from rag.prompt import Prompt, build_prompt
+from rag.signatures import parsed_function
 from rag.summarize import first_sentence
 from rag.tokens import count_tokens
 from rag.verify import answer_checked, signature_text
 
 from . import sets
 from ._common import DATA, status, table
+from .sets.manifest import Library as Pin
 
-LIBRARY = "astroid"
-VERSION = "4.4.0"
-SETS_DIR = Path(__file__).resolve().parent / "astroid"
-FUNCTIONS = SETS_DIR / "functions.tsv"
-KOREAN = SETS_DIR / "korean_blind.tsv"
-ROOT = DATA / LIBRARY
-CORPUS = ROOT / "corpus"
-"""``corpus/astroid/...``: indexed with ``--repo astroid``, so paths read ``astroid/util.py``."""
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Library:
+    """A pinned library the bench indexes, and its question sets (``bench/<name>/``, whose
+    ``corpus.toml`` pins the version and hash: :mod:`bench.sets` checks the sets)."""
+
+    name: str
+    dev_size: int
+    """How many of its ``F``, after a fixed shuffle, are a development set; the rest are
+    held out. 0: every ``F`` is held out."""
+
+    @property
+    def sets(self) -> Path:
+        return HERE / self.name
+
+    @property
+    def pin(self) -> Pin:
+        return sets.load(self.sets).library
+
+    @property
+    def version(self) -> str:
+        return self.pin.version
+
+    @property
+    def functions(self) -> Path:
+        return self.sets / "functions.tsv"
+
+    @property
+    def korean(self) -> Path:
+        return self.sets / "korean_blind.tsv"
+
+    data: Path | None = None
+    """Another copy of the library's data folder (``--data``), so that two sets can be
+    scored at once: each run re-indexes the files it stubs."""
+
+    @property
+    def root(self) -> Path:
+        return self.data or DATA / self.name
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+    @property
+    def corpus(self) -> Path:
+        """``corpus/<name>/...``: indexed with ``--repo <name>``, so paths read
+        ``astroid/util.py``."""
+        return self.root / "corpus"
+
+
+LIBRARIES = {
+    "astroid": Library("astroid", dev_size=40),
+    "docutils": Library("docutils", dev_size=0),
+}
+"""astroid chose the code map's design and is a development corpus now (every set of it
+has been scored); docutils judges it, scored once (``bench/docutils/README.md``)."""
+ASTROID = LIBRARIES["astroid"]
 
 BUDGETS = (2_000, 4_000, 8_000)
 TODAY_K = 6
 """What ``Engine.ask`` retrieved before the code map: 6 references."""
 SEED = 20261207
-DEV_SIZE = 40
 KOREAN_SIZE = 50
 SCOPE = Scope.of("local")
 
@@ -78,16 +132,16 @@ SCOPE = Scope.of("local")
 # -- the library and its question set ----------------------------------------------------------
 
 
-def install() -> Path:
-    """astroid into the bench's own folder, hash-checked against ``bench/astroid/corpus.toml``;
+def install(lib: Library) -> Path:
+    """The library into the bench's own folder, hash-checked against its ``corpus.toml``;
     returns the package directory."""
-    return sets.install(sets.load(SETS_DIR).library, LIBRARY) / LIBRARY
+    return sets.install(lib.pin, lib.name) / lib.name
 
 
-def build_corpus() -> Path:
+def build_corpus(lib: Library) -> Path:
     """The package's source as it ships (docstrings kept: a team's code has them)."""
-    package = install()
-    target = CORPUS / LIBRARY
+    package = install(lib)
+    target = lib.corpus / lib.name
     if not target.exists():
         shutil.copytree(package, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     return target
@@ -310,21 +364,22 @@ class StaticCallees:
         return [(p, q, k) for (p, q), k in sorted(out.items())]
 
 
-def _corpus_chunks() -> list[ParsedChunk]:
+def _corpus_chunks(lib: Library) -> list[ParsedChunk]:
     """What the chunker makes of the corpus: the names the index holds."""
     out: list[ParsedChunk] = []
-    for path in sorted((CORPUS / LIBRARY).rglob("*.py")):
+    for path in sorted((lib.corpus / lib.name).rglob("*.py")):
         source = path.read_text(encoding="utf-8")
         if source.strip():
-            out += chunk_python(source, path.relative_to(CORPUS).as_posix())
+            out += chunk_python(source, path.relative_to(lib.corpus).as_posix())
     return out
 
 
-def make_set() -> list[Question]:
-    """Every documented function with two or more indexed callees, written to FUNCTIONS."""
-    package = build_corpus()
+def make_set(lib: Library) -> list[Question]:
+    """Every documented function with two or more indexed callees, written to
+    ``lib.functions``."""
+    package = build_corpus(lib)
     resolver = StaticCallees(package)
-    indexed = {(c.path, c.qualname): c for c in _corpus_chunks()}
+    indexed = {(c.path, c.qualname): c for c in _corpus_chunks(lib)}
     questions = []
     for (path, qualname), chunk in sorted(indexed.items()):
         if chunk.kind not in ("function", "method", "async_function", "async_method"):
@@ -336,10 +391,10 @@ def make_set() -> list[Question]:
             Callee(p, q, k) for p, q, k in resolver.callees(module, qualname) if (p, q) in indexed
         )
         query = " ".join(first_sentence(chunk.docstring).split())
-        if len(callees) < 2 or len(query.split()) < 3 or not _stubbable(path, qualname):
+        if len(callees) < 2 or len(query.split()) < 3 or not _stubbable(lib, path, qualname):
             continue
         questions.append(Question(path, qualname, query, callees))
-    with FUNCTIONS.open("w", encoding="utf-8", newline="") as f:
+    with lib.functions.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, delimiter="\t", lineterminator="\n")
         w.writerow(["path", "qualname", "query", "callees"])
         for q in questions:
@@ -348,31 +403,35 @@ def make_set() -> list[Question]:
     return questions
 
 
-def pick_korean(source: Path) -> int:
+def _tsv(path: Path) -> list[dict[str, str]]:
+    """A blind set's rows: tab-separated, unquoted (a field may hold a ``"``)."""
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def pick_korean(lib: Library, source: Path) -> int:
     """Copy :data:`KOREAN_SIZE` rows of a blind Korean set for held-out ``F`` (a fixed seed,
-    drawn before any score) into :data:`KOREAN`; the others come from the dev ``F`` only if
-    the held-out ones are too few."""
-    with source.open(encoding="utf-8") as f:
-        rows = {(r["path"], r["qualname"]): r for r in csv.DictReader(f, delimiter="\t")}
-    dev, heldout = split(load_set())
+    drawn before any score) into ``lib.korean``, unchanged (``path``, ``qualname``,
+    ``english``, ``korean``); the others come from the dev ``F`` only if the held-out ones
+    are too few."""
+    rows = {(r["path"], r["qualname"]): r for r in _tsv(source)}
+    dev, heldout = split(lib, load_set(lib))
     pool = [rows[(q.path, q.qualname)] for q in heldout if (q.path, q.qualname) in rows]
     spare = [rows[(q.path, q.qualname)] for q in dev if (q.path, q.qualname) in rows]
     rng = random.Random(SEED)
     chosen = rng.sample(pool, min(KOREAN_SIZE, len(pool)))
     chosen += rng.sample(spare, min(KOREAN_SIZE - len(chosen), len(spare)))
     chosen.sort(key=lambda r: (r["path"], r["qualname"]))
-    with KOREAN.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, delimiter="\t", lineterminator="\n")
-        w.writerow(["path", "qualname", "english", "korean"])
-        for r in chosen:
-            w.writerow([r["path"], r["qualname"], r["english"], r["korean"]])
+    columns = ("path", "qualname", "english", "korean")
+    lines = ["\t".join(columns), *("\t".join(r[c] for c in columns) for r in chosen)]
+    lib.korean.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return len(chosen)
 
 
-def load_set() -> list[Question]:
-    with FUNCTIONS.open(encoding="utf-8") as f:
+def load_set(lib: Library) -> list[Question]:
+    with lib.functions.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
-    korean = _korean()
+    korean = _korean(lib)
     return [
         Question(
             r["path"],
@@ -385,46 +444,47 @@ def load_set() -> list[Question]:
     ]
 
 
-def _korean() -> dict[tuple[str, str], str]:
-    if not KOREAN.exists():
+def _korean(lib: Library) -> dict[tuple[str, str], str]:
+    if not lib.korean.exists():
         return {}
-    with KOREAN.open(encoding="utf-8") as f:
-        return {(r["path"], r["qualname"]): r["korean"] for r in csv.DictReader(f, delimiter="\t")}
+    return {(r["path"], r["qualname"]): r["korean"] for r in _tsv(lib.korean)}
 
 
-def split(questions: Sequence[Question]) -> tuple[list[Question], list[Question]]:
-    """``(dev, heldout)``: a fixed shuffle; the first :data:`DEV_SIZE` choose, the rest judge."""
+def split(lib: Library, questions: Sequence[Question]) -> tuple[list[Question], list[Question]]:
+    """``(dev, heldout)``: a fixed shuffle; the first ``lib.dev_size`` choose, the rest judge."""
     order = sorted(questions, key=lambda q: (q.path, q.qualname))
     random.Random(SEED).shuffle(order)
-    return order[:DEV_SIZE], order[DEV_SIZE:]
+    return order[: lib.dev_size], order[lib.dev_size :]
 
 
 # -- indexing -----------------------------------------------------------------------------------
 
 
-def settings(embedder: str) -> Settings:
-    return Settings(home=ROOT / f"home-{embedder}", embedder=embedder)
+def settings(lib: Library, embedder: str) -> Settings:
+    return Settings(home=lib.root / f"home-{embedder}", embedder=embedder)
 
 
 INDEX_VERSION = 2
 """2: paths start with ``astroid/`` (the corpus folder above the package is indexed)."""
 
 
-def index(embedder: str) -> dict[str, object]:
-    build_corpus()
-    corpus = CORPUS
-    s = settings(embedder)
+def index(lib: Library, embedder: str) -> dict[str, object]:
+    build_corpus(lib)
+    corpus = lib.corpus
+    s = settings(lib, embedder)
     marker = s.home / "bench-index.json"
     if marker.exists():
         cached: dict[str, object] = json.loads(marker.read_text())
         if cached.get("version") == INDEX_VERSION:
             return cached
-    status(f"indexing {LIBRARY} with GENCODE_EMBEDDER={embedder} (once) ...")
-    shutil.rmtree(s.home, ignore_errors=True)
+        shutil.rmtree(s.home, ignore_errors=True)  # another layout: start again
+    # No marker and a store: an interrupted run. Indexing is incremental (functions
+    # already embedded are reused), so it resumes rather than starting again.
+    status(f"indexing {lib.name} with GENCODE_EMBEDDER={embedder} (once) ...")
     started = time.perf_counter()
     engine = build_engine(s)
     try:
-        report = engine.index_paths([corpus], repo=LIBRARY)
+        report = engine.index_paths([corpus], repo=lib.name)
         info: dict[str, object] = {
             "version": INDEX_VERSION,
             "embedder": engine.embedder.model_id,
@@ -463,9 +523,9 @@ def _def_node(source: str, qualname: str) -> ast.FunctionDef | ast.AsyncFunction
     return None
 
 
-def _stubbable(path: str, qualname: str) -> bool:
+def _stubbable(lib: Library, path: str, qualname: str) -> bool:
     """A body that starts on a line of its own (``def f(): return x`` is left out)."""
-    source = (CORPUS / path).read_text(encoding="utf-8")
+    source = (lib.corpus / path).read_text(encoding="utf-8")
     node = _def_node(source, qualname)
     if node is None:
         return False
@@ -490,10 +550,11 @@ class Stubbed:
 
     engine: Engine
     question: Question
+    lib: Library
     original: bytes = b""
 
     def __enter__(self) -> Stubbed:
-        self.original = (CORPUS / self.question.path).read_bytes()
+        self.original = (self.lib.corpus / self.question.path).read_bytes()
         stub = without_body(self.original.decode("utf-8"), self.question.qualname)
         self._index(stub.encode("utf-8"))
         return self
@@ -503,7 +564,7 @@ class Stubbed:
 
     def _index(self, data: bytes) -> None:
         report = self.engine.index_bytes(
-            data, Source(self.question.path, workspace="local", repo=LIBRARY)
+            data, Source(self.question.path, workspace="local", repo=self.lib.name)
         )
         if report.error:
             raise SystemExit(f"re-indexing {self.question.path} failed: {report.error}")
@@ -547,6 +608,9 @@ class Config:
     map_share: float | None
     """None: references only."""
     hops: int = 1
+    related: int = 0
+    """How many retrieved hits may be map entries themselves (0: none; the seeds only
+    when another seed uses them)."""
 
 
 TODAY = Config("today: top 6 references", TODAY_K, None)
@@ -554,22 +618,32 @@ FILLED = Config("references only, filling the budget", 20, None)
 
 
 def run_question(
-    engine: Engine, q: Question, configs: Sequence[Config], *, korean: bool = False
+    engine: Engine,
+    lib: Library,
+    q: Question,
+    configs: Sequence[Config],
+    *,
+    korean: bool = False,
 ) -> Row:
     row = Row(q)
     query = q.korean if korean else q.query
-    with Stubbed(engine, q):
-        hits = engine.retrieve(query, SCOPE, k=max(c.k for c in configs))
-        maps: dict[tuple[int, int], list[MapEntry]] = {}
+    with Stubbed(engine, q, lib):
+        hits = engine.retrieve(query, SCOPE, k=max(max(c.k, c.related) for c in configs))
+        maps: dict[tuple[int, int, int], list[MapEntry]] = {}
         for config in configs:
-            if config.map_share is not None and (config.k, config.hops) not in maps:
+            shape = (config.k, config.hops, config.related)
+            if config.map_share is not None and shape not in maps:
                 engine.map_hops = config.hops
-                maps[config.k, config.hops] = list(
-                    engine.code_map(hits[: config.k], SCOPE, budget=ContextBudget(1)).entries
+                related = hits[config.k : config.related]
+                maps[shape] = list(
+                    engine.code_map(
+                        hits[: config.k], SCOPE, budget=ContextBudget(1), related=related
+                    ).entries
                 )
         for config in configs:
+            shape = (config.k, config.hops, config.related)
             for budget in BUDGETS:
-                entries = maps.get((config.k, config.hops), []) if config.map_share else []
+                entries = maps.get(shape, []) if config.map_share else []
                 cm = CodeMap(tuple(entries), ContextBudget(budget, config.map_share or 0.0))
                 prompt = build_prompt(query, hits[: config.k], code_map=cm)
                 label = f"{config.name}@{budget}"
@@ -583,6 +657,7 @@ def run_question(
 
 def evaluate(
     engine: Engine,
+    lib: Library,
     questions: Sequence[Question],
     configs: Sequence[Config],
     *,
@@ -592,7 +667,7 @@ def evaluate(
     for n, q in enumerate(questions, 1):
         if n % 25 == 0:
             status(f"  {n}/{len(questions)}")
-        rows.append(run_question(engine, q, configs, korean=korean))
+        rows.append(run_question(engine, lib, q, configs, korean=korean))
     return rows
 
 
@@ -670,8 +745,8 @@ def call_for(chunk: Chunk, init: Chunk | None, *, wrong: bool) -> tuple[str, str
     target = init if chunk.kind == "class" else chunk
     if target is None:  # a class with no __init__ of its own
         return None if wrong else (f"from {module} import {chunk.name}", f"{chunk.name}()", [])
-    fn = ast.parse(textwrap.dedent(target.code)).body[0]
-    if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+    fn = parsed_function(target.code)
+    if fn is None:  # not parseable alone (docutils: a string that dedent cannot shift)
         return None
     decorators = {ast.unparse(d).rsplit(".", 1)[-1] for d in fn.decorator_list}
     if decorators - {"staticmethod", "classmethod"}:
@@ -704,7 +779,7 @@ def scripted_reply(calls: Sequence[tuple[str, str, list[str]]]) -> str:
     return f"Here it is [1]:\n\n```python\n{code}```\n"
 
 
-def checker_view(engine: Engine, rows: Sequence[Row]) -> dict[str, int]:
+def checker_view(engine: Engine, lib: Library, rows: Sequence[Row]) -> dict[str, int]:
     """Correct calls pass; a wrong call to a callee in the map (at 4k) is flagged and the
     repair request quotes the map's signature."""
     counts = {"replies": 0, "verified": 0, "wrong": 0, "flagged": 0, "quoted": 0}
@@ -731,8 +806,8 @@ def checker_view(engine: Engine, rows: Sequence[Row]) -> dict[str, int]:
                 calls.append(made)
         if not calls:
             continue
-        with Stubbed(engine, q):
-            model = ScriptedModel([scripted_reply(calls)])
+        with Stubbed(engine, q, lib):
+            model = ScriptedModel([scripted_reply(calls)] * 2)  # a repair gets it again
             hits = engine.retrieve(q.query, SCOPE, k=TODAY_K)
             answer = answer_checked(model, verifier, q.query, hits)
             counts["replies"] += 1
@@ -798,32 +873,40 @@ def calibration(rows: Sequence[Row]) -> str:
 
 # -- the run ----------------------------------------------------------------------------------------
 
-SHARES = (0.35, 0.5)
-DEFAULT = Config("references + map (the default)", 10, 0.5, 2)
-"""The shipped configuration (bot/config.py defaults); chosen on the dev set."""
+SHARES = (0.5, 0.6)
+DEFAULT = Config("references + map (the default)", 10, 0.5, 2, RELATED_HITS)
+"""The shipped configuration (bot/config.py and rag/codemap.py defaults): 10 hits seed the
+map, 2 hops, half the budget for the map, the top 50 hits entries themselves; chosen on
+astroid (bench/README.md)."""
+ROUND_1 = Config("references + map, no retrieved entries (round 1)", 10, 0.5, 2)
+"""The first round's map: the seeds' callees only (for comparison)."""
 
 
 def sweep_configs() -> list[Config]:
-    configs = [TODAY, FILLED]
-    for k in (6, 10):
-        for hops in (1, 2):
-            for share in SHARES:
-                name = f"refs + map, k={k}, {hops} hop(s), map share {share}"
-                configs.append(Config(name, k, share, hops))
+    configs = [TODAY, FILLED, ROUND_1]
+    for share in SHARES:
+        for related in (30, RELATED_HITS):
+            name = f"refs + map, k=10, 2 hops, map share {share}, top {related} hits as entries"
+            configs.append(Config(name, 10, share, 2, related))
     return configs
 
 
-def run(which: str = "heldout", embedder: str = "e5") -> None:
+def run(lib: Library, which: str = "heldout", embedder: str = "e5") -> None:
     """Print the tables as they are ready (a long run on a shared machine)."""
-    info = index(embedder)
-    engine = build_engine(settings(embedder))
+    info = index(lib, embedder)
+    if which == "index":
+        print(f"{lib.name} {lib.version}: {info}")
+        return
+    engine = build_engine(settings(lib, embedder))
     try:
-        if not FUNCTIONS.exists():
-            make_set()
-        questions = load_set()
-        dev, heldout = split(questions)
+        if not lib.functions.exists():
+            make_set(lib)
+        questions = load_set(lib)
+        dev, heldout = split(lib, questions)
+        if which == "dev" and not dev:
+            raise SystemExit(f"{lib.name} has no development set: every F is held out")
         print(
-            f"astroid {VERSION}: {info['chunks']} chunks, GENCODE_EMBEDDER={embedder} "
+            f"{lib.name} {lib.version}: {info['chunks']} chunks, GENCODE_EMBEDDER={embedder} "
             f"({info['embedder']}), {len(questions)} functions F (dev {len(dev)}, "
             f"held-out {len(heldout)}); load average {os.getloadavg()[0]:.1f}\n",
             flush=True,
@@ -831,16 +914,16 @@ def run(which: str = "heldout", embedder: str = "e5") -> None:
         started = time.perf_counter()
         if which == "dev":
             configs = sweep_configs()
-            rows = evaluate(engine, dev, configs)
+            rows = evaluate(engine, lib, dev, configs)
             print(recall_table(rows, configs), flush=True)
         else:
-            configs = [TODAY, FILLED, DEFAULT]
+            configs = [TODAY, FILLED, ROUND_1, DEFAULT]
             if which == "heldout":
-                rows = evaluate(engine, heldout, configs)
+                rows = evaluate(engine, lib, heldout, configs)
                 print(f"English, held-out ({len(rows)} functions):\n", flush=True)
             else:
                 chosen = [q for q in questions if q.korean]
-                rows = evaluate(engine, chosen, configs, korean=True)
+                rows = evaluate(engine, lib, chosen, configs, korean=True)
                 print(f"Korean, written blind ({len(rows)} functions):\n", flush=True)
             print(recall_table(rows, configs), flush=True)
             print(
@@ -850,7 +933,7 @@ def run(which: str = "heldout", embedder: str = "e5") -> None:
             )
             if which == "heldout":
                 print(calibration(rows), flush=True)
-                counts = checker_view(engine, rows)
+                counts = checker_view(engine, lib, rows)
                 print(
                     f"\nchecker: {counts['verified']}/{counts['replies']} scripted replies with "
                     f"correct calls verified; {counts['flagged']}/{counts['wrong']} wrong calls "
@@ -868,23 +951,37 @@ def run(which: str = "heldout", embedder: str = "e5") -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.context", description=__doc__)
-    parser.add_argument("--set", default="heldout", choices=["dev", "heldout", "korean"])
+    parser.add_argument("--library", default="astroid", choices=sorted(LIBRARIES))
+    parser.add_argument(
+        "--set",
+        default="heldout",
+        choices=["dev", "heldout", "korean", "index"],
+        help="index: build the library's index and stop (no score)",
+    )
     parser.add_argument("--embedder", default="e5", choices=["e5", "local"])
     parser.add_argument(
-        "--make-set", action="store_true", help="find the functions F again (astroid's inference)"
+        "--data",
+        type=Path,
+        help="a copy of bench/.data/<library> to score from (two sets at once)",
+    )
+    parser.add_argument(
+        "--make-set", action="store_true", help="find the functions F again (StaticCallees)"
     )
     parser.add_argument(
         "--korean-from", type=Path, help="pick the Korean questions from a blind set (TSV)"
     )
     args = parser.parse_args()
+    lib = LIBRARIES[args.library]
+    if args.data:
+        lib = dataclasses.replace(lib, data=args.data)
     if args.make_set:
-        questions = make_set()
-        print(f"{len(questions)} functions F written to {FUNCTIONS}")
+        questions = make_set(lib)
+        print(f"{len(questions)} functions F written to {lib.functions}")
         return
     if args.korean_from:
-        print(f"{pick_korean(args.korean_from)} Korean rows written to {KOREAN}")
+        print(f"{pick_korean(lib, args.korean_from)} Korean rows written to {lib.korean}")
         return
-    run(args.set, args.embedder)
+    run(lib, args.set, args.embedder)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ each definition, weighted by the seed's rank (``1/rank``):
 - for a method (a seed or a callee), its class header: bases, ``__init__`` signature and
   a dataclass's fields;
 - the team-defined exceptions a seed raises;
-- each seed module's import lines that bind what the seed uses (how to import it).
+- each seed module's import lines that bind what the seed uses (how to import it);
+- the retrieved functions themselves, those ranked below the seeds included (``related``):
+  one that is no reference is still worth its signature, at a tenth of a reference's cost.
 
 Each entry is one signature line, one summary line and ``repo/path:line`` (a class adds its
 ``__init__`` and fields; an imports entry lists import lines). The prompt packs entries in
@@ -53,6 +55,13 @@ SECOND_HOP = 0.5
 """What a callee's callee is worth, relative to the callee (a damping factor, as in a
 random walk over the call graph)."""
 
+RETRIEVED_WEIGHT = 0.5
+"""A retrieved function counts as an entry worth this over its rank (``0.5/rank``): the
+question's own similarity, below what a top seed uses (bench/README.md, "Code map")."""
+
+RELATED_HITS = 50
+"""How many retrieved hits may be entries themselves: the 10 seeds and 40 more."""
+
 IMPORTS_WEIGHT = 0.5
 """An imports entry ranks as half its best seed: import lines help, but a callee's
 signature is what a model cannot guess."""
@@ -69,7 +78,15 @@ DEFAULT_MAP_SHARE = 0.5
 bench's development set (bench/README.md, "Code map")."""
 
 SUMMARY_CHARS = 160
-_KIND_ORDER: dict[MapKind, int] = {"callee": 0, "class": 1, "exception": 2, "imports": 3}
+RETRIEVED = "\x00retrieved"
+"""The user a retrieved entry's own score is tallied under (no chunk id looks like it)."""
+_KIND_ORDER: dict[MapKind, int] = {
+    "callee": 0,
+    "class": 1,
+    "exception": 2,
+    "retrieved": 3,
+    "imports": 4,
+}
 
 
 @dataclass(frozen=True)
@@ -298,12 +315,21 @@ class MapBuilder:
             self._files[chunk.source_key] = self.file_chunks(chunk)
         return self._files[chunk.source_key]
 
-    def build(self, hits: Sequence[Hit], *, earlier: Sequence[MapEntry] = ()) -> list[MapEntry]:
+    def build(
+        self,
+        hits: Sequence[Hit],
+        *,
+        earlier: Sequence[MapEntry] = (),
+        related: Sequence[Hit] = (),
+    ) -> list[MapEntry]:
         """Ranked entries for ``hits`` (best first), merged with a thread's ``earlier`` map.
 
-        A hit that another hit uses is an entry too: when it does not fit the budget as
-        a reference, its signature still does (the prompt leaves out the entries of the
-        references it kept).
+        Every hit, and every ``related`` one (retrieved for the same question, ranked
+        after ``hits``; they seed nothing), is an entry too, scored
+        :data:`RETRIEVED_WEIGHT` over its rank, plus its use by the seeds: when it does not
+        fit the budget as a reference, or was never one, its signature still does (the
+        prompt leaves out the entries of the references it kept). Most functions a new
+        one needs are used by none of the top hits, but many are retrieved lower down.
         """
         tallies: dict[str, _Tally] = {}
         seeds = [_Seed(h, n, self._file(h.chunk)) for n, h in enumerate(hits, 1)]
@@ -340,6 +366,14 @@ class MapBuilder:
             for cls in classes:
                 if cls.qualname == _owner(method) and cls.source_key == method.source_key:
                     tally(cls, "class", seed)
+        for rank, h in enumerate([*hits, *related], 1):
+            chunk = h.chunk
+            if chunk.kind == "module":
+                continue
+            if chunk.id not in tallies:
+                shown: MapKind = "class" if chunk.kind == "class" else "retrieved"
+                tallies[chunk.id] = _Tally(chunk, shown)
+            tallies[chunk.id].use(RETRIEVED_WEIGHT / rank, rank, RETRIEVED)
         inits = self._inits([t.chunk for t in tallies.values() if t.chunk.kind == "class"])
         entries = [self._entry(t, inits) for t in tallies.values()]
         for seed in seeds:
@@ -490,7 +524,12 @@ class MapBuilder:
         """Rebuild a thread's earlier entries (``kind:id`` keys, in their earlier order)
         from their chunks, scored :data:`EARLIER_WEIGHT` / position."""
         by_id = {c.id: c for c in chunks}
-        kinds: dict[str, MapKind] = {"callee": "callee", "class": "class", "exception": "exception"}
+        kinds: dict[str, MapKind] = {
+            "callee": "callee",
+            "class": "class",
+            "exception": "exception",
+            "retrieved": "retrieved",
+        }
         wanted: list[tuple[MapKind, Chunk]] = []
         for key in keys:
             kind, _, cid = key.partition(":")

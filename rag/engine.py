@@ -29,7 +29,7 @@ from .chunking import (
     definitions_at_most,
     too_many_definitions,
 )
-from .codemap import CodeMap, ContextBudget, MapBuilder
+from .codemap import RELATED_HITS, CodeMap, ContextBudget, MapBuilder
 from .discover import (
     INDEXED_SUFFIXES,
     Missing,
@@ -265,6 +265,9 @@ class Engine:
     map_hops: int = 2
     """How far the code map follows calls: 1, what the hits call; 2, also what that calls
     (damped; measured better, bench/README.md)."""
+    map_related: int = RELATED_HITS
+    """How many retrieved hits may be code map entries themselves (those past ``k`` seed
+    nothing and are never references; measured, bench/README.md)."""
     context_budget: ContextBudget | None = None
     """Tokens references and the code map share in a prompt (``GENCODE_CONTEXT_TOKENS``);
     None: references fill the model's window and no code map is built."""
@@ -904,17 +907,20 @@ class Engine:
         if not question.strip():
             raise InputError("The question is empty: say what code you need.")
         query = self.generator.standalone_question(question, history) if history else question
-        hits = self.retrieve(query, scope, k=k)
-        if not hits:
+        budget = budget or self.context_budget
+        wanted = k if budget is None else max(k, self.map_related)
+        retrieved = self.retrieve(query, scope, k=wanted)
+        if not retrieved:
             raise NothingIndexedError(
                 "No code is indexed here yet. Share a .py file in this conversation "
                 "(or run `gencode index PATH`), then ask again."
             )
-        budget = budget or self.context_budget
+        hits = retrieved[:k]
         if budget is None:
             return hits, None
         earlier = next((t.code_map for t in reversed(history) if t.code_map), ())
-        return hits, self.code_map(hits, scope, budget=budget, earlier=earlier)
+        code_map = self.code_map(hits, scope, budget=budget, earlier=earlier, related=retrieved[k:])
+        return hits, code_map
 
     def code_map(
         self,
@@ -923,9 +929,11 @@ class Engine:
         *,
         budget: ContextBudget,
         earlier: Sequence[str] = (),
+        related: Sequence[Hit] = (),
     ) -> CodeMap:
         """Ranked code map entries for ``hits`` (:mod:`rag.codemap`), through the same scoped
-        definitions the checker uses; ``earlier`` are a thread's earlier entry keys."""
+        definitions the checker uses; ``earlier`` are a thread's earlier entry keys,
+        ``related`` the hits retrieved after ``hits`` (entries themselves, seeding nothing)."""
         started = time.perf_counter()
         lookup = self.verifier(scope).lookup
         builder = MapBuilder(
@@ -938,7 +946,7 @@ class Engine:
             ids = [key.partition(":")[2] for key in earlier]
             visible = [c for c in self.store.get(ids) if scope.allows(c.workspace, c.scope)]
             before = builder.entries_for(earlier, visible)
-        entries = builder.build(hits, earlier=before)
+        entries = builder.build(hits, earlier=before, related=related)
         logger.debug(
             "code map: %d entries from %d hits (%d earlier) in %.1f ms",
             len(entries),

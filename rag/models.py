@@ -226,10 +226,11 @@ class Hit:
     ranks: dict[str, int] = field(default_factory=dict)
 
 
-MapKind = Literal["callee", "class", "exception", "imports"]
+MapKind = Literal["callee", "class", "exception", "imports", "retrieved"]
 """What a code map entry is: a function or method the references call, a class they
-construct or whose method they are, an exception of the team's they raise, or the import
-lines of a reference's module."""
+construct or whose method they are, an exception of the team's they raise, the import
+lines of a reference's module, or a function retrieved for the question that is no
+reference (ranked below them, or left out for room)."""
 
 
 @dataclass(frozen=True)
@@ -243,8 +244,17 @@ class MapEntry:
     score: float
     """How much the retrieved functions use it: the sum of ``1/rank`` over those that do."""
     lines: tuple[str, ...]
-    """The entry's text, one item a line: signature line(s), summary, location. Data
-    written by whoever indexed the code: the prompt escapes and fences it."""
+    """The entry's text, one item a line: signature line(s), summary, location (the
+    summary is always the line before the location). Data written by whoever indexed the
+    code: the prompt escapes and fences it."""
+
+    @property
+    def brief_lines(self) -> tuple[str, ...]:
+        """The entry without its summary line: what the prompt shows when the map's room
+        is tight, so that more signatures fit (an imports entry has no summary)."""
+        if self.kind == "imports" or len(self.lines) < 3:
+            return self.lines
+        return (*self.lines[:-2], self.lines[-1])
 
     @property
     def key(self) -> str:

@@ -231,9 +231,10 @@ REFERENCES_HEAD = (
 )
 
 
-def map_entry_text(n: int, entry: MapEntry) -> str:
-    """One numbered entry as it appears inside the code map block: escaped data."""
-    first, *rest = (escape_data(line) for line in entry.lines)
+def map_entry_text(n: int, entry: MapEntry, *, brief: bool = False) -> str:
+    """One numbered entry as it appears inside the code map block: escaped data; ``brief``
+    leaves out its summary line."""
+    first, *rest = (escape_data(line) for line in (entry.brief_lines if brief else entry.lines))
     return "\n".join([f"[{n}] {first}", *(f"    {line}" for line in rest)])
 
 
@@ -245,8 +246,13 @@ def map_block(texts: Sequence[str], *, key: str) -> str:
 def _pack_map(
     entries: Sequence[MapEntry], *, first: int, room: int, key: str, skip: set[str]
 ) -> tuple[list[MapEntry], str]:
-    """Entries in rank order while they fit ``room`` (the block's head and tags count too);
-    one that does not fit is passed over for smaller ones after it."""
+    """Entries in rank order while they fit ``room`` (the block's head and tags count too).
+
+    Under pressure a signature is worth more than a summary: entries are chosen in their
+    brief form (no summary line; one that does not fit is passed over for smaller ones
+    after it), then, in rank order, each gets its summary back while the room allows. With
+    room to spare, every entry is shown in full.
+    """
     frame = count_tokens(map_block([], key=key)) + 1  # the newline before the first entry
     if room <= frame:
         return [], ""
@@ -256,7 +262,7 @@ def _pack_map(
     for entry in entries:
         if entry.chunk.id in skip:
             continue
-        text = map_entry_text(first + len(kept), entry)
+        text = map_entry_text(first + len(kept), entry, brief=True)
         cost = count_tokens(text + "\n")
         if used + cost > room:
             continue
@@ -265,6 +271,12 @@ def _pack_map(
         used += cost
     if not kept:
         return [], ""
+    for n, entry in enumerate(kept):
+        full = map_entry_text(first + n, entry)
+        extra = count_tokens(full + "\n") - count_tokens(texts[n] + "\n")
+        if extra and used + extra <= room:
+            texts[n] = full
+            used += extra
     return kept, map_block(texts, key=key)
 
 

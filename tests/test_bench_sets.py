@@ -774,8 +774,8 @@ def test_every_committed_corpus_passes_check(name: str) -> None:
     assert len(report.lines) >= 2  # it looked at the sets
 
 
-def test_the_corpora_are_the_four_benches() -> None:
-    assert all_corpora() == ["astroid", "boltons", "networkx", "rich"]
+def test_the_corpora_are_the_five_benches() -> None:
+    assert all_corpora() == ["astroid", "boltons", "docutils", "networkx", "rich"]
 
 
 @pytest.mark.parametrize("name", sorted(blind.LIBRARIES))
@@ -791,16 +791,20 @@ def test_bench_blind_reads_the_sets_as_before(name: str) -> None:
     assert load(name).library.version == lib.version
 
 
-def test_the_code_map_bench_holds_out_its_korean_questions() -> None:
-    """The manifest's draw (seed, first 40 for development) is bench.context's split."""
-    dev, heldout = context.split(context.load_set())
-    korean = [q for q in context.load_set() if q.korean]
-    assert len(dev) == context.DEV_SIZE and len(korean) == context.KOREAN_SIZE
+@pytest.mark.parametrize("name", sorted(context.LIBRARIES))
+def test_the_code_map_bench_holds_out_its_korean_questions(name: str) -> None:
+    """The manifest's draw (seed, and astroid's first 40 for development; docutils has
+    none) is bench.context's split, and its pin is the one bench.context installs."""
+    lib = context.LIBRARIES[name]
+    questions = context.load_set(lib)
+    dev, heldout = context.split(lib, questions)
+    korean = [q for q in questions if q.korean]
+    assert len(dev) == lib.dev_size and len(korean) == context.KOREAN_SIZE
     assert {(q.path, q.qualname) for q in korean} <= {(q.path, q.qualname) for q in heldout}
-    spec = load("astroid").spec("korean")
+    spec = load(name).spec("korean")
     assert spec.draw is not None
-    assert (spec.draw.seed, spec.draw.start) == (context.SEED, context.DEV_SIZE)
-    assert load("astroid").library.version == context.VERSION
+    assert (spec.draw.seed, spec.draw.start) == (context.SEED, lib.dev_size)
+    assert lib.pin == load(name).library
 
 
 def test_a_corpus_without_candidates_says_so(capsys: pytest.CaptureFixture[str]) -> None:

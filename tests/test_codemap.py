@@ -217,6 +217,37 @@ class TestWhatTheMapHolds:
         assert [h.chunk.qualname for h in one.references] == ["Gateway.charge_card"]
         assert "round_cents" in [e.chunk.qualname for e in one.code_map]
 
+    def test_functions_retrieved_below_the_references_are_entries_themselves(
+        self, team: Engine
+    ) -> None:
+        # rotate_keys uses nothing refund_card uses: only its retrieval brings it in
+        code_map = team.code_map(
+            [hit(team, "refund_card")],
+            GENERAL,
+            budget=ContextBudget(4_000),
+            related=[hit(team, "rotate_keys")],
+        )
+        found = by_name(list(code_map.entries))
+        assert found["rotate_keys"].kind == "retrieved"
+        assert found["rotate_keys"].score == pytest.approx(0.5 / 2)  # 0.5 over its rank
+        assert found["rotate_keys"].lines[0] == "def rotate_keys(user_id: str) -> str"
+        # what the top hit uses still ranks first; the retrieved one is no reference
+        order = list(found)
+        assert order.index("round_cents") < order.index("rotate_keys")
+        prompt = build_prompt("refund", [hit(team, "refund_card")], code_map=code_map)
+        assert [h.chunk.qualname for h in prompt.references] == ["refund_card"]
+        assert "rotate_keys" in [e.chunk.qualname for e in prompt.code_map]
+
+    def test_the_answer_retrieves_past_its_references_for_the_map(self, team: Engine) -> None:
+        hits, code_map = team.context("charge a card", GENERAL, k=1, budget=ContextBudget(4_000))
+        assert code_map is not None and len(hits) == 1
+        retrieved = [e for e in code_map.entries if e.kind == "retrieved"]
+        assert {e.chunk.id for e in retrieved} - {hits[0].chunk.id}
+        team.map_related = 1  # only the references' own hits
+        _, alone = team.context("charge a card", GENERAL, k=1, budget=ContextBudget(4_000))
+        assert alone is not None
+        assert {e.chunk.id for e in alone.entries if e.kind == "retrieved"} <= {hits[0].chunk.id}
+
     def test_what_more_and_higher_ranked_functions_use_ranks_first(self, team: Engine) -> None:
         found = entries(team, "refund_card", "Gateway.charge_card")
         order = [e.chunk.qualname for e in found if e.kind != "imports"]
@@ -270,7 +301,7 @@ class TestThePrompt:
             assert parts["system"] == count_tokens(prompt.system)
             # every part is counted on its own text, and together they are the prompt
             assert sum(v for k, v in parts.items() if k != "system") >= count_tokens(prompt.user)
-        small = prompt_for(team, 400, "Gateway.charge_card")
+        small = prompt_for(team, 250, "Gateway.charge_card")
         large = prompt_for(team, 4_000, "Gateway.charge_card")
         assert len(small.code_map) < len(large.code_map)
         kept = [e.key for e in small.code_map]
@@ -400,3 +431,25 @@ def test_an_entry_that_fits_nowhere_is_skipped_for_smaller_ones_after_it() -> No
         key="0123456789ab",
     )
     assert [e.chunk.qualname for e in prompt.code_map] == ["g"]
+
+
+def _entry(name: str, score: float, summary: str) -> MapEntry:
+    chunk = Chunk(**{**_chunk("").__dict__, "id": name, "qualname": name})
+    return MapEntry(chunk, "callee", score, (f"def {name}(a, b)", summary, f"a.py:{len(name)}"))
+
+
+def test_under_pressure_entries_drop_their_summary_before_their_signature() -> None:
+    summary = "A long summary of what this helper does, " * 4
+    many = tuple(_entry(f"helper_{n}", 10.0 - n, summary) for n in range(6))
+    roomy = build_prompt("q", [], code_map=CodeMap(many, ContextBudget(4_000)), key="k" * 12)
+    assert len(roomy.code_map) == 6
+    assert roomy.user.count("A long summary") == 6 * 4  # room to spare: every entry in full
+    tight = build_prompt("q", [], code_map=CodeMap(many, ContextBudget(300)), key="k" * 12)
+    assert len(tight.code_map) == 6  # every signature still fits
+    for n in range(6):
+        assert f"def helper_{n}(a, b)" in tight.user and f"a.py:{len(f'helper_{n}')}" in tight.user
+    shown = tight.user.count("A long summary") // 4
+    assert 0 < shown < 6  # what room is left gives summaries back, best entries first
+    first = tight.user.index("def helper_0")
+    assert "A long summary" in tight.user[first : tight.user.index("def helper_1")]
+    assert tight.part("map") <= 300

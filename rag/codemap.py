@@ -484,14 +484,24 @@ class MapBuilder:
             return []
         return chunks
 
-    def _inits(self, classes: Sequence[Chunk]) -> dict[str, Chunk]:
-        """``__init__`` of each class, from the class's own file, by class chunk id."""
+    def _inits(self, classes: Sequence[Chunk], *, inherited: bool = True) -> dict[str, Chunk]:
+        """``__init__`` of each class, from the class's own file, by class chunk id; for a
+        class without one, the first its indexed bases define (:meth:`_mro`): shown without
+        it, ``class mi(MathToken)`` reads as callable with no argument."""
         found = self._definitions(f"{c.qualname}.__init__" for c in classes)
         out: dict[str, Chunk] = {}
         for cls in classes:
             for c in found:
                 if c.qualname == f"{cls.qualname}.__init__" and c.source_key == cls.source_key:
                     out[cls.id] = c
+        for cls in classes if inherited else ():
+            if cls.id in out:
+                continue
+            for base in self._mro(cls):
+                init = self._inits([base], inherited=False).get(base.id)
+                if init is not None:
+                    out[cls.id] = init
+                    break
         return out
 
     def _entry(self, t: _Tally, inits: dict[str, Chunk]) -> MapEntry:

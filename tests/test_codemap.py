@@ -175,6 +175,30 @@ class TestWhatTheMapHolds:
             "def Gateway.__init__(self, api_key: str, *, timeout: float=5.0) -> None",
         )
 
+    def test_a_class_without_its_own_init_shows_the_one_it_inherits(
+        self, engine: Engine, tmp_path: Path
+    ) -> None:
+        # docutils' mi, mo and mtext inherit MathToken.__init__(self, text, ...): shown
+        # without it, a class reads as callable with no argument.
+        root = tmp_path / "mathml"
+        root.mkdir()
+        (root / "tokens.py").write_text(
+            'class Token:\n    """A MathML token."""\n\n'
+            "    def __init__(self, text, **attributes):\n        self.text = text\n\n\n"
+            'class Ident(Token):\n    """An identifier."""\n'
+        )
+        (root / "parse.py").write_text(
+            "from tokens import Ident\n\n\n"
+            'def parse_name(source):\n    """Parse a name token."""\n'
+            "    return Ident(source.strip())\n"
+        )
+        assert not engine.index_paths([root], workspace="T1").errors
+        ident = by_name(entries(engine, "parse_name"))["Ident"]
+        assert ident.lines[:2] == (
+            "class Ident(Token)",
+            "def Token.__init__(self, text, **attributes)",
+        )
+
     def test_a_dataclass_it_constructs_shows_its_fields(self, team: Engine) -> None:
         money = by_name(entries(team, "Gateway.charge_card"))["Money"]
         assert money.kind == "class"

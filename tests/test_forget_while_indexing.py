@@ -33,9 +33,10 @@ HELD_AT = 5
 
 
 class HeldSummarizer(ExtractiveSummarizer):
-    """A fake model that stops at its ``HELD_AT``-th call until the test lets it go."""
+    """A fake model that stops at its ``held_at``-th call until the test lets it go."""
 
-    def __init__(self) -> None:
+    def __init__(self, held_at: int = HELD_AT) -> None:
+        self.held_at = held_at
         self.calls = 0
         self.reached = threading.Event()
         self.release = threading.Event()
@@ -44,7 +45,7 @@ class HeldSummarizer(ExtractiveSummarizer):
         self, chunks: Sequence[ParsedChunk], *, on_progress: ProgressCallback | None = None
     ) -> list[Summary]:
         self.calls += 1
-        if self.calls == HELD_AT:
+        if self.calls == self.held_at:
             self.reached.set()
             assert self.release.wait(30), "the test never released the summarizer"
         return super().summarize(chunks, on_progress=on_progress)

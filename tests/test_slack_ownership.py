@@ -8,18 +8,15 @@ button forgets exactly the version it was shown for, once.
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from rag import Engine, Scope
-from rag.chunking import ParsedChunk
 from rag.generate import ExtractiveGenerator
 from rag.stores.sqlite import SQLiteStore
-from rag.summarize import ExtractiveSummarizer, ProgressCallback, Summary
 from tests.samples import ORDERS_PY
 from tests.slack_fixtures import Bot
+from tests.test_forget_while_indexing import HeldSummarizer
 from tests.test_slack_index import reply_text, share, wait_done
 from tests.test_slack_repositories import click, command, ephemeral, tarball
 
@@ -168,31 +165,13 @@ class TestSharesOfOthers:
         assert wait_done(bot.api, "C1", ts2) == ["x"]
 
 
-class FirstCallHeld(ExtractiveSummarizer):
-    """A fake model whose first summary waits for the test: a share caught mid-indexing."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.reached = threading.Event()
-        self.release = threading.Event()
-
-    def summarize(
-        self, chunks: Sequence[ParsedChunk], *, on_progress: ProgressCallback | None = None
-    ) -> list[Summary]:
-        self.calls += 1
-        if self.calls == 1:
-            self.reached.set()
-            assert self.release.wait(30), "the test never released the summarizer"
-        return super().summarize(chunks, on_progress=on_progress)
-
-
 class TestSharedAtTheSameMoment:
     def test_the_second_sharer_of_a_name_being_indexed_is_refused_and_told_who(
         self, start_bot: Any, tmp_path: Path, local_embedder: Any
     ) -> None:
         # Both shares passed the ownership check before either was written; the later
         # write replaced the other person's code unasked.
-        summarizer = FirstCallHeld()
+        summarizer = HeldSummarizer(held_at=1)  # the first share, caught mid-indexing
         engine = Engine(
             store=SQLiteStore(tmp_path / "held.sqlite3"),
             embedder=local_embedder,

@@ -494,14 +494,14 @@ class MapBuilder:
             for c in found:
                 if c.qualname == f"{cls.qualname}.__init__" and c.source_key == cls.source_key:
                     out[cls.id] = c
-        for cls in classes if inherited else ():
-            if cls.id in out:
-                continue
-            for base in self._mro(cls):
-                init = self._inits([base], inherited=False).get(base.id)
+        mros = {c.id: self._mro(c) for c in classes if inherited and c.id not in out}
+        bases = {b.id: b for mro in mros.values() for b in mro}
+        if bases:  # one lookup for every base of every class that needs one
+            theirs = self._inits(list(bases.values()), inherited=False)
+            for cls_id, mro in mros.items():
+                init = next((theirs[b.id] for b in mro if b.id in theirs), None)
                 if init is not None:
-                    out[cls.id] = init
-                    break
+                    out[cls_id] = init
         return out
 
     def _entry(self, t: _Tally, inits: dict[str, Chunk]) -> MapEntry:
